@@ -1,0 +1,56 @@
+# The two commands a new user needs: `make demo` and `make test`. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEMO_ENV := DEBUG=true
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help demo test lint fmt bench messages clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+demo: $(VENV)/.runtime ## Install, migrate, seed demo data and run web + worker + beat on http://127.0.0.1:8000
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	@$(DEMO_ENV) $(PY) manage.py seed_demo --banner
+	$(DEMO_ENV) PYTHONUNBUFFERED=1 $(VENV)/bin/honcho start -f Procfile
+
+test: $(VENV)/.dev ## Run the whole test suite (what CI runs, on SQLite or on $$DATABASE_URL)
+	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
+
+lint: $(VENV)/.dev ## ruff, ruff format --check, import-linter, mypy on the pure engine
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+
+fmt: $(VENV)/.dev ## Format and autofix
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.dev ## Run the benchmarks in bench/ (results go in docs/BENCHMARKS.md)
+	@set -e; for b in bench/bench_*.py; do echo "== $$b"; DEBUG=true $(PY) $$b; done
+
+messages: $(VENV)/.dev ## Extract translatable strings into locale/
+	mkdir -p locale
+	DEBUG=true $(PY) manage.py makemessages -l de -l da -l ja --ignore=.venv --ignore=var
+
+clean: ## Remove the demo database, broker folders and mail (keeps .venv)
+	rm -rf var

@@ -1,0 +1,351 @@
+"""Writes on incidents: submission, the status workflow, responses, severity, comments.
+
+Every status move goes through `incident_transition`, which checks the allowed-transitions
+table and writes a `StatusChange` audit row. Every change of an input of the escalation
+watcher (status, severity, first response) ends with `incident_next_check_refresh`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+
+from escalation.services import incident_next_check_refresh
+from incidents import sla
+from incidents.models import (
+    Attachment,
+    Comment,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    Severity,
+    SeverityChange,
+    StatusChange,
+    Visibility,
+)
+from portal.models import Organization
+from portal.services import contract_for_submission
+
+S = IncidentStatus
+
+# Who may move an incident from which status to which.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    S.NEW: {S.RESPONDED, S.IN_PROGRESS, S.AWAITING_CUSTOMER, S.RESOLVED, S.CLOSED},
+    S.RESPONDED: {S.IN_PROGRESS, S.AWAITING_CUSTOMER, S.MITIGATED, S.RESOLVED, S.CLOSED},
+    S.IN_PROGRESS: {S.AWAITING_CUSTOMER, S.MITIGATED, S.RESOLVED, S.CLOSED},
+    S.AWAITING_CUSTOMER: {S.IN_PROGRESS, S.MITIGATED, S.RESOLVED, S.CLOSED},
+    S.MITIGATED: {S.IN_PROGRESS, S.AWAITING_CUSTOMER, S.RESOLVED, S.CLOSED},
+    S.RESOLVED: {S.CLOSED, S.IN_PROGRESS},  # back to in progress = reopen
+    S.CLOSED: {S.IN_PROGRESS},  # reopen
+}
+
+
+class IncidentError(Exception):
+    """A request on an incident that the rules do not allow; the message is for the user."""
+
+
+class TransitionNotAllowed(IncidentError):
+    pass
+
+
+class AttachmentRejected(IncidentError):
+    pass
+
+
+@dataclass(frozen=True)
+class NewIncident:
+    title: str
+    description: str
+    severity: Severity
+    kind: str = IncidentKind.BREAK_FIX
+    product_version_id: int | None = None
+    product_text: str = ""
+    is_preview_feature: bool = False
+    microsoft_case_number: str = ""
+    contact_phone: str = ""
+
+
+def attachment_check(upload: UploadedFile) -> None:
+    """Raise `AttachmentRejected` with a message naming the file when it breaks a limit."""
+    name = upload.name or "file"
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise AttachmentRejected(
+            f"{name} is {upload.size / 1024 / 1024:.1f} MB; files may be at most {limit // 1024 // 1024} MB."
+        )
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in settings.ATTACHMENT_ALLOWED_EXTENSIONS:
+        allowed = ", ".join(settings.ATTACHMENT_ALLOWED_EXTENSIONS)
+        raise AttachmentRejected(f"{name}: files of this type are not accepted. Allowed types: {allowed}.")
+
+
+def _attachments_save(
+    *,
+    incident: Incident,
+    comment: Comment | None,
+    files: Sequence[UploadedFile],
+    by: AbstractBaseUser,
+    now: dt.datetime,
+    is_internal: bool = False,
+) -> None:
+    for upload in files:
+        attachment_check(upload)
+    for upload in files:
+        attachment = Attachment(
+            incident=incident,
+            comment=comment,
+            original_name=(upload.name or "file")[:255],
+            size=upload.size or 0,
+            content_type=(getattr(upload, "content_type", "") or "")[:100],
+            is_internal=is_internal,
+            uploaded_by=by,
+            uploaded_at=now,
+        )
+        attachment.file.save(upload.name or "file", upload, save=False)
+        attachment.save()
+
+
+def incident_create(
+    *,
+    organization: Organization,
+    submitted_by: AbstractBaseUser,
+    data: NewIncident,
+    files: Sequence[UploadedFile] = (),
+    submission_token: uuid.UUID | None = None,
+    now: dt.datetime,
+) -> Incident:
+    """File an incident: consume the contract, compute the deadline, number it.
+
+    Raises `portal.services.EntitlementError` when the organisation cannot submit, and
+    `AttachmentRejected` for a file over the limits; nothing is written then. The same
+    `submission_token` posted twice returns the first incident.
+    """
+    if submission_token is not None:
+        existing = Incident.objects.filter(submission_token=submission_token).first()
+        if existing is not None:
+            return existing
+    for upload in files:
+        attachment_check(upload)
+    try:
+        with transaction.atomic():
+            contract = contract_for_submission(organization=organization, day=now.date())
+            if data.is_preview_feature:
+                due_at = None
+            else:
+                due_at = sla.deadline_compute(
+                    plan=contract.plan, severity=data.severity, region=organization.region, submitted_at=now
+                ).due_at
+            incident = Incident.objects.create(
+                organization=organization,
+                contract=contract,
+                submitted_by=submitted_by,
+                title=data.title,
+                description=data.description,
+                product_version_id=data.product_version_id,
+                product_text=data.product_text,
+                plan=contract.plan,
+                severity=data.severity,
+                region=organization.region,
+                kind=data.kind,
+                is_preview_feature=data.is_preview_feature,
+                microsoft_case_number=data.microsoft_case_number,
+                contact_phone=data.contact_phone,
+                status=IncidentStatus.NEW,
+                submitted_at=now,
+                response_due_at=due_at,
+                submission_token=submission_token,
+            )
+            incident.number = f"INC-{now.year}-{incident.pk:06d}"
+            Incident.objects.filter(pk=incident.pk).update(number=incident.number)
+            StatusChange.objects.create(
+                incident=incident, from_status="", to_status=IncidentStatus.NEW, changed_by=submitted_by, changed_at=now
+            )
+            _attachments_save(incident=incident, comment=None, files=files, by=submitted_by, now=now)
+            incident_next_check_refresh(incident)
+    except IntegrityError:
+        # A concurrent double submit with the same token: the other request won.
+        if submission_token is not None:
+            existing = Incident.objects.filter(submission_token=submission_token).first()
+            if existing is not None:
+                return existing
+        raise
+    return incident
+
+
+def incident_transition(
+    *, incident: Incident, to_status: str, by: AbstractBaseUser | None, now: dt.datetime, note: str = ""
+) -> Incident:
+    """Move the incident to `to_status` if the table allows it, with an audit row.
+
+    Compare-and-set on the current status: if someone else moved it first, this raises
+    `TransitionNotAllowed` instead of overwriting their move.
+    """
+    from_status = incident.status
+    if to_status == from_status:
+        return incident
+    if to_status not in ALLOWED_TRANSITIONS[from_status]:
+        raise TransitionNotAllowed(
+            f"An incident that is {IncidentStatus(from_status).label.lower()} cannot become "
+            f"{IncidentStatus(to_status).label.lower()}."
+        )
+    changes: dict[str, object] = {"status": to_status}
+    if to_status == S.RESOLVED:
+        changes["resolved_at"] = now
+    if to_status == S.CLOSED:
+        changes["closed_at"] = now
+    if from_status in (S.RESOLVED, S.CLOSED) and to_status == S.IN_PROGRESS:
+        changes["resolved_at"] = None
+        changes["closed_at"] = None
+    with transaction.atomic():
+        updated = Incident.objects.filter(pk=incident.pk, status=from_status).update(**changes)
+        if not updated:
+            incident.refresh_from_db()
+            raise TransitionNotAllowed("Someone else changed this incident's status a moment ago; please look again.")
+        for field, value in changes.items():
+            setattr(incident, field, value)
+        StatusChange.objects.create(
+            incident=incident,
+            from_status=from_status,
+            to_status=to_status,
+            changed_by=by,
+            changed_at=now,
+            note=note[:300],
+        )
+        incident_next_check_refresh(incident)
+    return incident
+
+
+def incident_record_first_response(*, incident: Incident, by: AbstractBaseUser, now: dt.datetime) -> bool:
+    """Record the initial response once. Returns False if it was already recorded (CAS lost)."""
+    with transaction.atomic():
+        updated = Incident.objects.filter(pk=incident.pk, first_response_at__isnull=True).update(first_response_at=now)
+        if not updated:
+            incident.refresh_from_db()
+            return False
+        incident.first_response_at = now
+        if incident.assignee_id is None:
+            Incident.objects.filter(pk=incident.pk, assignee__isnull=True).update(assignee=by)
+            incident.refresh_from_db(fields=["assignee"])
+        if incident.status == S.NEW:
+            incident_transition(incident=incident, to_status=S.RESPONDED, by=by, now=now, note="Initial response")
+        incident_next_check_refresh(incident)
+    return True
+
+
+def incident_change_severity(
+    *, incident: Incident, severity: Severity, reason: str, by: AbstractBaseUser | None, now: dt.datetime
+) -> Incident:
+    """Change the severity and recompute the deadline from the original submission time."""
+    if not reason.strip():
+        raise IncidentError("Give a reason for the severity change.")
+    if severity.pk == incident.severity_id:
+        return incident
+    previous_severity = incident.severity
+    previous_due = incident.response_due_at
+    if incident.is_preview_feature:
+        new_due = None
+    else:
+        new_due = sla.deadline_compute(
+            plan=incident.plan, severity=severity, region=incident.region, submitted_at=incident.submitted_at
+        ).due_at
+    with transaction.atomic():
+        incident.severity = severity
+        incident.response_due_at = new_due
+        incident._change_reason = reason  # simple-history records it with the change
+        incident.save(update_fields=["severity", "response_due_at", "updated_at"])
+        SeverityChange.objects.create(
+            incident=incident,
+            from_severity=previous_severity,
+            to_severity=severity,
+            previous_due_at=previous_due,
+            new_due_at=new_due,
+            reason=reason[:300],
+            changed_by=by,
+            changed_at=now,
+        )
+        incident_next_check_refresh(incident)
+    return incident
+
+
+def incident_assign(
+    *, incident: Incident, assignee: AbstractBaseUser | None, by: AbstractBaseUser, now: dt.datetime
+) -> Incident:
+    incident.assignee = assignee
+    incident._change_reason = f"Assigned by {by}"
+    incident.save(update_fields=["assignee", "updated_at"])
+    return incident
+
+
+def incident_mark_non_chargeable(*, incident: Incident, reason: str, by: AbstractBaseUser) -> Incident:
+    """Give the incident back to the contract (our defect, duplicate, cancelled)."""
+    if not reason.strip():
+        raise IncidentError("Give a reason, e.g. product defect, duplicate or cancelled.")
+    incident.is_chargeable = False
+    incident.non_chargeable_reason = reason[:200]
+    incident._change_reason = f"Non-chargeable: {reason}"[:100]
+    incident.save(update_fields=["is_chargeable", "non_chargeable_reason", "updated_at"])
+    return incident
+
+
+def incident_close_as_duplicate(
+    *, incident: Incident, original: Incident, by: AbstractBaseUser, now: dt.datetime
+) -> Incident:
+    if original.pk == incident.pk:
+        raise IncidentError("An incident cannot be a duplicate of itself.")
+    if original.organization_id != incident.organization_id:
+        raise IncidentError("The original incident belongs to another organisation.")
+    with transaction.atomic():
+        incident.duplicate_of = original
+        incident.save(update_fields=["duplicate_of", "updated_at"])
+        incident_mark_non_chargeable(incident=incident, reason=f"Duplicate of {original.number}", by=by)
+        incident_transition(
+            incident=incident, to_status=S.CLOSED, by=by, now=now, note=f"Duplicate of {original.number}"
+        )
+    return incident
+
+
+def comment_add(
+    *,
+    incident: Incident,
+    author: AbstractBaseUser,
+    body: str,
+    visibility: str = Visibility.PUBLIC,
+    files: Sequence[UploadedFile] = (),
+    now: dt.datetime,
+) -> Comment:
+    """Add a reply or internal note, with side effects on the workflow.
+
+    A staff member's first public reply records the initial response; a customer's reply
+    on an incident awaiting the customer moves it back to in progress.
+    """
+    if not body.strip():
+        raise IncidentError("Write a message.")
+    is_staff = bool(getattr(author, "is_staff", False))
+    if visibility == Visibility.INTERNAL and not is_staff:
+        raise IncidentError("Only support staff can write internal notes.")
+    for upload in files:
+        attachment_check(upload)
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            incident=incident, author=author, body=body, visibility=visibility, is_staff_author=is_staff, created_at=now
+        )
+        _attachments_save(
+            incident=incident,
+            comment=comment,
+            files=files,
+            by=author,
+            now=now,
+            is_internal=visibility == Visibility.INTERNAL,
+        )
+        if is_staff and visibility == Visibility.PUBLIC and incident.first_response_at is None:
+            incident_record_first_response(incident=incident, by=author, now=now)
+        if not is_staff and incident.status == S.AWAITING_CUSTOMER:
+            incident_transition(incident=incident, to_status=S.IN_PROGRESS, by=author, now=now, note="Customer replied")
+    return comment

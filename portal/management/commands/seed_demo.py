@@ -1,0 +1,49 @@
+"""Build the demo: organisations, people, contracts and incidents, through the services.
+
+Deterministic and safe to run twice: rows are looked up by their natural keys first.
+Each app adds its own demo data in `<app>/demo.py` (a `seed(*, now, stdout)` function).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
+from portal.demo import seed as seed_portal
+
+APPS_WITH_DEMO_DATA = ["lifecycle", "incidents", "escalation", "knowledgebase"]
+
+
+class Command(BaseCommand):
+    help = "Create (or complete) the demo data. Safe to run more than once."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--banner", action="store_true", help="Only print the URL and the demo logins.")
+
+    def handle(self, *args, banner: bool = False, **options):
+        if not banner:
+            now = timezone.now()
+            seed_portal(now=now, stdout=self.stdout)
+            for app in APPS_WITH_DEMO_DATA:
+                try:
+                    module = importlib.import_module(f"{app}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{app}.demo":
+                        raise
+                    continue
+                module.seed(now=now, stdout=self.stdout)
+            self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+            return
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("  The support portal is starting on http://127.0.0.1:8000/"))
+        self.stdout.write("  Engineer console (Django admin): http://127.0.0.1:8000/admin/")
+        self.stdout.write(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
+        for role, username in DEMO_LOGINS:
+            self.stdout.write(f"    {role:<34} {username}")
+        self.stdout.write(
+            "  Emails the portal sends are written to var/mail/. Press Ctrl-C to stop web, worker and beat."
+        )
+        self.stdout.write("")

@@ -1,0 +1,115 @@
+"""Entitlements: which contract covers a submission, and how many incidents are left."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from portal.models import Contract, ContractStatus, Organization, prorated_allotment
+
+
+class EntitlementError(Exception):
+    """The organisation cannot submit an incident now; `reason` says why in the customer's terms."""
+
+    code = "entitlement"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NoActiveContract(EntitlementError):
+    code = "no_active_contract"
+
+
+class AllotmentExhausted(EntitlementError):
+    code = "allotment_exhausted"
+
+
+def contract_incidents_used(contract: Contract) -> int:
+    return contract.incidents.filter(is_chargeable=True).count()
+
+
+def contract_active_get(*, organization: Organization, day: dt.date) -> Contract | None:
+    """The organisation's contract in force on `day` (an upgrade supersedes its predecessor)."""
+    return (
+        Contract.objects.active_on(day)
+        .filter(organization=organization)
+        .select_related("plan")
+        .annotate(used=Count("incidents", filter=Q(incidents__is_chargeable=True)))
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+
+
+def contract_for_submission(*, organization: Organization, day: dt.date) -> Contract:
+    """Lock and return the contract a new incident consumes, or raise `EntitlementError`.
+
+    Must run inside a transaction: the row lock serialises concurrent submissions of one
+    organisation so that an allotment is never overdrawn.
+    """
+    contract = (
+        Contract.objects.active_on(day)
+        .filter(organization=organization)
+        .select_for_update()
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+    if contract is None:
+        latest = Contract.objects.filter(organization=organization).order_by("-ends_on").first()
+        if latest is None:
+            raise NoActiveContract("Your organisation has no support contract.")
+        if latest.status_on(day) == ContractStatus.EXPIRED:
+            raise NoActiveContract(f"Your organisation's support contract ended on {latest.ends_on:%d %B %Y}.")
+        raise NoActiveContract(f"Your organisation's support contract starts on {latest.starts_on:%d %B %Y}.")
+    used = contract_incidents_used(contract)
+    if used >= contract.incidents_allotted:
+        raise AllotmentExhausted(
+            f"Your organisation has used all {contract.incidents_allotted} incidents of its "
+            f"{contract.plan.name} contract (term {contract.starts_on:%d %b %Y} to {contract.ends_on:%d %b %Y})."
+        )
+    return contract
+
+
+def contract_create(
+    *, organization: Organization, plan, starts_on: dt.date, ends_on: dt.date, reference: str = ""
+) -> Contract:
+    contract = Contract(
+        organization=organization,
+        plan=plan,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        incidents_allotted=0,
+        reference=reference,
+    )
+    contract.incidents_allotted = prorated_allotment(contract.term_days)
+    contract.full_clean()
+    contract.save()
+    return contract
+
+
+@transaction.atomic
+def contract_upgrade(*, contract: Contract, plan, on: dt.date) -> Contract:
+    """Replace `contract` by one on `plan` from `on` to the same end, prorated on the remaining days.
+
+    Incidents already consumed in the term stay with the old contract; the new one gets
+    the prorated allotment for the remaining days.
+    """
+    if contract.status_on(on) != ContractStatus.ACTIVE:
+        raise EntitlementError("Only an active contract can be upgraded.")
+    old_ends_on = contract.ends_on
+    Contract.objects.filter(pk=contract.pk).update(ends_on=max(contract.starts_on, on - dt.timedelta(days=1)))
+    upgraded = Contract(
+        organization=contract.organization,
+        plan=plan,
+        starts_on=on,
+        ends_on=old_ends_on,
+        incidents_allotted=0,
+        upgraded_from=contract,
+        reference=contract.reference,
+    )
+    upgraded.incidents_allotted = prorated_allotment(upgraded.term_days)
+    upgraded.save()
+    return upgraded

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+handler403 = "portal.views.error_403"
+handler404 = "portal.views.error_404"
+handler500 = "portal.views.error_500"
+
+admin.site.site_header = "Support portal administration"
+admin.site.site_title = "Support portal admin"
+admin.site.index_title = "Support engineering"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("portal.account_urls")),
+    path("support/", include("incidents.urls_public")),
+    path("incidents/", include("incidents.urls")),
+    path("", include("lifecycle.urls")),
+    path("", include("escalation.urls")),
+    path("help/", include("knowledgebase.urls")),
+]

@@ -1,0 +1,297 @@
+"""Shared fixtures: personas, a real browser, a real Celery worker.
+
+With PORTAL_REQUIRE_ALL=1 (set by CI) a skipped test fails the run: a browser or service
+test that could not run is a failure, not a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+REQUIRE_ALL = os.environ.get("PORTAL_REQUIRE_ALL") == "1"
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if REQUIRE_ALL and _skipped:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"PORTAL_REQUIRE_ALL=1: {len(_skipped)} skipped test(s) count as failures:", red=True)
+            for nodeid in _skipped:
+                reporter.write_line(f"  {nodeid}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def skip_or_fail(reason: str) -> None:
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (PORTAL_REQUIRE_ALL=1)")
+    pytest.skip(reason)
+
+
+# --- Personas -------------------------------------------------------------------------
+
+NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)  # Monday 07:00 in Los Angeles
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    return NOW
+
+
+@pytest.fixture
+def sla(db):
+    """The seeded SLA policy (from the data migration), by code."""
+    from incidents.models import Severity, SupportPlan, SupportRegion
+
+    return {
+        "plans": {p.code: p for p in SupportPlan.objects.all()},
+        "severities": {s.code: s for s in Severity.objects.all()},
+        "regions": {r.code: r for r in SupportRegion.objects.all()},
+    }
+
+
+@pytest.fixture
+def organization(db, sla):
+    from tests.factories import ContractFactory, OrganizationFactory
+
+    org = OrganizationFactory(name="Fabrikam Inc.", region=sla["regions"]["north-america"])
+    ContractFactory(organization=org, plan=sla["plans"]["professional-direct"])
+    return org
+
+
+@pytest.fixture
+def other_organization(db, sla):
+    from tests.factories import ContractFactory, OrganizationFactory
+
+    org = OrganizationFactory(name="Northwind Traders", region=sla["regions"]["germany"], time_zone="Europe/Berlin")
+    ContractFactory(organization=org, plan=sla["plans"]["subscription"])
+    return org
+
+
+@pytest.fixture
+def customer_admin(organization):
+    from portal.models import Role
+    from tests.factories import MemberFactory
+
+    return MemberFactory(organization=organization, role=Role.ADMIN, email="olivia.admin@fabrikam.example")
+
+
+@pytest.fixture
+def customer(organization):
+    from portal.models import Role
+    from tests.factories import MemberFactory
+
+    return MemberFactory(organization=organization, role=Role.SUBMITTER, email="carl.contact@fabrikam.example")
+
+
+@pytest.fixture
+def colleague(organization):
+    from portal.models import Role
+    from tests.factories import MemberFactory
+
+    return MemberFactory(organization=organization, role=Role.SUBMITTER, email="cora.colleague@fabrikam.example")
+
+
+@pytest.fixture
+def viewer(organization):
+    from portal.models import Role
+    from tests.factories import MemberFactory
+
+    return MemberFactory(organization=organization, role=Role.VIEWER, email="vera.viewer@fabrikam.example")
+
+
+@pytest.fixture
+def outsider(other_organization):
+    from portal.models import Role
+    from tests.factories import MemberFactory
+
+    return MemberFactory(organization=other_organization, role=Role.ADMIN, email="oscar.outsider@northwind.example")
+
+
+@pytest.fixture
+def engineer(db):
+    from tests.factories import StaffFactory
+
+    return StaffFactory(username="erin.engineer", group="Support engineers")
+
+
+@pytest.fixture
+def other_engineer(db):
+    from tests.factories import StaffFactory
+
+    return StaffFactory(username="evan.engineer", group="Support engineers")
+
+
+@pytest.fixture
+def lead(db):
+    from tests.factories import StaffFactory
+
+    return StaffFactory(username="leah.lead", group="Support leads")
+
+
+# --- A real browser -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed")
+    with sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", timezone_id="Europe/London")
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page):
+    """Save a full-page screenshot under var/screenshots/NAME.png and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def login(page, live_server):
+    """Sign a user in through the real login form."""
+
+    def do(user, password: str = "correct-horse-battery") -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+    return do
+
+
+# --- A real Celery worker -------------------------------------------------------------
+
+
+def worker_environment() -> dict[str, str]:
+    """Environment for a worker/beat subprocess that uses the test database and broker."""
+    from django.conf import settings
+    from django.db import connection
+
+    env = dict(os.environ)
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
+    else:
+        user = db.get("USER") or ""
+        password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+        auth = f"{user}{password}@" if user else ""
+        env["DATABASE_URL"] = f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    env["CELERY_BROKER_URL"] = settings.CELERY_BROKER_URL
+    env["PORTAL_BROKER_DIR"] = str(settings.BROKER_DIR)
+    env["CELERY_TASK_DEFAULT_QUEUE"] = settings.CELERY_TASK_DEFAULT_QUEUE
+    env["DEBUG"] = "true"
+    env.pop("PORTAL_TESTING", None)
+    return env
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db):
+    """Start `celery worker` as a real process against the test database; stop it after."""
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings
+
+    celery = shutil.which("celery", path=str(Path(sys.executable).parent))
+    if celery is None:
+        skip_or_fail("celery executable not found")
+    processes: list[subprocess.Popen] = []
+    logs: list[Path] = []
+
+    def start(name: str = "w1", *, beat: bool = False, extra: tuple[str, ...] = ()) -> subprocess.Popen:
+        log = Path(settings.VAR_DIR) / f"test-worker-{os.getpid()}-{name}.log"
+        logs.append(log)
+        args = [
+            celery,
+            "-A",
+            "portal",
+            "worker",
+            "-n",
+            f"{name}@%h",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "--pool",
+            "solo",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            *extra,
+        ]
+        if beat:
+            args += ["--beat", "--schedule", str(Path(settings.VAR_DIR) / f"beat-{os.getpid()}-{name}")]
+        proc = subprocess.Popen(
+            args, env=worker_environment(), stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
+        )
+        processes.append(proc)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker {name} exited: {log.read_text()[-2000:]}")
+            if "ready." in log.read_text():
+                return proc
+            time.sleep(0.2)
+        raise RuntimeError(f"worker {name} did not start: {log.read_text()[-2000:]}")
+
+    yield start
+    for proc in processes:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in processes:
+        try:
+            proc.wait(timeout=15)
+        except Exception:
+            proc.kill()
