@@ -1,0 +1,1 @@
+"""Admin for incidents: the engineers' queue."""

@@ -1,0 +1,1 @@
+"""Admin for the SLA policy: plans, severities, response targets, regions."""
