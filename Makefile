@@ -29,7 +29,7 @@ demo: $(VENV)/.runtime ## Install, migrate, seed demo data and run web + worker 
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo
 	@$(DEMO_ENV) $(PY) manage.py seed_demo --banner
-	$(DEMO_ENV) PYTHONUNBUFFERED=1 $(VENV)/bin/honcho start -f Procfile
+	$(DEMO_ENV) PYTHONUNBUFFERED=1 PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile
 
 test: $(VENV)/.dev ## Run the whole test suite (what CI runs, on SQLite or on $$DATABASE_URL)
 	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
