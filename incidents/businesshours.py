@@ -13,7 +13,10 @@ calendar's zone and return aware datetimes in UTC, exact to the microsecond:
 
 Local wall-clock times are turned into instants day by day, so daylight-saving changes
 shorten or lengthen an opening by exactly the hour the clocks move; an opening that ends
-at midnight is written with `time(0)` as its end (meaning 24:00).
+at midnight is written with `time(0)` as its end (meaning 24:00). A wall time that occurs
+twice (clocks going back) means its first occurrence; a wall time the clocks skip (clocks
+going forward) means the instant they jump, so an opening never starts late because of
+the gap, and an opening lying wholly inside the gap has no length.
 """
 
 from __future__ import annotations
@@ -102,15 +105,39 @@ class Calendar:
             return ()
         spans = []
         for start, end in self.weekly[day.weekday()]:
-            start_at = datetime.combine(day, start, tzinfo=self.zone).astimezone(UTC)
-            end_day = day + ONE_DAY if end == MIDNIGHT else day
-            end_at = datetime.combine(end_day, end, tzinfo=self.zone).astimezone(UTC)
+            start_at = _wall_to_utc(day, start, self.zone)
+            end_at = _wall_to_utc(day + ONE_DAY if end == MIDNIGHT else day, end, self.zone)
             if end_at > start_at:  # an opening swallowed by a DST gap has no length
                 spans.append((start_at, end_at))
         return tuple(spans)
 
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()
+
+
+def _wall_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    """The instant a clock in `zone` first shows `wall` on `day`, in UTC.
+
+    Ambiguous wall times (clocks going back) give their first occurrence (fold=0). For a
+    wall time inside a gap (clocks going forward) this is the transition instant, found
+    by bisection between the two readings of the wall time, to the second.
+    """
+    local = datetime.combine(day, wall, tzinfo=zone)
+    at = local.astimezone(UTC)
+    if at.astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return at
+    # `at` read the wall time with the offset before the jump, so it lies after the jump;
+    # `fold=1` reads it with the offset after the jump, which lies before it.
+    before = local.replace(fold=1).astimezone(UTC)
+    after_offset = at.astimezone(zone).utcoffset()
+    low, high = 0, int((at - before).total_seconds())
+    while low < high:  # the first second whose offset is the one after the jump
+        middle = (low + high) // 2
+        if (before + timedelta(seconds=middle)).astimezone(zone).utcoffset() == after_offset:
+            high = middle
+        else:
+            low = middle + 1
+    return before + timedelta(seconds=low)
 
 
 def _utc(at: datetime, name: str) -> datetime:
