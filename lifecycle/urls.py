@@ -1,32 +1,14 @@
 from django.urls import path
 
-from portal.views import not_yet_published
+from lifecycle import views
 
 app_name = "lifecycle"
 
 urlpatterns = [
-    path(
-        "support/lifecycle/",
-        not_yet_published,
-        {"title": "Support lifecycle", "summary": "How long each version of the add-on is supported."},
-        name="lifecycle",
-    ),
-    path(
-        "support/contacts/",
-        not_yet_published,
-        {"title": "Support contacts", "summary": "How to reach support and the escalation contact for Microsoft."},
-        name="contacts",
-    ),
-    path(
-        "roadmap/",
-        not_yet_published,
-        {"title": "Roadmap", "summary": "Our statement of direction and planned releases."},
-        name="roadmap",
-    ),
-    path(
-        "cfmd/",
-        not_yet_published,
-        {"title": "CfMD compliance", "summary": "Evidence for the Certified for Microsoft Dynamics requirements."},
-        name="cfmd",
-    ),
+    path("support/lifecycle/", views.lifecycle_page, name="lifecycle"),
+    path("support/lifecycle/calendar.ics", views.lifecycle_calendar, name="lifecycle_calendar"),
+    path("support/contacts/", views.contacts_page, name="contacts"),
+    path("roadmap/", views.roadmap_page, name="roadmap"),
+    path("cfmd/", views.cfmd_page, name="cfmd"),
+    path("cfmd/evidence-pack/", views.evidence_pack_page, name="evidence_pack"),
 ]
