@@ -26,6 +26,7 @@ from incidents.models import (
     Severity,
     SupportPlan,
     SupportRegion,
+    Weekday,
 )
 
 # A deadline is computed with the holidays of the submission's year, the year before (a
@@ -253,6 +254,12 @@ class WeeklyHours:
     first_day: int
     last_day: int
     intervals: str  # "06:00–18:00" or "08:00–12:00, 13:00–17:00"
+
+    @property
+    def days(self) -> str:
+        """ "Monday–Friday", or "Saturday" for a single day, in the active language."""
+        first = str(Weekday(self.first_day).label)
+        return first if self.first_day == self.last_day else f"{first}–{Weekday(self.last_day).label}"
 
 
 def weekly_hours(calendar: Calendar) -> list[WeeklyHours]:

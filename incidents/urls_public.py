@@ -1,17 +1,9 @@
 from django.urls import path
 
-from portal.views import not_yet_published
+from incidents import views_sla
 
 app_name = "sla"
 
 urlpatterns = [
-    path(
-        "",
-        not_yet_published,
-        {
-            "title": "Support and SLA",
-            "summary": "Our service level agreement: initial response times by plan and severity.",
-        },
-        name="page",
-    ),
+    path("", views_sla.sla_page, name="page"),
 ]

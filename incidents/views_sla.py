@@ -1,0 +1,117 @@
+"""The public SLA page (`/support/`) and its deadline calculator.
+
+Thin: the policy snapshot, the schedules, the matrix and the deadline all come from
+`incidents.sla`, the same code that sets `Incident.response_due_at`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from incidents import businesshours, sla
+from incidents.forms_sla import DeadlineCalculatorForm, is_calculator_request
+
+
+@dataclass(frozen=True)
+class Calculation:
+    deadline: sla.Deadline
+    plan_code: str
+    severity_code: str
+    region: Any
+    submitted_at: Any
+    clock_starts_at: Any  # None when the clock starts at submission
+    region_zone: ZoneInfo
+
+
+def calculate(form: DeadlineCalculatorForm, policy: sla.SlaPolicy) -> Calculation | None:
+    """The deadline for a valid form; errors in the user's terms go on the form."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    region = policy.region(data["region"])
+    try:
+        deadline = policy.deadline(
+            plan=data["plan"], severity=data["severity"], region=data["region"], at=data["submitted_instant"]
+        )
+    except sla.UnknownTarget:
+        form.add_error(None, _("There is no response target for this plan and severity yet."))
+        return None
+    except ValueError:
+        form.add_error(None, _("This region has no business hours, so no deadline can be computed."))
+        return None
+    submitted_at = data["submitted_instant"]
+    opening = businesshours.next_open(deadline.calendar, submitted_at)
+    return Calculation(
+        deadline=deadline,
+        plan_code=data["plan"],
+        severity_code=data["severity"],
+        region=region,
+        submitted_at=submitted_at,
+        clock_starts_at=opening if opening != submitted_at else None,
+        region_zone=ZoneInfo(region.time_zone),
+    )
+
+
+def contact_channels() -> list[dict[str, str]]:
+    """Published support channels (from the lifecycle app), or the support mailbox."""
+    from lifecycle.selectors import channel_href, support_channels
+
+    channels = [
+        {
+            "name": channel.name,
+            "kind": channel.get_kind_display(),
+            "address": channel.address,
+            "href": channel_href(channel),
+            "hours": channel.hours,
+        }
+        for channel in support_channels()
+        if channel.kind != "portal"
+    ]
+    if not channels:
+        _name, address = email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)
+        channels.append(
+            {
+                "name": _("Support mailbox"),
+                "kind": _("Email"),
+                "address": address,
+                "href": f"mailto:{address}",
+                "hours": _("Read during each region's business hours"),
+            }
+        )
+    return channels
+
+
+@require_GET
+def sla_page(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    policy = sla.SlaPolicy()
+    viewer_zone = timezone.get_current_timezone_name()
+    form = DeadlineCalculatorForm(
+        request.GET if is_calculator_request(request.GET) else None, policy=policy, viewer_zone=viewer_zone, now=now
+    )
+    calculation = calculate(form, policy) if form.is_bound else None
+    context: dict[str, Any] = {"form": form, "calculation": calculation, "viewer_zone": viewer_zone}
+    if getattr(request, "htmx", False):
+        return render(request, "incidents/sla_calculator_result.html", context)
+    context.update(
+        {
+            "plans": list(policy.plans.values()),
+            "severities": list(policy.severities.values()),
+            "matrix": sla.policy_matrix(policy),
+            "schedules": sla.region_schedules(policy, now=now),
+            "last_changed": sla.policy_last_changed(),
+            "channels": contact_channels(),
+            "now": now,
+        }
+    )
+    return render(request, "incidents/sla_page.html", context)
