@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from incidents.models import Incident, ResponseTarget, Severity, SupportPlan
+from incidents.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Comment,
+    Incident,
+    ResponseTarget,
+    Severity,
+    SeverityChange,
+    StatusChange,
+    SupportPlan,
+    Visibility,
+)
 from portal.models import Role
 
 
@@ -56,3 +68,95 @@ def incident_get_for_user(*, user, number: str) -> Incident:
     if incident is None:
         raise Http404("No such incident")
     return incident
+
+
+
+# --- The customer's incident pages -----------------------------------------------------
+
+
+def incidents_for_list(
+    *, user, q: str = "", state: str = "", status: str = "", severity: Severity | None = None
+) -> QuerySet[Incident]:
+    """"My incidents": what `user` may see, filtered, newest first."""
+    qs = incidents_visible_to(user).select_related("severity", "submitted_by")
+    q = q.strip()
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(description__icontains=q))
+    if state == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif state == "closed":
+        qs = qs.exclude(status__in=OPEN_STATUSES)
+    if status:
+        qs = qs.filter(status=status)
+    if severity is not None:
+        qs = qs.filter(severity=severity)
+    return qs.order_by("-submitted_at", "-pk")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str  # "submitted", "comment", "status" or "severity"
+    at: dt.datetime
+    item: object
+    attachments: tuple[Attachment, ...] = ()
+
+
+def incident_public_timeline(incident: Incident) -> list[TimelineEntry]:
+    """What the customer sees happen: public replies with their files, status and severity
+    changes, and the files sent with the submission. Internal notes and their files never
+    appear (five queries)."""
+    public_files = Attachment.objects.filter(is_internal=False).order_by("uploaded_at", "pk")
+    comments = (
+        Comment.objects.filter(incident=incident, visibility=Visibility.PUBLIC)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=public_files))
+    )
+    entries = [
+        TimelineEntry(
+            kind="submitted",
+            at=incident.submitted_at,
+            item=incident,
+            attachments=tuple(public_files.filter(incident=incident, comment__isnull=True)),
+        )
+    ]
+    entries += [
+        TimelineEntry(kind="comment", at=c.created_at, item=c, attachments=tuple(c.attachments.all())) for c in comments
+    ]
+    entries += [
+        TimelineEntry(kind="status", at=change.changed_at, item=change)
+        for change in StatusChange.objects.filter(incident=incident).exclude(from_status="")
+    ]
+    entries += [
+        TimelineEntry(kind="severity", at=change.changed_at, item=change)
+        for change in SeverityChange.objects.filter(incident=incident).select_related("from_severity", "to_severity")
+    ]
+    order = {"submitted": 0, "status": 1, "severity": 1, "comment": 2}
+    return sorted(entries, key=lambda e: (e.at, order[e.kind]))
+
+
+def attachment_get_for_user(*, user, number: str, pk: int) -> Attachment:
+    """A file of an incident `user` may see, never an internal one; else Http404."""
+    incident = incident_get_for_user(user=user, number=number)
+    attachments = Attachment.objects.filter(incident=incident, pk=pk).select_related("incident")
+    if not user.is_staff:
+        attachments = attachments.filter(is_internal=False).exclude(comment__visibility=Visibility.INTERNAL)
+    attachment = attachments.first()
+    if attachment is None:
+        raise Http404("No such file")
+    return attachment
+
+
+@dataclass(frozen=True)
+class SlaState:
+    code: str  # "none" (no commitment), "running", "overdue", "met" or "missed"
+    due_at: dt.datetime | None
+
+
+def incident_sla_state(incident: Incident, *, now: dt.datetime) -> SlaState:
+    """Whether the initial response came in time, from the customer's point of view."""
+    due = incident.response_due_at
+    if incident.is_preview_feature or due is None:
+        return SlaState("none", due)
+    if incident.first_response_at is not None:
+        return SlaState("met" if incident.first_response_at <= due else "missed", due)
+    return SlaState("overdue" if now > due else "running", due)

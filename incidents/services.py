@@ -349,3 +349,63 @@ def comment_add(
         if not is_staff and incident.status == S.AWAITING_CUSTOMER:
             incident_transition(incident=incident, to_status=S.IN_PROGRESS, by=author, now=now, note="Customer replied")
     return comment
+
+
+
+# --- The customer's incident pages -----------------------------------------------------
+
+
+def incident_submit(
+    *,
+    organization: Organization,
+    submitted_by: AbstractBaseUser,
+    data: NewIncident,
+    files: Sequence[UploadedFile] = (),
+    submission_token: uuid.UUID,
+    now: dt.datetime,
+) -> tuple[Incident, bool]:
+    """File an incident from the customer's form and send the emails once it is committed.
+
+    Returns `(incident, created)`: a second post of the same form (same token) gives the
+    first incident and `created=False`, and sends nothing again.
+    """
+    from incidents.notifications import incident_submitted_notify
+
+    existing = Incident.objects.filter(submission_token=submission_token).first()
+    if existing is not None:
+        return existing, False
+    incident = incident_create(
+        organization=organization,
+        submitted_by=submitted_by,
+        data=data,
+        files=files,
+        submission_token=submission_token,
+        now=now,
+    )
+    # incident_create returns the other request's row when it lost a race on the token.
+    created = incident.submitted_at == now and incident.submitted_by_id == submitted_by.pk
+    if created:
+        incident_id = incident.pk
+        transaction.on_commit(lambda: incident_submitted_notify(incident_id))
+    return incident, created
+
+
+def incident_confirm_resolution(*, incident: Incident, by: AbstractBaseUser, now: dt.datetime) -> Incident:
+    """The customer confirms that the resolution works: resolved becomes closed."""
+    if incident.status != S.RESOLVED:
+        raise TransitionNotAllowed("Only a resolved incident can be confirmed as solved.")
+    return incident_transition(
+        incident=incident, to_status=S.CLOSED, by=by, now=now, note="Resolution confirmed by the customer"
+    )
+
+
+def incident_reopen(*, incident: Incident, by: AbstractBaseUser, reason: str, now: dt.datetime) -> Incident:
+    """The customer says the problem is not solved: back to in progress, with their reason as a reply."""
+    if incident.status not in (S.RESOLVED, S.CLOSED):
+        raise TransitionNotAllowed("Only a resolved or closed incident can be reopened.")
+    if not reason.strip():
+        raise IncidentError("Tell us why the problem is not solved.")
+    with transaction.atomic():
+        incident_transition(incident=incident, to_status=S.IN_PROGRESS, by=by, now=now, note="Reopened by the customer")
+        comment_add(incident=incident, author=by, body=reason, now=now)
+    return incident

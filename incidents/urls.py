@@ -1,14 +1,18 @@
 from django.urls import path
 
-from portal.views import not_yet_published
+from incidents import views
 
 app_name = "incidents"
 
 urlpatterns = [
-    path(
-        "",
-        not_yet_published,
-        {"title": "My incidents", "summary": "Your organisation's support incidents."},
-        name="list",
-    ),
+    path("", views.incident_list, name="list"),
+    path("new/", views.incident_new, name="new"),
+    path("new/cannot-submit/", views.incident_cannot_submit, name="cannot_submit"),
+    path("new/discard-draft/", views.incident_discard_draft, name="discard_draft"),
+    path("<str:number>/", views.incident_detail, name="detail"),
+    path("<str:number>/submitted/", views.incident_submitted, name="submitted"),
+    path("<str:number>/comment/", views.incident_comment, name="comment"),
+    path("<str:number>/confirm/", views.incident_confirm, name="confirm"),
+    path("<str:number>/reopen/", views.incident_reopen_view, name="reopen"),
+    path("<str:number>/files/<int:pk>/", views.attachment_download, name="attachment"),
 ]

@@ -1,0 +1,109 @@
+"""Emails about a new incident: to its submitter, to the organisation's admins who asked for
+them, and to the support team.
+
+Sent after the submission is committed (`transaction.on_commit`), so a rolled-back
+submission never emails anyone. Each message is rendered in its recipient's language, with
+times in their zone and in the region's zone. A failing mail server is logged, never shown
+to the customer as a failed submission.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+
+from incidents.models import Incident
+from portal.models import Membership, Role
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    audience: str  # "submitter", "admin" or "team"
+    language: str
+    time_zone: str
+
+
+def incident_submitted_recipients(incident: Incident) -> list[Recipient]:
+    submitter = incident.submitted_by
+    membership = getattr(submitter, "membership", None)
+    region_zone = incident.region.time_zone
+    recipients = [
+        Recipient(
+            email=submitter.email,
+            audience="submitter",
+            language=membership.language if membership else incident.organization.language,
+            time_zone=membership.time_zone if membership else incident.organization.time_zone,
+        )
+    ]
+    admins = (
+        Membership.objects.filter(
+            organization_id=incident.organization_id, role=Role.ADMIN, is_active=True, notify_on_all_incidents=True
+        )
+        .exclude(user_id=submitter.pk)
+        .select_related("user")
+        .order_by("user__email")
+    )
+    recipients += [
+        Recipient(email=m.user.email, audience="admin", language=m.language, time_zone=m.time_zone)
+        for m in admins
+        if m.user.email
+    ]
+    if settings.SUPPORT_TEAM_EMAIL:
+        recipients.append(
+            Recipient(email=settings.SUPPORT_TEAM_EMAIL, audience="team", language="en", time_zone=region_zone)
+        )
+    return [r for r in recipients if r.email]
+
+
+def _admin_url(incident: Incident) -> str:
+    try:
+        return reverse("admin:incidents_incident_change", args=[incident.pk])
+    except NoReverseMatch:  # the queue admin is not registered in this deployment
+        return reverse("admin:index")
+
+
+def _render(incident: Incident, recipient: Recipient) -> EmailMultiAlternatives:
+    template = "team_new" if recipient.audience == "team" else "submitted"
+    context = {
+        "incident": incident,
+        "audience": recipient.audience,
+        "url": settings.SITE_URL + reverse("incidents:detail", args=[incident.number]),
+        "admin_url": settings.SITE_URL + _admin_url(incident),
+        "viewer_zone": recipient.time_zone,
+        "region_zone": incident.region.time_zone,
+        "PRODUCT_NAME": settings.PRODUCT_NAME,
+        "VENDOR_NAME": settings.VENDOR_NAME,
+    }
+    with translation.override(recipient.language), timezone.override(recipient.time_zone):
+        subject = " ".join(render_to_string(f"emails/incidents/{template}.subject.txt", context).split())
+        text = render_to_string(f"emails/incidents/{template}.txt", context)
+        html = render_to_string(f"emails/incidents/{template}.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def incident_submitted_notify(incident_id: int) -> int:
+    """Send the new-incident emails; returns how many were sent."""
+    incident = (
+        Incident.objects.select_related("organization", "region", "severity", "plan", "submitted_by__membership")
+        .filter(pk=incident_id)
+        .first()
+    )
+    if incident is None:
+        return 0
+    messages = [_render(incident, recipient) for recipient in incident_submitted_recipients(incident)]
+    try:
+        return get_connection().send_messages(messages) or 0
+    except Exception:
+        logger.exception("new-incident emails for %s failed", incident.number)
+        return 0

@@ -1,0 +1,22 @@
+from django import template
+from django.utils.safestring import SafeString
+
+from portal.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text: str) -> SafeString:
+    """Markdown to sanitised HTML (see `portal.markdown`)."""
+    return render_markdown(text)
+
+
+@register.filter
+def filesize(size: int) -> str:
+    size = int(size or 0)
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
