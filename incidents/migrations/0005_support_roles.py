@@ -1,0 +1,107 @@
+"""The support roles as groups: engineers, leads and managers, with their permissions.
+
+Permissions are normally created after `migrate` (post_migrate), so this migration creates
+them first for every model present at this point. Re-running it only adds what is missing.
+
+- Support engineers work incidents (view and change incidents, write replies and notes,
+  read everything else) and cannot change the SLA policy.
+- Support leads also edit the SLA policy (plans, severities, targets, regions and their
+  calendars) and the escalation app's models (policy, steps, contacts, ...).
+- Support managers also manage contracts and see reports.
+"""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+ENGINEERS = "Support engineers"
+LEADS = "Support leads"
+MANAGERS = "Support managers"
+
+SLA_POLICY_MODELS = [
+    "supportplan",
+    "severity",
+    "responsetarget",
+    "supportregion",
+    "openinginterval",
+    "dateexception",
+    "regionlanguage",
+]
+ENGINEER_CODENAMES = {
+    "incidents": [
+        "view_incident",
+        "change_incident",
+        "view_comment",
+        "add_comment",
+        "view_attachment",
+        "add_attachment",
+        "view_statuschange",
+        "view_severitychange",
+        *[f"view_{model}" for model in SLA_POLICY_MODELS],
+    ],
+    "portal": ["view_organization", "view_membership", "view_contract", "view_staffprofile", "view_invitation"],
+}
+LEAD_CODENAMES = {
+    "incidents": [f"{action}_{model}" for model in SLA_POLICY_MODELS for action in ("add", "change", "delete", "view")],
+}
+MANAGER_CODENAMES = {
+    "portal": [
+        "add_contract",
+        "change_contract",
+        "view_contract",
+        "add_organization",
+        "change_organization",
+        "add_membership",
+        "change_membership",
+        "change_invitation",
+    ],
+}
+# Apps whose every model a role may read (engineers) or fully manage (leads).
+ENGINEER_VIEW_APPS = ["escalation", "lifecycle", "knowledgebase"]
+LEAD_ALL_APPS = ["escalation"]
+
+
+def _permissions(Permission, codenames_by_app):
+    found = []
+    for app_label, codenames in codenames_by_app.items():
+        found += list(Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames))
+    return found
+
+
+def create_roles(apps, schema_editor):
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+
+    engineer = _permissions(Permission, ENGINEER_CODENAMES)
+    engineer += list(
+        Permission.objects.filter(content_type__app_label__in=ENGINEER_VIEW_APPS, codename__startswith="view_")
+    )
+    lead = engineer + _permissions(Permission, LEAD_CODENAMES)
+    lead += list(Permission.objects.filter(content_type__app_label__in=LEAD_ALL_APPS))
+    # Reports: any permission about reports that exists by now (e.g. a reports app's view).
+    reports = list(Permission.objects.filter(codename__contains="report"))
+    manager = lead + _permissions(Permission, MANAGER_CODENAMES) + reports
+
+    for name, permissions in ((ENGINEERS, engineer), (LEADS, lead), (MANAGERS, manager)):
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(*permissions)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=[ENGINEERS, LEADS, MANAGERS]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("incidents", "0004_queue_status_due_index"),
+        ("portal", "0003_api_token"),
+        ("escalation", "0001_initial"),
+        ("lifecycle", "0002_cfmd_pages"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]

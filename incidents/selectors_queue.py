@@ -1,0 +1,242 @@
+"""Reads for the engineers' queue in the admin: ordering, filters, clocks and the incident page.
+
+The queue is the open incidents, unresponded ones first by `response_due_at` (incidents
+without a deadline last among them), then the rest newest first. Every read here is a
+fixed number of queries whatever the number of rows: the admin asserts it in tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from incidents import businesshours, sla
+from incidents.models import OPEN_STATUSES, Attachment, Comment, Incident, SeverityChange, StatusChange
+
+# A running clock turns from "on track" to "warning" this long before the deadline.
+WARNING_WINDOW = dt.timedelta(hours=1)
+
+
+class ClockState(StrEnum):
+    ON_TRACK = "on-track"
+    WARNING = "warning"
+    BREACHED = "breached"
+    MET = "met"
+    NONE = "none"  # no response commitment (preview feature) or closed without one
+
+
+CLOCK_LABELS = {
+    ClockState.ON_TRACK: _("On track"),
+    ClockState.WARNING: _("Warning"),
+    ClockState.BREACHED: _("Breached"),
+    ClockState.MET: _("Met"),
+    ClockState.NONE: _("No deadline"),
+}
+
+
+# --- The queue ------------------------------------------------------------------------
+
+UNRESPONDED = Q(first_response_at__isnull=True, status__in=OPEN_STATUSES)
+
+
+def queue_incidents() -> QuerySet[Incident]:
+    """All incidents with what a queue row shows joined in, and the queue's sort keys."""
+    return Incident.objects.select_related("organization", "plan", "severity", "assignee").annotate(
+        queue_rank=Case(When(UNRESPONDED, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        queue_due_at=Case(When(UNRESPONDED, then=F("response_due_at")), default=None),
+    )
+
+
+# The default order: unresponded by deadline (no deadline last), then newest first.
+QUEUE_ORDERING = ("queue_rank", F("queue_due_at").asc(nulls_last=True), "-submitted_at")
+
+
+def queue_filter_open(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+    return qs.filter(status__in=OPEN_STATUSES)
+
+
+def queue_filter_breached(qs: QuerySet[Incident], *, now: dt.datetime) -> QuerySet[Incident]:
+    """Open, still unanswered and past the deadline."""
+    return qs.filter(UNRESPONDED, response_due_at__lt=now)
+
+
+def queue_filter_due_soon(qs: QuerySet[Incident], *, now: dt.datetime) -> QuerySet[Incident]:
+    """Open, still unanswered and due within the warning window (the next hour)."""
+    return qs.filter(UNRESPONDED, response_due_at__gte=now, response_due_at__lt=now + WARNING_WINDOW)
+
+
+def queue_filter_responded_late(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+    return qs.filter(first_response_at__gt=F("response_due_at"))
+
+
+# --- The clock ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clock:
+    state: ClockState
+    due_at: dt.datetime | None
+    responded_at: dt.datetime | None
+    remaining: dt.timedelta | None  # negative once overdue; None when responded or no deadline
+
+    @property
+    def label(self) -> str:
+        return str(CLOCK_LABELS[self.state])
+
+
+def incident_clock(incident: Incident, *, now: dt.datetime) -> Clock:
+    """The state of the initial-response clock at `now` (pure: uses only loaded fields)."""
+    due_at = incident.response_due_at
+    responded_at = incident.first_response_at
+    if due_at is None:
+        return Clock(ClockState.NONE, None, responded_at, None)
+    if responded_at is not None:
+        state = ClockState.MET if responded_at <= due_at else ClockState.BREACHED
+        return Clock(state, due_at, responded_at, None)
+    remaining = due_at - now
+    if incident.status not in OPEN_STATUSES:
+        return Clock(ClockState.NONE, due_at, None, None)
+    if remaining <= dt.timedelta(0):
+        state = ClockState.BREACHED
+    elif remaining <= WARNING_WINDOW:
+        state = ClockState.WARNING
+    else:
+        state = ClockState.ON_TRACK
+    return Clock(state, due_at, None, remaining)
+
+
+def duration_short(delta: dt.timedelta) -> str:
+    """`2 d 3 h`, `3 h 05 min`, `42 min`, `< 1 min` (absolute value)."""
+    seconds = abs(int(delta.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return _("%(d)s d %(h)s h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s h %(m)02d min") % {"h": hours, "m": minutes}
+    if minutes:
+        return _("%(m)s min") % {"m": minutes}
+    return str(_("< 1 min"))
+
+
+def clock_text(clock: Clock) -> str:
+    """What the "due in" column says (the script in static/js/queue.js says the same)."""
+    if clock.state == ClockState.MET:
+        return str(_("Met"))
+    if clock.state == ClockState.BREACHED and clock.remaining is None:
+        return str(_("Breached (responded late)"))
+    if clock.remaining is None:
+        return "—"
+    if clock.state == ClockState.BREACHED:
+        return _("Breached %(time)s ago") % {"time": duration_short(clock.remaining)}
+    return _("in %(time)s") % {"time": duration_short(clock.remaining)}
+
+
+# --- The incident page ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlaPanel:
+    clock: Clock
+    target_minutes: int | None
+    coverage: str
+    due_in_region: dt.datetime | None
+    region_zone: str
+    business_time_left: dt.timedelta | None
+    escalations: list[object]
+
+
+def escalation_events_for(incident: Incident) -> list[object]:
+    """Escalation events fired for the incident, if the escalation app records them yet."""
+    if not apps.is_installed("escalation"):
+        return []
+    try:
+        model = apps.get_model("escalation", "EscalationEvent")
+    except LookupError:
+        return []
+    names = {f.name for f in model._meta.get_fields()}
+    if "incident" not in names:
+        return []
+    order = next((n for n in ("fired_at", "created_at", "occurred_at", "at") if n in names), "pk")
+    return list(model._default_manager.filter(incident=incident).order_by(order, "pk"))
+
+
+def incident_sla_panel(incident: Incident, *, now: dt.datetime) -> SlaPanel:
+    """Due time in the region's zone, business time left by the engine, escalations fired."""
+    clock = incident_clock(incident, now=now)
+    region = incident.region
+    target = None
+    business_left = None
+    try:
+        target = sla.response_target(incident.plan, incident.severity)
+    except sla.UnknownTarget:
+        target = None
+    if target is not None and clock.remaining is not None:
+        if clock.remaining > dt.timedelta(0):
+            calendar = sla.target_calendar(target, region, now)
+            business_left = businesshours.business_time_between(calendar, now, clock.due_at)
+        else:
+            business_left = dt.timedelta(0)
+    due_in_region = clock.due_at.astimezone(ZoneInfo(region.time_zone)) if clock.due_at else None
+    return SlaPanel(
+        clock=clock,
+        target_minutes=target.minutes if target else None,
+        coverage=target.get_coverage_display() if target else "",
+        due_in_region=due_in_region,
+        region_zone=region.time_zone,
+        business_time_left=business_left,
+        escalations=escalation_events_for(incident),
+    )
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: dt.datetime
+    kind: str  # "submitted", "public", "internal", "status", "severity", "attachment", "escalation"
+    item: object
+
+
+def incident_for_admin(pk: int) -> Incident | None:
+    return (
+        Incident.objects.select_related(
+            "organization", "contract", "contract__plan", "plan", "severity", "region", "submitted_by", "assignee"
+        )
+        .prefetch_related("region__intervals", "region__date_exceptions")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def incident_timeline(incident: Incident, *, escalations: list[object] | None = None) -> list[TimelineEntry]:
+    """Submission, replies, internal notes, attachments, status and severity changes, in order."""
+    comments = (
+        Comment.objects.filter(incident=incident)
+        .select_related("author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "pk")))
+    )
+    loose = Attachment.objects.filter(incident=incident, comment__isnull=True).select_related("uploaded_by")
+    statuses = StatusChange.objects.filter(incident=incident).select_related("changed_by")
+    severities = SeverityChange.objects.filter(incident=incident).select_related(
+        "from_severity", "to_severity", "changed_by"
+    )
+    entries = [TimelineEntry(incident.submitted_at, "submitted", incident)]
+    entries += [TimelineEntry(c.created_at, c.visibility, c) for c in comments]
+    entries += [TimelineEntry(a.uploaded_at, "attachment", a) for a in loose]
+    entries += [TimelineEntry(s.changed_at, "status", s) for s in statuses if s.from_status]
+    entries += [TimelineEntry(s.changed_at, "severity", s) for s in severities]
+    for event in escalations if escalations is not None else escalation_events_for(incident):
+        at = next(
+            (getattr(event, n) for n in ("fired_at", "created_at", "occurred_at", "at") if hasattr(event, n)), None
+        )
+        if isinstance(at, dt.datetime):
+            entries.append(TimelineEntry(at, "escalation", event))
+    order = {"submitted": 0, "attachment": 1, "status": 2, "severity": 2, "public": 3, "internal": 3, "escalation": 4}
+    entries.sort(key=lambda e: (e.at, order[e.kind]))
+    return entries
