@@ -291,6 +291,9 @@ class Incident(models.Model):
             ),
             # "My incidents": an organisation's incidents, newest first.
             models.Index(fields=["organization", "-submitted_at"], name="incident_org_submitted_idx"),
+            # The admin queue (incidents/selectors_queue.py): WHERE status IN (open statuses)
+            # [AND response_due_at < now] — the open incidents are a small part of the table.
+            models.Index(fields=["status", "response_due_at"], name="incident_status_due_idx"),
         ]
         verbose_name = _("incident")
 
