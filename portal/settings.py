@@ -253,8 +253,22 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.ApiPagination",
     "PAGE_SIZE": 25,
+    # The API (portal/api/): personal tokens or the browser session, JSON only, one error format.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.LimitedJSONParser"],
+    "EXCEPTION_HANDLER": "portal.api.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttles.IpRateThrottle", "portal.api.throttles.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "ip": os.environ.get("API_THROTTLE_IP_RATE", "300/min"),
+        "token": os.environ.get("API_THROTTLE_TOKEN_RATE", "120/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Contoso Add-on Support Portal API",
@@ -262,6 +276,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "DESCRIPTION": (
+        "Open and follow support incidents, and read the SLA, lifecycle and knowledge base. "
+        "Authenticate with a personal API token from your account page: `Authorization: Bearer <key>`. "
+        'Every error is JSON: `{"code": ..., "message": ..., "fields": {...}}`.'
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
 SESSION_COOKIE_HTTPONLY = True

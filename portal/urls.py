@@ -22,4 +22,6 @@ urlpatterns = [
     path("", include("lifecycle.urls")),
     path("", include("escalation.urls")),
     path("help/", include("knowledgebase.urls")),
+    path("api/", include("portal.api.urls")),
+    path("accounts/api-tokens/", include("portal.api.token_urls")),
 ]
