@@ -1,0 +1,251 @@
+"""The SLA clock over the seeded policy: rows -> calendars -> deadlines, and the page's reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from incidents import sla
+from incidents.models import Coverage, DateException, OpeningInterval, ResponseTarget, Severity
+
+pytestmark = pytest.mark.django_db
+
+
+def at(iso: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(iso)
+
+
+def due(sla_rows, plan: str, severity: str, region: str, submitted: str) -> str:
+    return sla.deadline_compute(
+        plan=sla_rows["plans"][plan],
+        severity=sla_rows["severities"][severity],
+        region=sla_rows["regions"][region],
+        submitted_at=at(submitted),
+    ).due_at.isoformat()
+
+
+# Microsoft's published table, as seeded: (plan, severity) -> (minutes, coverage)
+PUBLISHED = {
+    ("subscription", "A"): (60, Coverage.ALWAYS),
+    ("professional-direct", "A"): (60, Coverage.ALWAYS),
+    ("premier", "A"): (60, Coverage.ALWAYS),
+    ("subscription", "B"): (240, Coverage.BUSINESS_HOURS),
+    ("professional-direct", "B"): (120, Coverage.BUSINESS_HOURS),
+    ("premier", "B"): (120, Coverage.ALWAYS),
+    ("subscription", "C"): (480, Coverage.BUSINESS_HOURS),
+    ("professional-direct", "C"): (240, Coverage.BUSINESS_HOURS),
+    ("premier", "C"): (240, Coverage.BUSINESS_HOURS),
+}
+
+
+def test_the_seeded_matrix_is_microsofts_published_table():
+    policy = sla.SlaPolicy()
+    assert list(policy.plans) == ["subscription", "professional-direct", "premier"]
+    assert list(policy.severities) == ["A", "B", "C"]
+    seeded = {
+        (plan.code, row.severity.code): (target.minutes, target.coverage)
+        for row in sla.policy_matrix(policy)
+        for plan, target in zip(policy.plans.values(), row.targets, strict=True)
+    }
+    assert seeded == PUBLISHED
+    assert sla.targets_missing() == []
+
+
+def test_the_seeded_regions_and_their_hours():
+    policy = sla.SlaPolicy()
+    expected = {
+        "north-america": ("America/Los_Angeles", "US", "06:00–18:00"),
+        "japan": ("Asia/Tokyo", "JP", "09:00–17:30"),
+        "germany": ("Europe/Berlin", "DE", "09:00–17:00"),
+        "united-kingdom": ("Europe/London", "GB", "09:00–17:00"),
+        "denmark": ("Europe/Copenhagen", "DK", "09:00–17:00"),
+    }
+    for code, (zone, country, hours) in expected.items():
+        region = policy.regions[code]
+        calendar = policy.region_calendar(region, at("2026-11-23T12:00:00+00:00"))
+        assert (region.time_zone, region.holiday_country) == (zone, country)
+        assert [(run.days, run.intervals) for run in sla.weekly_hours(calendar)] == [("Monday–Friday", hours)]
+
+
+class TestDeadlines:
+    def test_severity_a_runs_through_the_weekend_on_every_plan(self, sla):
+        for plan in ("subscription", "professional-direct", "premier"):
+            assert due(sla, plan, "A", "germany", "2026-11-21T03:10:00+01:00") == "2026-11-21T03:10:00+00:00"
+
+    def test_premier_severity_b_is_24x7(self, sla):
+        assert due(sla, "premier", "B", "japan", "2026-11-21T12:00:00+09:00") == "2026-11-21T05:00:00+00:00"
+
+    def test_subscription_severity_b_friday_evening_is_due_monday(self, sla):
+        assert due(sla, "subscription", "B", "north-america", "2026-11-20T16:30:00-08:00") == (
+            "2026-11-23T16:30:00+00:00"
+        )
+
+    def test_japan_labor_thanksgiving_day_is_skipped(self, sla):
+        # Friday 17:00 JST: 30 minutes on Friday; Monday 23 November is a holiday;
+        # the other 7 h 30 min run on Tuesday from 09:00 to 16:30 JST.
+        assert due(sla, "subscription", "C", "japan", "2026-11-20T17:00:00+09:00") == "2026-11-24T07:30:00+00:00"
+
+    def test_us_thanksgiving_is_skipped(self, sla):
+        assert due(sla, "professional-direct", "C", "north-america", "2026-11-25T16:00:00-08:00") == (
+            "2026-11-27T16:00:00+00:00"
+        )
+
+    def test_a_deadline_across_new_year_uses_next_years_holidays(self, sla):
+        # Thursday 31 December 2026 15:00 in Berlin: 2 h that day; 1 January 2027 is a
+        # holiday, then a weekend; Monday 4 January from 09:00 for the remaining 6 h.
+        assert due(sla, "subscription", "C", "germany", "2026-12-31T15:00:00+01:00") == "2027-01-04T14:00:00+00:00"
+
+    def test_a_submission_while_closed_starts_the_clock_at_the_next_opening(self, sla):
+        assert due(sla, "professional-direct", "B", "united-kingdom", "2026-11-23T06:00:00+00:00") == (
+            "2026-11-23T11:00:00+00:00"
+        )
+
+    def test_an_extra_closed_date_moves_the_deadline(self, sla):
+        DateException.objects.create(
+            region=sla["regions"]["north-america"], on=dt.date(2026, 11, 23), kind="closed", note="Team offsite"
+        )
+        assert due(sla, "subscription", "B", "north-america", "2026-11-20T16:30:00-08:00") == (
+            "2026-11-24T16:30:00+00:00"
+        )
+
+    def test_an_extra_open_date_overrides_a_public_holiday(self, sla):
+        DateException.objects.create(region=sla["regions"]["japan"], on=dt.date(2026, 11, 23), kind="open")
+        assert due(sla, "subscription", "C", "japan", "2026-11-20T17:00:00+09:00") == "2026-11-23T07:30:00+00:00"
+
+    def test_a_naive_submission_time_is_refused(self, sla):
+        with pytest.raises(ValueError, match="aware"):
+            due(sla, "subscription", "C", "japan", "2026-11-20T17:00:00")
+
+    def test_a_missing_target_is_a_typed_error(self, sla):
+        extra = Severity.objects.create(code="D", name="Advisory", business_impact="None", display_order=9)
+        with pytest.raises(sla_module().UnknownTarget, match="no response target for plan subscription and severity D"):
+            sla_module().deadline_compute(
+                plan=sla["plans"]["subscription"],
+                severity=extra,
+                region=sla["regions"]["japan"],
+                submitted_at=at("2026-11-20T17:00:00+09:00"),
+            )
+        assert [(p.code, s.code) for p, s in sla_module().targets_missing()] == [
+            ("subscription", "D"),
+            ("professional-direct", "D"),
+            ("premier", "D"),
+        ]
+
+
+def sla_module():
+    return sla
+
+
+class TestPolicySnapshot:
+    def test_deadlines_need_no_queries_once_loaded(self, django_assert_num_queries):
+        policy = sla.SlaPolicy()
+        policy.deadline(plan="subscription", severity="C", region="japan", at="2026-11-20T17:00:00+09:00")
+        with django_assert_num_queries(0):
+            for hour in range(48):
+                policy.deadline(
+                    plan="subscription",
+                    severity="B",
+                    region="japan",
+                    at=at("2026-11-20T00:00:00+00:00") + dt.timedelta(hours=hour),
+                )
+
+    def test_each_region_calendar_is_built_once_per_year(self):
+        policy = sla.SlaPolicy()
+        first = policy.deadline(plan="subscription", severity="C", region="germany", at="2026-03-02T10:00:00+01:00")
+        second = policy.deadline(plan="subscription", severity="C", region="germany", at="2026-11-02T10:00:00+01:00")
+        assert first.calendar is second.calendar
+        later = policy.deadline(plan="subscription", severity="C", region="germany", at="2027-03-02T10:00:00+01:00")
+        assert later.calendar is not first.calendar
+
+    def test_the_snapshot_agrees_with_deadline_compute(self, sla):
+        policy = sla_module().SlaPolicy()
+        for plan, severity in PUBLISHED:
+            for region in ("north-america", "japan", "denmark"):
+                moment = "2026-12-24T16:45:00+00:00"
+                snapshot = policy.deadline(plan=plan, severity=severity, region=region, at=moment)
+                assert snapshot.due_at.isoformat() == due(sla, plan, severity, region, moment)
+
+    @pytest.mark.parametrize(
+        ("kwargs", "field", "message"),
+        [
+            ({"plan": "gold"}, "plan", "unknown plan 'gold'; known: subscription, professional-direct, premier"),
+            ({"plan": None}, "plan", "give a plan code"),
+            ({"severity": "Z"}, "severity", "unknown severity 'Z'"),
+            ({"region": "mars"}, "region", "unknown region 'mars'"),
+            ({"at": "2026-11-23T08:00"}, "at", "has no UTC offset"),
+            ({"at": "next tuesday"}, "at", "is not an ISO 8601 date and time"),
+            ({"at": ""}, "at", "give an ISO 8601 date and time"),
+            ({"at": 1732345200}, "at", "give an ISO 8601 date and time"),
+            ({"at": dt.datetime(2026, 11, 23, 8)}, "at", "must have a UTC offset"),
+        ],
+    )
+    def test_bad_input_names_the_field(self, kwargs, field, message):
+        values = {"plan": "subscription", "severity": "B", "region": "japan", "at": "2026-11-23T08:00:00Z"} | kwargs
+        with pytest.raises(sla.SlaInputError, match=message) as raised:
+            sla.SlaPolicy().deadline(**values)
+        assert raised.value.field == field
+
+    def test_z_means_utc(self):
+        assert sla.parse_instant("2026-11-23T08:00:00Z") == at("2026-11-23T08:00:00+00:00")
+
+
+class TestRegionSchedules:
+    NOW = at("2026-11-23T15:00:00+00:00")  # Monday 07:00 in Los Angeles, Tuesday 00:00 in Tokyo
+
+    def schedule(self, code: str) -> sla.RegionSchedule:
+        return next(s for s in sla.region_schedules(sla.SlaPolicy(), now=self.NOW) if s.region.code == code)
+
+    def test_an_open_region_says_until_when(self):
+        schedule = self.schedule("north-america")
+        assert schedule.is_open_now
+        assert schedule.closes_at.isoformat() == "2026-11-23T18:00:00-08:00"
+        assert schedule.opens_at is None
+
+    def test_a_closed_region_says_when_it_opens_in_its_own_zone(self):
+        schedule = self.schedule("japan")
+        assert not schedule.is_open_now
+        assert schedule.opens_at.isoformat() == "2026-11-24T09:00:00+09:00"
+        assert schedule.local_now.isoformat() == "2026-11-24T00:00:00+09:00"
+
+    def test_holidays_are_the_next_twelve_months_from_the_regions_today(self):
+        japan = dict(self.schedule("japan").holidays)
+        assert dt.date(2026, 11, 23) not in japan  # yesterday in Tokyo
+        assert japan[dt.date(2027, 1, 1)] == "New Year's Day"
+        assert japan[dt.date(2027, 11, 23)] == "Labor Thanksgiving Day"
+        us = dict(self.schedule("north-america").holidays)
+        assert us[dt.date(2026, 11, 26)] == "Thanksgiving Day"
+        assert max(us) < dt.date(2027, 11, 23)
+
+    def test_languages_are_listed(self):
+        assert [lang.language for lang in self.schedule("japan").languages] == ["English", "Japanese"]
+
+    def test_split_days_and_weekends_are_grouped(self):
+        region = sla.SlaPolicy().regions["germany"]
+        OpeningInterval.objects.filter(region=region, weekday=2).delete()
+        OpeningInterval.objects.create(region=region, weekday=2, opens_at=dt.time(9), closes_at=dt.time(12))
+        OpeningInterval.objects.create(region=region, weekday=2, opens_at=dt.time(13), closes_at=dt.time(17))
+        OpeningInterval.objects.create(region=region, weekday=5, opens_at=dt.time(10), closes_at=dt.time(0))
+        fresh = sla.SlaPolicy()
+        calendar = fresh.region_calendar(fresh.regions["germany"], self.NOW)
+        assert [(run.days, run.intervals) for run in sla.weekly_hours(calendar)] == [
+            ("Monday–Tuesday", "09:00–17:00"),
+            ("Wednesday", "09:00–12:00, 13:00–17:00"),
+            ("Thursday–Friday", "09:00–17:00"),
+            ("Saturday", "10:00–24:00"),
+        ]
+
+
+class TestLastChanged:
+    def test_before_any_edit_it_is_when_the_defaults_were_published(self):
+        change = sla.policy_last_changed()
+        assert change is not None
+        assert change.kind == "initial"
+
+    def test_an_edit_is_the_last_change(self):
+        target = ResponseTarget.objects.get(plan__code="premier", severity__code="B")
+        target.minutes = 90
+        target.save()
+        change = sla.policy_last_changed()
+        assert change.kind == "~"
+        assert change.what == "response target premier/B: 90 min 24/7"
