@@ -1,10 +1,26 @@
-"""Escalation contacts (public ones are CfMD's named escalation contact for Microsoft)."""
+"""Escalation policy, contacts, the events the watcher fires, and outgoing webhooks.
+
+`EscalationEvent` is the outbox of the deadline watcher: one row per (incident, step),
+written in the same transaction that claims the step, delivered by a separate task.
+`WebhookDelivery` is the outbox of outgoing webhooks, one row per endpoint and event.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+# An event that fired more than this after its due time is shown as late.
+LATE_AFTER = dt.timedelta(minutes=1)
 
 
 class EscalationContact(models.Model):
@@ -29,3 +45,298 @@ class EscalationContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.role})"
+
+
+class EscalationPolicy(models.Model):
+    """The ordered steps for incidents of one severity (and optionally one plan)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    severity = models.ForeignKey(
+        "incidents.Severity", on_delete=models.CASCADE, related_name="escalation_policies", verbose_name=_("severity")
+    )
+    plan = models.ForeignKey(
+        "incidents.SupportPlan",
+        on_delete=models.CASCADE,
+        related_name="escalation_policies",
+        null=True,
+        blank=True,
+        verbose_name=_("plan"),
+        help_text=_("Leave empty for the policy of every plan without a policy of its own."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["severity__display_order", "plan__display_order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["severity", "plan"], condition=Q(plan__isnull=False), name="one_policy_per_severity_and_plan"
+            ),
+            models.UniqueConstraint(
+                fields=["severity"], condition=Q(plan__isnull=True), name="one_default_policy_per_severity"
+            ),
+        ]
+        verbose_name = _("escalation policy")
+        verbose_name_plural = _("escalation policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StepKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    BREACH = "breach", _("Breach")
+    LEVEL = "level", _("Escalation level")
+
+
+class EscalationStep(models.Model):
+    """Fires when `percent_of_target` of the response target plus `extra_minutes` of
+    business time have passed since submission without a first response."""
+
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField(_("kind"), max_length=10, choices=StepKind.choices)
+    name = models.CharField(_("name"), max_length=100, help_text=_("e.g. Warning, Breach, Level 2"))
+    percent_of_target = models.PositiveSmallIntegerField(
+        _("share of the target (%)"),
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("75 warns when three quarters of the response time have passed; 100 is the breach."),
+    )
+    extra_minutes = models.PositiveIntegerField(
+        _("then more business minutes"),
+        default=0,
+        help_text=_("Further business time after that share, e.g. 30 for level 2 half an hour after the breach."),
+    )
+    notify_assignee = models.BooleanField(_("the assigned engineer"), default=True)
+    notify_groups = models.ManyToManyField(
+        "auth.Group", blank=True, related_name="+", verbose_name=_("groups"), help_text=_("e.g. Support leads")
+    )
+    notify_contacts = models.ManyToManyField(
+        EscalationContact, blank=True, related_name="steps", verbose_name=_("named escalation contacts")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["policy", "percent_of_target", "extra_minutes", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "percent_of_target", "extra_minutes"], name="one_step_per_policy_and_moment"
+            ),
+            models.CheckConstraint(condition=Q(percent_of_target__gte=1), name="step_percent_positive"),
+        ]
+        verbose_name = _("escalation step")
+
+    def __str__(self) -> str:
+        return f"{self.policy}: {self.name}"
+
+    def clean(self) -> None:
+        if self.kind == StepKind.BREACH and (self.percent_of_target != 100 or self.extra_minutes):
+            raise ValidationError(_("The breach step is at 100 % of the target with no extra minutes."))
+        if self.kind == StepKind.WARNING and self.percent_of_target >= 100:
+            raise ValidationError({"percent_of_target": _("A warning comes before the breach: use less than 100 %.")})
+
+    def offset(self, target: dt.timedelta) -> dt.timedelta:
+        """Business time from submission until this step, for a response target."""
+        return target * self.percent_of_target / 100 + dt.timedelta(minutes=self.extra_minutes)
+
+
+class EventKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    BREACH = "breach", _("Breach")
+    LEVEL = "level", _("Escalation level")
+    REQUESTED = "requested", _("Requested escalation")
+
+
+class EscalationEventQuerySet(models.QuerySet["EscalationEvent"]):
+    def undelivered(self) -> EscalationEventQuerySet:
+        return self.filter(delivered_at__isnull=True)
+
+
+class EscalationEvent(models.Model):
+    """One fired step (or one verified escalation request): the watcher's outbox row."""
+
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.CASCADE, related_name="escalation_events", null=True, blank=True
+    )
+    step = models.ForeignKey(EscalationStep, on_delete=models.PROTECT, related_name="events", null=True, blank=True)
+    request = models.OneToOneField(
+        "EscalationRequest", on_delete=models.CASCADE, related_name="event", null=True, blank=True
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=EventKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    due_at = models.DateTimeField(_("due at"))
+    fired_at = models.DateTimeField(_("fired at"))
+    late_by = models.DurationField(_("late by"), default=dt.timedelta)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    recipients = models.TextField(_("recipients"), blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    objects = EscalationEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["fired_at", "due_at", "pk"]
+        constraints = [
+            # A step fires at most once per incident, whatever the number of workers.
+            models.UniqueConstraint(
+                fields=["incident", "step"], condition=Q(step__isnull=False), name="one_event_per_incident_and_step"
+            ),
+        ]
+        indexes = [
+            # The re-send: undelivered events, oldest first.
+            models.Index(fields=["fired_at"], name="event_undelivered_idx", condition=Q(delivered_at__isnull=True)),
+            # The incident timeline.
+            models.Index(fields=["incident", "fired_at"], name="event_incident_idx"),
+        ]
+        verbose_name = _("escalation event")
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.title}"
+
+    @property
+    def is_late(self) -> bool:
+        return self.late_by > LATE_AFTER
+
+
+class RequestSource(models.TextChoices):
+    CUSTOMER = "customer", _("Customer, from the incident page")
+    MICROSOFT = "microsoft", _("Microsoft engineer, from the escalation page")
+
+
+class Criterion(models.TextChoices):
+    NO_RESPONSE = "no_response", _("No response by the due time")
+    IMPACT_GREW = "impact_grew", _("The business impact has grown")
+    PLAN_NOT_WORKING = "plan_not_working", _("The agreed action plan is not working")
+
+
+class EscalationRequest(models.Model):
+    """An escalation asked for by a person; it pages the contacts once verified."""
+
+    source = models.CharField(_("source"), max_length=10, choices=RequestSource.choices)
+    criterion = models.CharField(_("reason"), max_length=20, choices=Criterion.choices)
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.SET_NULL, related_name="escalation_requests", null=True, blank=True
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    microsoft_case_number = models.CharField(_("Microsoft case number"), max_length=16, blank=True)
+    customer = models.CharField(_("customer"), max_length=200, blank=True)
+    description = models.TextField(_("description"))
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(_("requested at"))
+    verified_at = models.DateTimeField(_("sender verified at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["incident", "created_at"], name="request_incident_idx")]
+        verbose_name = _("escalation request")
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()}: {self.name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class WebhookEvent(models.TextChoices):
+    CREATED = "incident.created", _("Incident created")
+    RESPONDED = "incident.responded", _("Initial response recorded")
+    STATUS_CHANGED = "incident.status_changed", _("Status changed")
+    ESCALATED = "incident.escalated", _("Escalated")
+
+
+class WebhookFormat(models.TextChoices):
+    GENERIC = "generic", _("Signed JSON (HMAC-SHA256)")
+    TEAMS = "teams", _("Microsoft Teams incoming webhook")
+    SLACK = "slack", _("Slack incoming webhook")
+
+
+def webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=100,
+        default=webhook_secret,
+        help_text=_("Signed JSON only: the receiver checks X-Portal-Signature with this secret."),
+    )
+    format = models.CharField(_("format"), max_length=10, choices=WebhookFormat.choices, default=WebhookFormat.GENERIC)
+    organization = models.ForeignKey(
+        "portal.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_endpoints",
+        verbose_name=_("customer organisation"),
+        help_text=_("Empty: the support team's endpoint, for every incident. Else only this organisation's."),
+    )
+    on_created = models.BooleanField(_("incident.created"), default=False)
+    on_responded = models.BooleanField(_("incident.responded"), default=False)
+    on_status_changed = models.BooleanField(_("incident.status_changed"), default=False)
+    on_escalated = models.BooleanField(_("incident.escalated"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords(excluded_fields=["secret"])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("webhook endpoint")
+
+    def __str__(self) -> str:
+        return self.name
+
+    EVENT_FIELDS = {
+        WebhookEvent.CREATED: "on_created",
+        WebhookEvent.RESPONDED: "on_responded",
+        WebhookEvent.STATUS_CHANGED: "on_status_changed",
+        WebhookEvent.ESCALATED: "on_escalated",
+    }
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """One POST of one event to one endpoint, retried until delivered or given up."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(_("event"), max_length=30, choices=WebhookEvent.choices)
+    incident = models.ForeignKey(
+        "incidents.Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_deliveries"
+    )
+    escalation_event = models.ForeignKey(
+        EscalationEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_deliveries"
+    )
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The re-send: pending deliveries whose next attempt is due.
+            models.Index(
+                fields=["next_attempt_at"], name="delivery_pending_idx", condition=Q(status=DeliveryStatus.PENDING)
+            ),
+        ]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint} ({self.get_status_display()})"

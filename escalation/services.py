@@ -1,24 +1,451 @@
-"""Escalation services: when an incident needs looking at next."""
+"""The deadline watcher: when an incident needs looking at next, the sweep, and delivery.
+
+Each open, unresponded incident stores `next_check_at`, the due time of its earliest
+step not yet fired (warning, breach, further levels). `incident_next_check_refresh`
+recomputes it whenever an input changes; it may be early, never late.
+
+`escalation_sweep` takes due incidents in `next_check_at` order, re-checks them with the
+business-hours engine, claims them by compare-and-set on `next_check_at` (row locks with
+SKIP LOCKED on PostgreSQL as well), and writes one `EscalationEvent` per due step in the
+same transaction; the unique constraint on (incident, step) makes a double fire
+impossible. Delivery is a separate task per event, enqueued on commit.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from functools import partial
 
-from incidents.models import Incident
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+
+from escalation.models import (
+    EscalationContact,
+    EscalationEvent,
+    EscalationPolicy,
+    EscalationStep,
+    StepKind,
+    WebhookEvent,
+)
+from escalation.webhooks import webhooks_emit
+from incidents import businesshours, sla
+from incidents.businesshours import Calendar
+from incidents.models import Incident, ResponseTarget, SupportRegion
+
+logger = logging.getLogger(__name__)
+
+# A row whose check raised is looked at again after this long (logged, never crash-looped).
+FAILED_CHECK_RETRY = dt.timedelta(minutes=5)
 
 
-def incident_next_check_compute(incident: Incident) -> dt.datetime | None:
-    """The earliest instant at which the watcher must look at the incident again.
+# --- Which steps an incident has, and when -----------------------------------------------
 
-    May be early, never late. An incident that is closed, responded or without a
-    response commitment needs no watching.
+
+@dataclass(frozen=True)
+class PlannedStep:
+    step: EscalationStep
+    due_at: dt.datetime
+
+
+@dataclass
+class WatchContext:
+    """Policies, targets and calendars loaded once and shared by many incidents."""
+
+    _policies: dict[tuple[int, int | None], EscalationPolicy] | None = None
+    _targets: dict[tuple[int, int], ResponseTarget] | None = None
+    _regions: dict[int, SupportRegion] = field(default_factory=dict)
+    _calendars: dict[tuple[str, int, int], Calendar] = field(default_factory=dict)
+
+    def policy(self, *, severity_id: int, plan_id: int) -> EscalationPolicy | None:
+        if self._policies is None:
+            self._policies = {
+                (policy.severity_id, policy.plan_id): policy
+                for policy in EscalationPolicy.objects.filter(is_active=True).prefetch_related("steps")
+            }
+        return self._policies.get((severity_id, plan_id)) or self._policies.get((severity_id, None))
+
+    def target(self, *, plan_id: int, severity_id: int) -> ResponseTarget | None:
+        if self._targets is None:
+            self._targets = {(t.plan_id, t.severity_id): t for t in ResponseTarget.objects.all()}
+        return self._targets.get((plan_id, severity_id))
+
+    def calendar(self, *, target: ResponseTarget, region_id: int, at: dt.datetime) -> Calendar:
+        key = (target.coverage, region_id, at.year)
+        if key not in self._calendars:
+            region = self._regions.get(region_id)
+            if region is None:
+                region = SupportRegion.objects.prefetch_related("intervals", "date_exceptions").get(pk=region_id)
+                self._regions[region_id] = region
+            self._calendars[key] = sla.target_calendar(target, region, at)
+        return self._calendars[key]
+
+
+def incident_is_watched(incident: Incident) -> bool:
+    """Open, not yet responded, with a response commitment (preview features have none)."""
+    return (
+        incident.is_open
+        and incident.first_response_at is None
+        and incident.response_due_at is not None
+        and not incident.is_preview_feature
+    )
+
+
+def incident_step_plan(incident: Incident, *, ctx: WatchContext | None = None) -> list[PlannedStep]:
+    """Every step of the incident's policy with its due time, in firing order.
+
+    A step is due when its share of the response target plus its extra minutes of business
+    time have passed since submission, on the target's calendar; the target's length is
+    read back from the stored deadline so the breach step is exactly `response_due_at`.
     """
-    if not incident.is_open or incident.first_response_at is not None or incident.response_due_at is None:
+    if not incident_is_watched(incident):
+        return []
+    ctx = ctx or WatchContext()
+    policy = ctx.policy(severity_id=incident.severity_id, plan_id=incident.plan_id)
+    target = ctx.target(plan_id=incident.plan_id, severity_id=incident.severity_id)
+    if policy is None or target is None:
+        return []
+    assert incident.response_due_at is not None  # noqa: S101 - checked by incident_is_watched
+    calendar = ctx.calendar(target=target, region_id=incident.region_id, at=incident.submitted_at)
+    target_duration = businesshours.business_time_between(calendar, incident.submitted_at, incident.response_due_at)
+    planned = []
+    for step in policy.steps.all():
+        if step.percent_of_target == 100 and step.extra_minutes == 0:
+            due_at = incident.response_due_at
+        else:
+            due_at = businesshours.add_business_time(calendar, incident.submitted_at, step.offset(target_duration))
+        planned.append(PlannedStep(step=step, due_at=due_at))
+    planned.sort(key=lambda p: (p.due_at, p.step.percent_of_target, p.step.extra_minutes, p.step.pk))
+    return planned
+
+
+def _fired_step_ids(incident_id: int) -> set[int]:
+    return set(
+        EscalationEvent.objects.filter(incident_id=incident_id, step__isnull=False).values_list("step_id", flat=True)
+    )
+
+
+def incident_next_check_compute(incident: Incident, *, ctx: WatchContext | None = None) -> dt.datetime | None:
+    """The due time of the earliest step not fired yet (possibly in the past: the sweep
+    then fires it, marked late), or None when nothing is left to watch."""
+    plan = incident_step_plan(incident, ctx=ctx)
+    if not plan:
         return None
-    return incident.response_due_at
+    fired = _fired_step_ids(incident.pk) if incident.pk else set()
+    return next((p.due_at for p in plan if p.step.pk not in fired), None)
 
 
 def incident_next_check_refresh(incident: Incident) -> None:
     """Recompute and store `next_check_at` after any input changed."""
     incident.next_check_at = incident_next_check_compute(incident)
     Incident.objects.filter(pk=incident.pk).update(next_check_at=incident.next_check_at)
+
+
+def policy_incidents_refresh(*, policy_id: int, batch_size: int = 500) -> int:
+    """After a policy changed: recompute `next_check_at` of the open incidents it covers."""
+    policy = EscalationPolicy.objects.filter(pk=policy_id).first()
+    if policy is None:
+        return 0
+    incidents = Incident.objects.open().filter(severity_id=policy.severity_id, first_response_at__isnull=True)
+    if policy.plan_id is not None:
+        incidents = incidents.filter(plan_id=policy.plan_id)
+    ctx = WatchContext()
+    count = 0
+    for incident in incidents.order_by("pk").iterator(chunk_size=batch_size):
+        next_check = incident_next_check_compute(incident, ctx=ctx)
+        if next_check != incident.next_check_at:
+            Incident.objects.filter(pk=incident.pk, next_check_at=incident.next_check_at).update(
+                next_check_at=next_check
+            )
+        count += 1
+    return count
+
+
+# --- The sweep -------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    checked: int = 0
+    fired: int = 0
+    skipped: int = 0
+    failed: int = 0
+    events: list[int] = field(default_factory=list)
+
+
+def escalation_sweep(*, now: dt.datetime, batch_size: int | None = None) -> SweepResult:
+    """Fire every step due at `now` on up to `batch_size` incidents, oldest first.
+
+    With nothing due this is one indexed query. Each incident is checked in its own
+    transaction; one that raises is pushed forward and logged, the others go on.
+    """
+    result = SweepResult()
+    batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH
+    # Uses incident_next_check_open_idx (partial: next_check_at IS NOT NULL).
+    due = list(
+        Incident.objects.filter(next_check_at__isnull=False, next_check_at__lte=now)
+        .order_by("next_check_at")
+        .values_list("pk", "next_check_at")[:batch_size]
+    )
+    if not due:
+        return result
+    ctx = WatchContext()
+    for incident_id, seen_next_check_at in due:
+        result.checked += 1
+        try:
+            events = _incident_check(incident_id=incident_id, seen=seen_next_check_at, now=now, ctx=ctx)
+        except Exception:
+            logger.exception(
+                "escalation sweep: incident %s failed; looking again in %s", incident_id, FAILED_CHECK_RETRY
+            )
+            Incident.objects.filter(pk=incident_id, next_check_at=seen_next_check_at).update(
+                next_check_at=now + FAILED_CHECK_RETRY
+            )
+            result.failed += 1
+            continue
+        if events is None:
+            result.skipped += 1
+        else:
+            result.fired += len(events)
+            result.events.extend(events)
+    logger.info(
+        "escalation sweep: checked=%s fired=%s skipped=%s failed=%s",
+        result.checked,
+        result.fired,
+        result.skipped,
+        result.failed,
+    )
+    return result
+
+
+def _incident_check(*, incident_id: int, seen: dt.datetime, now: dt.datetime, ctx: WatchContext) -> list[int] | None:
+    """Check one due incident. Returns the ids of the events fired, or None when another
+    worker (or a change to the incident) got there first."""
+    with transaction.atomic():
+        incident = (
+            Incident.objects.select_for_update(skip_locked=True)
+            .select_related("severity", "plan", "organization")
+            .filter(pk=incident_id, next_check_at=seen)
+            .first()
+        )
+        if incident is None:
+            return None
+        fired = _fired_step_ids(incident_id)
+        plan = [p for p in incident_step_plan(incident, ctx=ctx) if p.step.pk not in fired]
+        due_now = [p for p in plan if p.due_at <= now]
+        next_check = next((p.due_at for p in plan if p.due_at > now), None)
+        # The claim: compare-and-set on the value this sweep saw.
+        if not Incident.objects.filter(pk=incident_id, next_check_at=seen).update(next_check_at=next_check):
+            return None
+        events = []
+        for planned in due_now:
+            event = _event_fire(incident=incident, planned=planned, now=now)
+            if event is not None:
+                events.append(event.pk)
+        return events
+
+
+def _event_fire(*, incident: Incident, planned: PlannedStep, now: dt.datetime) -> EscalationEvent | None:
+    try:
+        with transaction.atomic():
+            event = EscalationEvent.objects.create(
+                incident=incident,
+                step=planned.step,
+                kind=planned.step.kind,
+                title=planned.step.name,
+                due_at=planned.due_at,
+                fired_at=now,
+                late_by=max(dt.timedelta(0), now - planned.due_at),
+            )
+    except IntegrityError:
+        # The unique constraint: this step already fired for this incident.
+        logger.info("escalation sweep: %s step %s had already fired", incident.number, planned.step.pk)
+        return None
+    webhooks_emit(event=WebhookEvent.ESCALATED, incident=incident, now=now, escalation=event)
+    transaction.on_commit(partial(event_delivery_enqueue, event.pk))
+    logger.info(
+        "escalation sweep: %s %s fired (due %s, late by %ss)",
+        incident.number,
+        planned.step.name,
+        planned.due_at.isoformat(),
+        int(event.late_by.total_seconds()),
+    )
+    return event
+
+
+def event_delivery_enqueue(event_id: int) -> None:
+    from escalation.tasks import deliver_event
+
+    try:
+        deliver_event.delay(event_id)
+    except Exception:
+        # The broker is down: the periodic re-send picks the event up later.
+        logger.exception("escalation event %s: could not enqueue, left for the re-send", event_id)
+
+
+# --- Delivery of events by email ----------------------------------------------------------
+
+
+class DeliveryFailed(Exception):
+    """Sending the notification failed; the task retries it later."""
+
+
+def event_recipients(event: EscalationEvent) -> list[str]:
+    """Who hears about an event: the step's recipients, or the escalation contacts (and the
+    assigned engineer) for a requested escalation. Never empty: the support team's
+    address is the fallback."""
+    emails: list[str] = []
+    incident = event.incident
+    step = event.step
+    if step is not None:
+        if step.notify_assignee and incident is not None and incident.assignee_id and incident.assignee.email:
+            emails.append(incident.assignee.email)
+        users = get_user_model().objects.filter(groups__in=step.notify_groups.all(), is_active=True)
+        emails.extend(users.exclude(email="").values_list("email", flat=True).distinct())
+        emails.extend(step.notify_contacts.values_list("email", flat=True))
+    else:
+        if incident is not None and incident.assignee_id and incident.assignee.email:
+            emails.append(incident.assignee.email)
+        emails.extend(EscalationContact.objects.values_list("email", flat=True))
+    unique = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
+    return unique or [settings.SUPPORT_TEAM_EMAIL]
+
+
+def _event_messages(event: EscalationEvent, recipients: list[str]) -> list[mail.EmailMultiAlternatives]:
+    context = {
+        "event": event,
+        "incident": event.incident,
+        "request": event.request,
+        "incident_url": f"{settings.SITE_URL}/admin/incidents/incident/{event.incident_id}/change/"
+        if event.incident_id
+        else "",
+        "escalation_url": f"{settings.SITE_URL}/admin/escalation/escalationevent/{event.pk}/change/",
+        "VENDOR_NAME": settings.VENDOR_NAME,
+        "PRODUCT_NAME": settings.PRODUCT_NAME,
+    }
+    subject = " ".join(render_to_string("emails/escalation/event.subject.txt", context).split())
+    text = render_to_string("emails/escalation/event.txt", context)
+    html = render_to_string("emails/escalation/event.html", context)
+    messages = []
+    for address in recipients:
+        message = mail.EmailMultiAlternatives(subject=subject, body=text, to=[address])
+        message.attach_alternative(html, "text/html")
+        message.extra_headers["X-Portal-Escalation-Event"] = str(event.pk)
+        messages.append(message)
+    return messages
+
+
+def escalation_event_deliver(*, event_id: int, now: dt.datetime) -> bool:
+    """Email an event's recipients once. Returns False when it was already delivered or
+    another worker holds the lease (compare-and-set lost); raises `DeliveryFailed`."""
+    lease = dt.timedelta(seconds=settings.ESCALATION_DELIVERY_LEASE_SECONDS)
+    claimed = (
+        EscalationEvent.objects.filter(pk=event_id, delivered_at__isnull=True)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .update(lease_until=now + lease, delivery_attempts=F("delivery_attempts") + 1)
+    )
+    if not claimed:
+        return False
+    event = EscalationEvent.objects.select_related(
+        "incident__assignee", "incident__severity", "incident__organization", "step", "request"
+    ).get(pk=event_id)
+    recipients = event_recipients(event)
+    try:
+        with mail.get_connection() as connection:
+            connection.send_messages(_event_messages(event, recipients))
+    except OSError as exc:  # smtplib errors are OSErrors
+        EscalationEvent.objects.filter(pk=event_id).update(lease_until=None, last_error=str(exc)[:1000])
+        raise DeliveryFailed(str(exc)) from exc
+    EscalationEvent.objects.filter(pk=event_id, delivered_at__isnull=True).update(
+        delivered_at=now, lease_until=None, recipients=", ".join(recipients), last_error=""
+    )
+    logger.info("escalation event %s: emailed %s recipient(s)", event_id, len(recipients))
+    return True
+
+
+def escalation_outbox_resend(*, now: dt.datetime, limit: int = 500) -> tuple[int, int]:
+    """Re-enqueue events and webhook deliveries that a crash or a lost message left
+    undelivered. Returns (events, deliveries) enqueued."""
+    from escalation.models import DeliveryStatus, WebhookDelivery
+    from escalation.webhooks import _enqueue
+
+    stale = now - dt.timedelta(seconds=settings.ESCALATION_RESEND_AFTER_SECONDS)
+    free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    # Uses event_undelivered_idx.
+    event_ids = list(
+        EscalationEvent.objects.filter(delivered_at__isnull=True, fired_at__lte=stale)
+        .filter(free)
+        .order_by("fired_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    # Uses delivery_pending_idx.
+    delivery_ids = list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .filter(free)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_id in event_ids:
+        event_delivery_enqueue(event_id)
+    for delivery_id in delivery_ids:
+        _enqueue(delivery_id)
+    if event_ids or delivery_ids:
+        logger.info("escalation re-send: events=%s deliveries=%s", len(event_ids), len(delivery_ids))
+    return len(event_ids), len(delivery_ids)
+
+
+# --- Steps described for people -----------------------------------------------------------
+
+
+def step_describe(step: EscalationStep) -> str:
+    """ "75 % of the response time", "the response time + 30 business minutes"."""
+    from django.utils.translation import gettext as _
+
+    if step.percent_of_target == 100:
+        share = _("the response time")
+    else:
+        share = _("%(percent)s %% of the response time") % {"percent": step.percent_of_target}
+    if not step.extra_minutes:
+        return share
+    return _("%(share)s + %(duration)s of business time") % {
+        "share": share,
+        "duration": duration_text(dt.timedelta(minutes=step.extra_minutes)),
+    }
+
+
+def duration_text(duration: dt.timedelta) -> str:
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    minutes = int(duration.total_seconds() // 60)
+    seconds = int(duration.total_seconds() % 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours})
+    if minutes:
+        parts.append(ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes})
+    if seconds and not hours:
+        parts.append(ngettext("%(n)s second", "%(n)s seconds", seconds) % {"n": seconds})
+    return " ".join(parts) or _("0 minutes")
+
+
+__all__ = [
+    "DeliveryFailed",
+    "PlannedStep",
+    "StepKind",
+    "SweepResult",
+    "WatchContext",
+    "escalation_event_deliver",
+    "escalation_outbox_resend",
+    "escalation_sweep",
+    "incident_next_check_compute",
+    "incident_next_check_refresh",
+    "incident_step_plan",
+    "policy_incidents_refresh",
+]

@@ -1,14 +1,12 @@
 from django.urls import path
 
-from portal.views import not_yet_published
+from escalation import views
 
 app_name = "escalation"
 
 urlpatterns = [
-    path(
-        "support/escalation/",
-        not_yet_published,
-        {"title": "Escalation", "summary": "The escalation procedure and named escalation contacts."},
-        name="page",
-    ),
+    path("support/escalation/", views.escalation_page, name="page"),
+    path("support/escalation/sent/", views.escalation_sent, name="sent"),
+    path("support/escalation/verify/<str:token>/", views.escalation_verify, name="verify"),
+    path("incidents/<str:number>/escalate/", views.escalation_request, name="request"),
 ]

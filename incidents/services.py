@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from escalation.services import incident_next_check_refresh
+from escalation.webhooks import webhooks_emit
 from incidents import sla
 from incidents.models import (
     Attachment,
@@ -169,6 +170,7 @@ def incident_create(
             )
             _attachments_save(incident=incident, comment=None, files=files, by=submitted_by, now=now)
             incident_next_check_refresh(incident)
+            webhooks_emit(event="incident.created", incident=incident, now=now)
     except IntegrityError:
         # A concurrent double submit with the same token: the other request won.
         if submission_token is not None:
@@ -219,6 +221,7 @@ def incident_transition(
             note=note[:300],
         )
         incident_next_check_refresh(incident)
+        webhooks_emit(event="incident.status_changed", incident=incident, now=now)
     return incident
 
 
@@ -236,6 +239,7 @@ def incident_record_first_response(*, incident: Incident, by: AbstractBaseUser, 
         if incident.status == S.NEW:
             incident_transition(incident=incident, to_status=S.RESPONDED, by=by, now=now, note="Initial response")
         incident_next_check_refresh(incident)
+        webhooks_emit(event="incident.responded", incident=incident, now=now)
     return True
 
 

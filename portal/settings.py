@@ -237,6 +237,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ESCALATION_SWEEP_SECONDS = _int("ESCALATION_SWEEP_SECONDS", 5)
+# The escalation watcher's outbox (see escalation/services.py).
+ESCALATION_SWEEP_BATCH = _int("ESCALATION_SWEEP_BATCH", 500)
+ESCALATION_RESEND_SECONDS = _int("ESCALATION_RESEND_SECONDS", 30)
+ESCALATION_RESEND_AFTER_SECONDS = _int("ESCALATION_RESEND_AFTER_SECONDS", 60)
+ESCALATION_DELIVERY_LEASE_SECONDS = _int("ESCALATION_DELIVERY_LEASE_SECONDS", 120)
+WEBHOOK_TIMEOUT_SECONDS = _int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_MAX_ATTEMPTS = _int("WEBHOOK_MAX_ATTEMPTS", 10)
 
 # Attachments.
 ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_MB", 25) * 1024 * 1024
@@ -317,4 +324,14 @@ LOGGING = {
 
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.worker_heartbeat", "schedule": 30.0, "options": {"expires": 25}},
+    "escalation-sweep": {
+        "task": "escalation.sweep",
+        "schedule": float(ESCALATION_SWEEP_SECONDS),
+        "options": {"expires": max(1, ESCALATION_SWEEP_SECONDS - 1)},
+    },
+    "escalation-resend": {
+        "task": "escalation.resend",
+        "schedule": float(ESCALATION_RESEND_SECONDS),
+        "options": {"expires": max(1, ESCALATION_RESEND_SECONDS - 1)},
+    },
 }

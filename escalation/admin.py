@@ -1,0 +1,152 @@
+"""Admin for support leads: escalation policies and contacts, webhooks, the outbox logs."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from escalation.models import (
+    EscalationContact,
+    EscalationEvent,
+    EscalationPolicy,
+    EscalationRequest,
+    EscalationStep,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+
+def _policy_refresh_enqueue(policy_id: int) -> None:
+    from escalation.tasks import policy_refresh
+
+    policy_refresh.delay(policy_id)
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    extra = 0
+    fields = [
+        "kind",
+        "name",
+        "percent_of_target",
+        "extra_minutes",
+        "notify_assignee",
+        "notify_groups",
+        "notify_contacts",
+    ]
+    filter_horizontal = []
+
+
+@admin.register(EscalationPolicy)
+class EscalationPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "severity", "plan", "is_active", "step_count"]
+    list_filter = ["is_active", "severity", "plan"]
+    inlines = [EscalationStepInline]
+
+    @admin.display(description=_("steps"))
+    def step_count(self, obj: EscalationPolicy) -> int:
+        return obj.steps.count()
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # The policy is an input of every covered incident's next check: recompute them.
+        transaction.on_commit(partial(_policy_refresh_enqueue, form.instance.pk))
+        messages.info(request, _("Open incidents covered by this policy are being rescheduled."))
+
+
+@admin.register(EscalationContact)
+class EscalationContactAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "role", "email", "phone", "hours", "is_public", "verified_on", "display_order"]
+    list_editable = ["display_order"]
+    list_filter = ["is_public"]
+    search_fields = ["name", "email", "role"]
+    actions = ["mark_verified_today"]
+
+    @admin.action(description=_("Mark the selected contacts as verified today"))
+    def mark_verified_today(self, request, queryset) -> None:
+        count = queryset.update(verified_on=timezone.localdate())
+        self.message_user(request, _("%(count)s contact(s) marked as verified.") % {"count": count})
+
+
+@admin.register(EscalationEvent)
+class EscalationEventAdmin(admin.ModelAdmin):
+    list_display = ["fired_at", "incident", "title", "kind", "due_at", "late_by", "delivered_at", "delivery_attempts"]
+    list_filter = ["kind", ("delivered_at", admin.EmptyFieldListFilter)]
+    search_fields = ["incident__number", "title"]
+    date_hierarchy = "fired_at"
+    list_select_related = ["incident"]
+    readonly_fields = [f.name for f in EscalationEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(EscalationRequest)
+class EscalationRequestAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "source", "name", "email", "incident", "microsoft_case_number", "verified_at"]
+    list_filter = ["source", "criterion", ("verified_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "email", "microsoft_case_number", "customer", "incident__number"]
+    readonly_fields = [f.name for f in EscalationRequest._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "name",
+        "url",
+        "format",
+        "organization",
+        "on_created",
+        "on_responded",
+        "on_status_changed",
+        "on_escalated",
+        "is_active",
+    ]
+    list_filter = ["is_active", "format"]
+    search_fields = ["name", "url"]
+    fieldsets = [
+        (None, {"fields": ["name", "url", "format", "secret", "organization", "is_active"]}),
+        (_("Events"), {"fields": ["on_created", "on_responded", "on_status_changed", "on_escalated"]}),
+    ]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "event",
+        "endpoint",
+        "incident",
+        "status",
+        "attempts",
+        "response_code",
+        "delivered_at",
+    ]
+    list_filter = ["status", "event", "endpoint"]
+    search_fields = ["incident__number", "uuid"]
+    list_select_related = ["endpoint", "incident"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Send the selected failed deliveries again"))
+    def send_again(self, request, queryset) -> None:
+        from escalation.models import DeliveryStatus
+
+        count = queryset.filter(status=DeliveryStatus.FAILED).update(
+            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), lease_until=None
+        )
+        self.message_user(request, _("%(count)s delivery(ies) queued again.") % {"count": count})

@@ -1,0 +1,292 @@
+"""The deadline watcher: next check, the sweep, exactly-once firing, delivery by email."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import pytest
+from django.core import mail
+
+from escalation import services
+from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
+from escalation.services import (
+    escalation_event_deliver,
+    escalation_outbox_resend,
+    escalation_sweep,
+)
+from incidents.models import Incident, IncidentStatus
+from incidents.services import incident_change_severity, incident_record_first_response, incident_transition
+
+pytestmark = pytest.mark.django_db
+
+MIN = dt.timedelta(minutes=1)
+
+
+def test_every_severity_has_a_seeded_default_policy(sla):
+    for code in ("A", "B", "C"):
+        policy = EscalationPolicy.objects.get(severity__code=code, plan__isnull=True)
+        kinds = [s.kind for s in policy.steps.all()]
+        assert kinds[:2] == [StepKind.WARNING, StepKind.BREACH]
+        assert StepKind.LEVEL in kinds
+    warning = EscalationStep.objects.get(policy__severity__code="A", kind=StepKind.WARNING)
+    assert warning.percent_of_target == 75
+
+
+def test_next_check_is_the_warning_at_three_quarters_of_a_24x7_target(file_incident, now):
+    incident = file_incident(at=now, severity="A")  # 60 minutes, 24/7
+    assert incident.response_due_at == now + 60 * MIN
+    assert incident.next_check_at == now + 45 * MIN
+    incident.refresh_from_db()
+    assert incident.next_check_at == now + 45 * MIN
+
+
+def test_steps_count_business_time_across_the_closing_hour(file_incident, sla):
+    # Severity B, Professional Direct: 120 business minutes; North America opens 06:00-18:00 Los Angeles.
+    submitted = dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC)  # Monday 17:00 in Los Angeles
+    incident = file_incident(at=submitted, severity="B")
+    plan = services.incident_step_plan(incident)
+    by_name = {p.step.name: p.due_at for p in plan}
+    # 60 minutes on Monday evening, then the rest on Tuesday from 06:00 LA (14:00 UTC).
+    assert by_name["Warning"] == dt.datetime(2026, 11, 24, 14, 30, tzinfo=dt.UTC)
+    assert by_name["Breach"] == incident.response_due_at == dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)
+    assert by_name["Level 2"] == dt.datetime(2026, 11, 24, 16, 0, tzinfo=dt.UTC)
+    assert [p.step.name for p in plan] == ["Warning", "Breach", "Level 2", "Level 3"]
+
+
+def test_a_sweep_before_the_moment_fires_nothing(file_incident, now):
+    incident = file_incident(at=now)
+    result = escalation_sweep(now=now + 44 * MIN)
+    assert result.checked == 0
+    assert not EscalationEvent.objects.filter(incident=incident).exists()
+
+
+def test_the_warning_fires_once_and_the_next_check_moves_to_the_breach(
+    file_incident, now, django_capture_on_commit_callbacks
+):
+    incident = file_incident(at=now)
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = escalation_sweep(now=now + 45 * MIN + dt.timedelta(seconds=2))
+    assert result.fired == 1
+    event = EscalationEvent.objects.get(incident=incident)
+    assert event.kind == StepKind.WARNING
+    assert event.due_at == now + 45 * MIN
+    assert event.late_by == dt.timedelta(seconds=2)
+    assert not event.is_late
+    assert len(callbacks) == 1  # the delivery task, enqueued on commit
+    incident.refresh_from_db()
+    assert incident.next_check_at == now + 60 * MIN
+    # A second sweep at the same instant has nothing to do.
+    assert escalation_sweep(now=now + 45 * MIN + dt.timedelta(seconds=3)).checked == 0
+    assert EscalationEvent.objects.filter(incident=incident).count() == 1
+
+
+def test_after_downtime_every_missed_step_fires_once_in_order_marked_late(file_incident, now):
+    incident = file_incident(at=now)
+    result = escalation_sweep(now=now + 4 * 60 * MIN)  # the watcher was down for hours
+    assert result.fired == 4
+    events = list(EscalationEvent.objects.filter(incident=incident).order_by("pk"))
+    assert [e.title for e in events] == ["Warning", "Breach", "Level 2", "Level 3"]
+    assert [e.late_by for e in events] == [195 * MIN, 180 * MIN, 150 * MIN, 60 * MIN]
+    assert all(e.is_late for e in events)
+    incident.refresh_from_db()
+    assert incident.next_check_at is None
+    assert escalation_sweep(now=now + 5 * 60 * MIN).fired == 0
+
+
+def test_a_recorded_first_response_stops_all_further_steps(file_incident, now, engineer):
+    incident = file_incident(at=now)
+    escalation_sweep(now=now + 46 * MIN)
+    incident.refresh_from_db()
+    incident_record_first_response(incident=incident, by=engineer, now=now + 50 * MIN)
+    incident.refresh_from_db()
+    assert incident.next_check_at is None
+    escalation_sweep(now=now + 5 * 60 * MIN)
+    assert EscalationEvent.objects.filter(incident=incident).count() == 1
+
+
+def test_closing_stops_watching_and_reopening_resumes_with_the_missed_steps(file_incident, now, engineer):
+    incident = file_incident(at=now)
+    incident_transition(incident=incident, to_status=IncidentStatus.CLOSED, by=engineer, now=now + MIN)
+    assert incident.next_check_at is None
+    incident_transition(incident=incident, to_status=IncidentStatus.IN_PROGRESS, by=engineer, now=now + 50 * MIN)
+    assert incident.next_check_at == now + 45 * MIN  # already due: the next sweep fires it, late
+    escalation_sweep(now=now + 50 * MIN)
+    assert list(EscalationEvent.objects.filter(incident=incident).values_list("title", flat=True)) == ["Warning"]
+
+
+def test_raising_the_severity_moves_the_next_check(file_incident, now, engineer, sla):
+    incident = file_incident(at=now, severity="C")  # 240 business minutes
+    before = incident.next_check_at
+    incident_change_severity(
+        incident=incident, severity=sla["severities"]["A"], reason="Production down", by=engineer, now=now + MIN
+    )
+    assert incident.next_check_at == now + 45 * MIN < before
+
+
+def test_a_preview_feature_incident_is_not_watched(file_incident, now):
+    incident = file_incident(at=now, is_preview_feature=True)
+    assert incident.next_check_at is None
+
+
+def test_a_plan_specific_policy_wins_over_the_default(file_incident, now, sla):
+    policy = EscalationPolicy.objects.create(
+        name="A for Professional Direct", severity=sla["severities"]["A"], plan=sla["plans"]["professional-direct"]
+    )
+    EscalationStep.objects.create(policy=policy, kind=StepKind.WARNING, name="Early warning", percent_of_target=50)
+    incident = file_incident(at=now)
+    assert incident.next_check_at == now + 30 * MIN
+    assert [p.step.name for p in services.incident_step_plan(incident)] == ["Early warning"]
+
+
+def test_a_policy_change_reschedules_open_incidents(file_incident, now):
+    incident = file_incident(at=now)
+    EscalationStep.objects.filter(policy__severity__code="A", kind=StepKind.WARNING).update(percent_of_target=50)
+    policy = EscalationPolicy.objects.get(severity__code="A", plan__isnull=True)
+    assert services.policy_incidents_refresh(policy_id=policy.pk) == 1
+    incident.refresh_from_db()
+    assert incident.next_check_at == now + 30 * MIN
+
+
+# --- Someone else got there first -----------------------------------------------------------
+
+
+def test_the_sweep_loses_the_claim_when_next_check_moved_meanwhile(file_incident, now):
+    incident = file_incident(at=now)
+    seen = incident.next_check_at
+    # Another worker (or a first response) moved next_check_at after this sweep read it.
+    Incident.objects.filter(pk=incident.pk).update(next_check_at=now + 60 * MIN)
+    events = services._incident_check(
+        incident_id=incident.pk, seen=seen, now=now + 46 * MIN, ctx=services.WatchContext()
+    )
+    assert events is None
+    assert not EscalationEvent.objects.exists()
+
+
+def test_the_claim_compare_and_set_losing_inside_the_transaction_fires_nothing(file_incident, now, monkeypatch):
+    incident = file_incident(at=now)
+    seen = incident.next_check_at
+    real_plan = services.incident_step_plan
+
+    def plan_then_someone_else_claims(inc, *, ctx=None):
+        planned = real_plan(inc, ctx=ctx)
+        Incident.objects.filter(pk=inc.pk).update(next_check_at=now + 60 * MIN)  # the other worker's claim
+        return planned
+
+    monkeypatch.setattr(services, "incident_step_plan", plan_then_someone_else_claims)
+    assert (
+        services._incident_check(incident_id=incident.pk, seen=seen, now=now + 46 * MIN, ctx=services.WatchContext())
+        is None
+    )
+    assert not EscalationEvent.objects.exists()
+
+
+def test_a_step_that_already_fired_is_not_fired_again_by_the_unique_constraint(file_incident, now, monkeypatch):
+    incident = file_incident(at=now)
+    escalation_sweep(now=now + 46 * MIN)
+    # A stale view: pretend nothing has fired and the warning is still pending.
+    monkeypatch.setattr(services, "_fired_step_ids", lambda incident_id: set())
+    Incident.objects.filter(pk=incident.pk).update(next_check_at=now + 45 * MIN)
+    result = escalation_sweep(now=now + 61 * MIN)
+    titles = list(EscalationEvent.objects.filter(incident=incident).order_by("pk").values_list("title", flat=True))
+    assert titles == ["Warning", "Breach"]
+    assert result.failed == 0
+
+
+def test_a_failing_row_is_pushed_forward_and_logged_and_the_others_still_fire(file_incident, now, monkeypatch, caplog):
+    broken = file_incident(at=now, title="Broken")
+    fine = file_incident(at=now, title="Fine")
+    real_plan = services.incident_step_plan
+
+    def plan(inc, *, ctx=None):
+        if inc.pk == broken.pk:
+            raise RuntimeError("calendar exploded")
+        return real_plan(inc, ctx=ctx)
+
+    monkeypatch.setattr(services, "incident_step_plan", plan)
+    with caplog.at_level(logging.ERROR, logger="escalation.services"):
+        result = escalation_sweep(now=now + 46 * MIN)
+    assert result.failed == 1
+    assert result.fired == 1
+    assert "calendar exploded" in caplog.text
+    broken.refresh_from_db()
+    assert broken.next_check_at == now + 46 * MIN + services.FAILED_CHECK_RETRY
+    assert EscalationEvent.objects.filter(incident=fine).count() == 1
+    # The next sweep does not retry the broken row at once (no crash loop).
+    assert escalation_sweep(now=now + 47 * MIN).checked == 0
+
+
+# --- Costs -------------------------------------------------------------------------------------
+
+
+def test_a_sweep_with_nothing_due_is_one_query(file_incident, now, django_assert_max_num_queries):
+    for _ in range(3):
+        file_incident(at=now)
+    with django_assert_max_num_queries(1):
+        escalation_sweep(now=now + MIN)
+
+
+def test_a_sweep_costs_a_bounded_number_of_queries_per_incident(file_incident, now, django_assert_max_num_queries):
+    for _ in range(10):
+        file_incident(at=now)
+    # The due rows, then policies, targets and the region once; per incident nine: the
+    # transaction's savepoint, lock, fired steps, claim, event insert in its own savepoint
+    # (three), webhook endpoint lookup, release.
+    with django_assert_max_num_queries(7 + 10 * 9):
+        result = escalation_sweep(now=now + 46 * MIN)
+    assert result.fired == 10
+
+
+# --- Delivery ----------------------------------------------------------------------------------
+
+
+def test_delivery_emails_the_step_recipients_once(file_incident, now, engineer, lead):
+    incident = file_incident(at=now)
+    Incident.objects.filter(pk=incident.pk).update(assignee=engineer)
+    escalation_sweep(now=now + 61 * MIN)  # warning and breach
+    breach = EscalationEvent.objects.get(incident=incident, kind=StepKind.BREACH)
+    assert escalation_event_deliver(event_id=breach.pk, now=now + 62 * MIN) is True
+    recipients = sorted(address for message in mail.outbox for address in message.to)
+    assert recipients == sorted([engineer.email, lead.email])
+    assert incident.number in mail.outbox[0].subject
+    breach.refresh_from_db()
+    assert breach.delivered_at == now + 62 * MIN
+    assert breach.delivery_attempts == 1
+    # Delivered already: a second task (a re-send, a redelivered message) sends nothing.
+    assert escalation_event_deliver(event_id=breach.pk, now=now + 63 * MIN) is False
+    assert len(mail.outbox) == 2
+
+
+def test_delivery_loses_to_a_worker_holding_the_lease(file_incident, now):
+    incident = file_incident(at=now)
+    escalation_sweep(now=now + 46 * MIN)
+    event = EscalationEvent.objects.get(incident=incident)
+    EscalationEvent.objects.filter(pk=event.pk).update(lease_until=now + 50 * MIN)  # another worker is sending
+    assert escalation_event_deliver(event_id=event.pk, now=now + 47 * MIN) is False
+    assert mail.outbox == []
+    # The lease ran out (that worker died): now it can be delivered.
+    assert escalation_event_deliver(event_id=event.pk, now=now + 51 * MIN) is True
+
+
+def test_without_any_recipient_the_support_team_is_notified(file_incident, now, settings):
+    incident = file_incident(at=now)  # unassigned; nobody in the support leads group
+    escalation_sweep(now=now + 46 * MIN)
+    event = EscalationEvent.objects.get(incident=incident)
+    escalation_event_deliver(event_id=event.pk, now=now + 47 * MIN)
+    assert [m.to for m in mail.outbox] == [[settings.SUPPORT_TEAM_EMAIL]]
+
+
+def test_the_resend_picks_up_events_a_crash_left_undelivered(
+    file_incident, now, django_capture_on_commit_callbacks, monkeypatch
+):
+    incident = file_incident(at=now)
+    escalation_sweep(now=now + 46 * MIN)
+    enqueued = []
+    monkeypatch.setattr(services, "event_delivery_enqueue", enqueued.append)
+    # Too fresh: its own task may still be in the queue.
+    assert escalation_outbox_resend(now=now + 46 * MIN + dt.timedelta(seconds=5)) == (0, 0)
+    assert escalation_outbox_resend(now=now + 50 * MIN) == (1, 0)
+    event = EscalationEvent.objects.get(incident=incident)
+    assert enqueued == [event.pk]
+    escalation_event_deliver(event_id=event.pk, now=now + 50 * MIN)
+    assert escalation_outbox_resend(now=now + 60 * MIN) == (0, 0)
