@@ -68,7 +68,9 @@ class ContractForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["incidents_allotted"]
+        field = self.fields.get("incidents_allotted")
+        if field is None:  # a read-only view of the contract
+            return
         field.required = False
         field.help_text = _("Leave empty for the prorated allotment: one incident per 60 days of term, at least one.")
 
