@@ -250,6 +250,7 @@ class IncidentConfirmResolutionApi(APIView):
             200: s.IncidentDetailSerializer,
             400: error("Unknown fields were sent."),
             **COMMON_ERRORS,
+            403: error("Read-only role, or support staff (confirming is the customer's step)."),
             404: NOT_FOUND,
             409: error("The incident is not resolved."),
         },
@@ -257,6 +258,12 @@ class IncidentConfirmResolutionApi(APIView):
     def post(self, request: Request, number: str) -> Response:
         incident = selectors.api_incident_get(user=request.user, number=number)
         _require_write(request, incident)
+        if request.user.is_staff:
+            raise ApiError(
+                _("Confirming that a resolution works is the customer's step; staff close incidents in the console."),
+                code="permission_denied",
+                status_code=403,
+            )
         s.ConfirmResolutionSerializer(data=request.data or {}).is_valid(raise_exception=True)
         incident_confirm_resolution(incident=incident, by=request.user, now=timezone.now())
         return Response(_detail(request, selectors.api_incident_get(user=request.user, number=number)))
