@@ -321,7 +321,8 @@ def incident_reopen_view(request: HttpRequest, number: str) -> HttpResponse:
         try:
             incident_reopen(incident=incident, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
         except IncidentError:
-            form.add_error(None, _("Only a resolved or closed incident can be reopened."))
+            messages.error(request, _("Only a resolved or closed incident can be reopened."))
+            return redirect("incidents:detail", number=incident.number)
         else:
             messages.success(request, _("The incident is reopened; an engineer will look at it again."))
             return redirect("incidents:detail", number=incident.number)
