@@ -1,14 +1,18 @@
 from django.urls import path
 
-from portal.views import not_yet_published
+from knowledgebase import feeds, views
 
 app_name = "kb"
 
 urlpatterns = [
-    path(
-        "",
-        not_yet_published,
-        {"title": "Knowledge base", "summary": "Articles and FAQs about the add-on."},
-        name="index",
-    ),
+    path("", views.index, name="index"),
+    path("search/", views.search, name="search"),
+    path("faq/", views.faq, name="faq"),
+    path("suggest/", views.suggest, name="suggest"),
+    path("feed/", feeds.LatestArticlesFeed(), name="feed"),
+    path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
+    path("category/<slug:slug>/", views.category, name="category"),
+    path("articles/<slug:slug>/", views.article, name="article"),
+    path("articles/<slug:slug>/vote/", views.vote, name="vote"),
+    path("staff/from-incident/<str:number>/", views.staff_from_incident, name="from-incident"),
 ]

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from knowledgebase.sitemaps import SITEMAPS as KB_SITEMAPS
 from portal import views
 
 handler403 = "portal.views.error_403"
@@ -24,4 +26,5 @@ urlpatterns = [
     path("help/", include("knowledgebase.urls")),
     path("api/", include("portal.api.urls")),
     path("accounts/api-tokens/", include("portal.api.token_urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": KB_SITEMAPS}, name="sitemap"),
 ]

@@ -1,0 +1,200 @@
+"""Writes for the knowledge base: publishing, votes, deflection events, drafts from incidents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from knowledgebase.models import (
+    Article,
+    ArticleKind,
+    ArticleStatus,
+    ArticleVisibility,
+    ArticleVote,
+    Category,
+    DeflectionEvent,
+)
+
+# The session key holding the token of the incident form the customer is filling in.
+DEFLECTION_SESSION_KEY = "kb_incident_form_token"
+
+
+class KnowledgeBaseError(Exception):
+    """A request the knowledge base cannot honour; the message is for the user."""
+
+
+# --- Articles ---------------------------------------------------------------------------
+
+
+def article_slug_unique(title: str, *, exclude_pk: int | None = None) -> str:
+    base = (slugify(title) or "article")[:180]
+    slug = base
+    suffix = 2
+    taken = Article.objects.exclude(pk=exclude_pk) if exclude_pk else Article.objects.all()
+    while taken.filter(slug=slug).exists():
+        slug = f"{base}-{suffix}"
+        suffix += 1
+    return slug
+
+
+def article_stamp_publication(*, article: Article, now: dt.datetime) -> Article:
+    """Before saving an edited article: a published one gets its `published_at` (once)."""
+    if article.status == ArticleStatus.PUBLISHED and article.published_at is None:
+        article.published_at = now
+    return article
+
+
+def article_publish(*, article: Article, now: dt.datetime) -> bool:
+    """Publish a draft or archived article. False if it is already published."""
+    if article.category_id is None:
+        raise KnowledgeBaseError(_("Choose a category for “%(title)s” before publishing it.") % {"title": article})
+    updated = (
+        Article.objects.filter(pk=article.pk)
+        .exclude(status=ArticleStatus.PUBLISHED)
+        .update(status=ArticleStatus.PUBLISHED, published_at=article.published_at or now)
+    )
+    article.refresh_from_db(fields=["status", "published_at"])
+    return bool(updated)
+
+
+def article_archive(*, article: Article) -> bool:
+    updated = (
+        Article.objects.filter(pk=article.pk)
+        .exclude(status=ArticleStatus.ARCHIVED)
+        .update(status=ArticleStatus.ARCHIVED)
+    )
+    article.refresh_from_db(fields=["status"])
+    return bool(updated)
+
+
+def article_mark_reviewed(*, article: Article, on: dt.date) -> None:
+    Article.objects.filter(pk=article.pk).update(last_reviewed_on=on)
+    article.last_reviewed_on = on
+
+
+# --- "Was this helpful?" ---------------------------------------------------------------
+
+
+def article_vote(
+    *, article: Article, user: AbstractBaseUser | None, session_key: str | None, is_helpful: bool, now: dt.datetime
+) -> ArticleVote:
+    """Record or change the one vote of a signed-in person, or of a visitor's session.
+
+    Unique constraints make a second row impossible even for two concurrent requests; the
+    loser of that race changes the winner's row instead.
+    """
+    if user is not None and user.is_authenticated:
+        lookup: dict[str, object] = {"article": article, "user": user}
+    elif session_key:
+        lookup = {"article": article, "user": None, "session_key": session_key}
+    else:
+        raise KnowledgeBaseError(_("Your vote could not be recorded: please allow cookies for this site."))
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                vote, _created = ArticleVote.objects.update_or_create(
+                    **lookup, defaults={"is_helpful": is_helpful, "voted_at": now}
+                )
+                return vote
+        except IntegrityError:
+            continue
+    raise KnowledgeBaseError(_("Your vote could not be recorded; please try again."))
+
+
+# --- Deflection -------------------------------------------------------------------------
+
+
+def deflection_token(request: HttpRequest) -> str:
+    """The token of the incident form this session is filling in (created on first use)."""
+    token = request.session.get(DEFLECTION_SESSION_KEY)
+    if not token:
+        token = secrets.token_hex(16)
+        request.session[DEFLECTION_SESSION_KEY] = token
+    return token
+
+
+def deflection_open(*, request: HttpRequest, article: Article, token: str, now: dt.datetime) -> DeflectionEvent | None:
+    """Record that a suggestion from the incident form was opened (once per article and form).
+
+    Ignored unless `token` is this session's incident-form token, so links cannot be
+    replayed or forged to inflate the numbers.
+    """
+    expected = request.session.get(DEFLECTION_SESSION_KEY)
+    if not expected or not secrets.compare_digest(str(token), str(expected)):
+        return None
+    user = request.user if request.user.is_authenticated else None
+    event, _created = DeflectionEvent.objects.get_or_create(
+        article=article,
+        token=expected,
+        defaults={"user": user, "session_key": request.session.session_key or "", "opened_at": now},
+    )
+    return event
+
+
+def deflection_mark_submitted(request: HttpRequest, *, now: dt.datetime | None = None) -> int:
+    """Call when the incident form is submitted successfully: the suggestions opened from it
+    did not deflect the incident. Starts a fresh token for the next form. Returns the number
+    of events marked."""
+    token = request.session.pop(DEFLECTION_SESSION_KEY, None)
+    if not token:
+        return 0
+    return DeflectionEvent.objects.filter(token=token, submitted_at__isnull=True).update(
+        submitted_at=now or timezone.now()
+    )
+
+
+# --- Drafts from incidents --------------------------------------------------------------
+
+
+def article_create_from_incident(*, incident, by: AbstractBaseUser, now: dt.datetime) -> Article:
+    """A draft article prefilled from an incident's title and its last public staff reply.
+
+    The customer's own description is not copied: it may hold their data. An existing draft
+    from the same incident is returned instead of a second one.
+    """
+    from incidents.models import Comment, Visibility
+
+    existing = (
+        Article.objects.filter(source_incident=incident, status=ArticleStatus.DRAFT).order_by("-created_at").first()
+    )
+    if existing is not None:
+        return existing
+    reply = (
+        Comment.objects.filter(incident=incident, visibility=Visibility.PUBLIC, is_staff_author=True)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    solution = reply.body.strip() if reply else _("(Describe the solution.)")
+    body = "\n\n".join(
+        [
+            "## " + _("Symptoms"),
+            _("(Describe what the customer saw, without their data.)"),
+            "## " + _("Solution"),
+            solution,
+        ]
+    )
+    troubleshooting = Category.objects.filter(slug="troubleshooting").first()
+    with transaction.atomic():
+        article = Article.objects.create(
+            title=incident.title[:200],
+            slug=article_slug_unique(incident.title),
+            summary="",
+            body=body,
+            category=troubleshooting,
+            kind=ArticleKind.TROUBLESHOOTING,
+            status=ArticleStatus.DRAFT,
+            visibility=ArticleVisibility.CUSTOMERS,
+            language="en",
+            source_incident=incident,
+        )
+        if incident.product_version_id:
+            article.versions.add(incident.product_version_id)
+            article.products.add(incident.product_version.product_id)
+    return article
