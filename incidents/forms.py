@@ -153,6 +153,8 @@ class IncidentForm(forms.Form):
             self.has_versions = True
         else:
             del self.fields["product_version"]
+            self.fields["product_text"].required = True
+            self.fields["product_text"].error_messages["required"] = _("Name the product and version you use.")
             self.has_versions = False
 
     def severity_options(self) -> list[tuple[Severity, bool]]:
@@ -190,11 +192,8 @@ class IncidentForm(forms.Form):
                     _("Severity %(code)s needs a phone number where we reach you around the clock.")
                     % {"code": severity.code},
                 )
-        if self.has_versions:
-            if not cleaned.get("product_version") and not cleaned.get("product_text"):
-                self.add_error("product_version", _("Choose the version you use, or name it below."))
-        elif not cleaned.get("product_text"):
-            self.add_error("product_text", _("Name the product and version you use."))
+        if self.has_versions and not cleaned.get("product_version") and not cleaned.get("product_text"):
+            self.add_error("product_version", _("Choose the version you use, or name it below."))
         return cleaned
 
     def draft(self) -> dict[str, object]:
