@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from escalation import services, webhooks
@@ -11,8 +12,14 @@ from escalation import services, webhooks
 @shared_task(name="escalation.sweep", ignore_result=True, soft_time_limit=50, time_limit=60)
 def sweep() -> int:
     """Beat runs this every ESCALATION_SWEEP_SECONDS (with `expires`, so a backlog of
-    ticks is dropped rather than replayed). Safe to run on several workers at once."""
-    return services.escalation_sweep(now=timezone.now()).fired
+    ticks is dropped rather than replayed). Safe to run on several workers at once.
+
+    A full batch means more may be due: another sweep is enqueued at once, so a burst of
+    due incidents is worked off by every free worker instead of one batch per tick."""
+    result = services.escalation_sweep(now=timezone.now())
+    if result.checked >= settings.ESCALATION_SWEEP_BATCH:
+        sweep.apply_async(expires=max(1, settings.ESCALATION_SWEEP_SECONDS))
+    return result.fired
 
 
 @shared_task(

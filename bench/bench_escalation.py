@@ -1,0 +1,242 @@
+"""Benchmark of the escalation watcher (issue 6).
+
+1. The cost of a sweep with nothing due, with 1,000 and with 100,000 open incidents
+   (target: under 5 ms, independent of the number of open incidents).
+2. 100,000 open incidents, 1,000 of them due at the same instant: the time from that
+   instant until all 1,000 escalation events exist and are delivered, by email and to a
+   signed webhook receiver on 127.0.0.1, with real Celery workers and beat (target: 10 s).
+
+Run with `make bench` or `DEBUG=true .venv/bin/python bench/bench_escalation.py`.
+Uses a throwaway SQLite file under var/ unless DATABASE_URL is set (then that database
+is used as is: give it an empty one). Options: --open N, --due N, --workers N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+VAR = BASE_DIR / "var"
+RUN = VAR / f"bench-escalation-{os.getpid()}"
+
+
+def configure() -> None:
+    RUN.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{RUN / 'db.sqlite3'}")
+    os.environ["PORTAL_BROKER_DIR"] = str(RUN / "broker")
+    os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"bench-{os.getpid()}"
+    os.environ["EMAIL_URL"] = f"filemail:///{RUN / 'mail'}"
+    os.environ.setdefault("ESCALATION_SWEEP_SECONDS", "1")
+    os.environ.setdefault("DEBUG", "true")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    import django
+
+    django.setup()
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.lock:
+                    receiver.count += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def empty_sweep_ms(now: dt.datetime, runs: int = 300) -> float:
+    from escalation.services import escalation_sweep
+
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = escalation_sweep(now=now)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert result.checked == 0
+    return statistics.median(samples)
+
+
+def incidents_bulk_create(*, count: int, base, due_at: dt.datetime | None, now: dt.datetime, start: int) -> None:
+    """Open incidents written directly (the services would take minutes for 100,000)."""
+    from incidents.models import Incident
+
+    batch = []
+    for i in range(start, start + count):
+        if due_at is not None:
+            submitted_at = due_at - dt.timedelta(minutes=45)  # Severity A, 60 min 24/7: the warning is due
+            next_check_at = due_at
+        else:
+            submitted_at = now - dt.timedelta(minutes=i % 30)
+            next_check_at = now + dt.timedelta(days=1, seconds=i)  # due tomorrow, spread out
+        batch.append(
+            Incident(
+                number=f"BENCH-{i:07d}",
+                organization=base["organization"],
+                contract=base["contract"],
+                submitted_by=base["user"],
+                title=f"Benchmark incident {i}",
+                description="Benchmark",
+                plan=base["plan"],
+                severity=base["severity"],
+                region=base["region"],
+                status="new",
+                submitted_at=submitted_at,
+                response_due_at=submitted_at + dt.timedelta(minutes=60),
+                next_check_at=next_check_at,
+            )
+        )
+        if len(batch) == 5000:
+            Incident.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        Incident.objects.bulk_create(batch)
+
+
+def start_workers(n: int) -> list[subprocess.Popen]:
+    celery = shutil.which("celery", path=str(Path(sys.executable).parent))
+    from django.conf import settings
+
+    procs = []
+    for i in range(n):
+        log = RUN / f"worker-{i}.log"
+        args = [
+            celery,
+            "-A",
+            "portal",
+            "worker",
+            "-n",
+            f"bench{i}@%h",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+        if i == 0:
+            args += ["--beat", "--schedule", str(RUN / "beat")]
+        procs.append(
+            subprocess.Popen(args, env=dict(os.environ), stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=BASE_DIR)
+        )
+    return procs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--open", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=1_000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    configure()
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from escalation.models import DeliveryStatus, EscalationEvent, WebhookDelivery, WebhookEndpoint
+    from incidents.models import Severity, SupportPlan, SupportRegion
+    from portal.models import Contract, Organization
+
+    print(f"database: {connection.vendor}; broker: {os.environ.get('CELERY_BROKER_URL', 'filesystem://')}")
+    call_command("migrate", verbosity=0)
+    plan = SupportPlan.objects.get(code="professional-direct")
+    region = SupportRegion.objects.get(code="north-america")
+    organization = Organization.objects.create(name="Bench Inc.", region=region, time_zone="UTC")
+    base = {
+        "organization": organization,
+        "contract": Contract.objects.create(
+            organization=organization,
+            plan=plan,
+            starts_on=dt.date(2020, 1, 1),
+            ends_on=dt.date(2099, 12, 31),
+            incidents_allotted=10**6,
+        ),
+        "user": get_user_model().objects.create_user("bench", "bench@example.com"),
+        "plan": plan,
+        "severity": Severity.objects.get(code="A"),
+        "region": region,
+    }
+    receiver = Receiver()
+    WebhookEndpoint.objects.create(name="Bench receiver", url=receiver.url, on_escalated=True)
+
+    now = timezone.now()
+    small = min(1_000, args.open)
+    incidents_bulk_create(count=small, base=base, due_at=None, now=now, start=0)
+    empty_small = empty_sweep_ms(now)
+    print(f"empty sweep, {small:,} open incidents: {empty_small:.2f} ms (median of 300)")
+    started = time.perf_counter()
+    incidents_bulk_create(count=args.open - args.due - small, base=base, due_at=None, now=now, start=small)
+    print(f"created {args.open - args.due - small:,} more open incidents in {time.perf_counter() - started:.1f} s")
+    empty_large = empty_sweep_ms(now)
+    print(f"empty sweep, {args.open - args.due:,} open incidents: {empty_large:.2f} ms (median of 300)")
+
+    # 1,000 incidents whose warning is due at the same instant, a few seconds from now.
+    procs = start_workers(args.workers)
+    time.sleep(8)  # the workers and beat start
+    due_at = timezone.now() + dt.timedelta(seconds=4)
+    incidents_bulk_create(count=args.due, base=base, due_at=due_at, now=now, start=args.open)
+    print(f"{args.open:,} open incidents; {args.due:,} due at {due_at:%H:%M:%S.%f}; {args.workers} workers")
+    try:
+        created_at = delivered_at = None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            wall = timezone.now()
+            events = EscalationEvent.objects.count()
+            if created_at is None and events >= args.due:
+                created_at = wall
+            undelivered = EscalationEvent.objects.filter(delivered_at__isnull=True).count()
+            hooks = WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED).count()
+            if events >= args.due and not undelivered and hooks >= args.due and receiver.count >= args.due:
+                delivered_at = wall
+                break
+            time.sleep(0.05)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(30)
+    if created_at is None or delivered_at is None:
+        print("did not finish within 180 s")
+        sys.exit(1)
+    events = EscalationEvent.objects.all()
+    late = [e.late_by.total_seconds() for e in events]
+    print(f"all {args.due:,} events exist {(created_at - due_at).total_seconds():.1f} s after the due instant")
+    print(
+        f"all {args.due:,} events delivered (email + signed webhook) "
+        f"{(delivered_at - due_at).total_seconds():.1f} s after the due instant"
+    )
+    print(f"late_by: median {statistics.median(late):.1f} s, max {max(late):.1f} s; webhook POSTs: {receiver.count}")
+    assert receiver.count == args.due, "each event exactly one POST"
+    shutil.rmtree(RUN, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
