@@ -90,16 +90,14 @@ def _url(name: str, as_of: dt.date | None) -> str:
     return f"{url}?as_of={as_of.isoformat()}" if as_of else url
 
 
-def _evidence(
-    req: Requirement, records: list[EvidenceRecord], kind: str, *, on: dt.date, missing: str, min_count: int = 1
-) -> Requirement:
+def _evidence(req: Requirement, records: list[EvidenceRecord], kind: str, *, on: dt.date, missing: str) -> Requirement:
     """Current = dated in the last 12 months and not past its valid-until date."""
     of_kind = [r for r in records if r.kind == kind]
     year_ago = years_before(on)
     current = [r for r in of_kind if r.dated_on >= year_ago and (r.valid_until is None or r.valid_until >= on)]
     if not of_kind:
         req.fail(missing)
-    elif len(current) < min_count:
+    elif not current:
         for r in of_kind:
             if r.valid_until is not None and r.valid_until < on:
                 req.findings.append(_("“%(title)s” expired on %(date)s.") % {"title": r.title, "date": r.valid_until})
@@ -108,7 +106,7 @@ def _evidence(
                     _("“%(title)s” is dated %(date)s, more than 12 months ago.")
                     % {"title": r.title, "date": r.dated_on}
                 )
-        req.fail(_("%(count)d current record(s), %(needed)d needed.") % {"count": len(current), "needed": min_count})
+        req.fail(_("No current record: add a new one or renew an existing one."))
     else:
         for r in current:
             if r.valid_until is not None and r.valid_until - on <= EXPIRY_WARNING:

@@ -236,6 +236,34 @@ def _evidence(today: dt.date) -> list[tuple]:
             "https://partner.microsoft.com/",
             "Designation renewed annually.",
         ),
+        # Earlier records, so that the compliance page as of early 2026 shows what was current then.
+        (
+            EvidenceKind.ESCROW,
+            "Source code deposit: release 27.0",
+            "NCC Group Software Resilience",
+            dt.date(2025, 10, 27),
+            dt.date(2026, 10, 27),
+            "https://escrow.example.com/contoso/agreement-4471",
+            "Deposit after the 2025 release wave 2 version.",
+        ),
+        (
+            EvidenceKind.TEST_REPORT,
+            "CfMD solution test: Contoso Advanced Warehousing 27.0",
+            "Veritest (Microsoft-approved test lab)",
+            dt.date(2025, 10, 6),
+            dt.date(2026, 10, 6),
+            "https://testlab.example.com/reports/cfmd-caw-27",
+            "Passed.",
+        ),
+        (
+            EvidenceKind.COMPETENCY,
+            "Solutions Partner for Business Applications (2025)",
+            "Microsoft AI Cloud Partner Program",
+            dt.date(2025, 7, 1),
+            dt.date(2026, 6, 30),
+            "https://partner.microsoft.com/",
+            "",
+        ),
         (
             EvidenceKind.PARTNER_PROFILE,
             "Partner Center profile and AppSource listing",
@@ -276,7 +304,8 @@ def seed(*, now: dt.datetime, stdout) -> None:
                 extended_end_on=_date(extended),
                 notes=notes,
             )
-            row._history_date = min(_at(released_on, now), start) if released_on else start
+            # Each row appears in the history when its version shipped (never before HISTORY_START).
+            row._history_date = max(_at(released_on, now), start) if released_on else start
             row.save()
         for key in keys:
             if (
