@@ -375,9 +375,6 @@ def incident_submit(
     """
     from incidents.notifications import incident_submitted_notify
 
-    existing = Incident.objects.filter(submission_token=submission_token).first()
-    if existing is not None:
-        return existing, False
     incident = incident_create(
         organization=organization,
         submitted_by=submitted_by,
@@ -386,7 +383,8 @@ def incident_submit(
         submission_token=submission_token,
         now=now,
     )
-    # incident_create returns the other request's row when it lost a race on the token.
+    # incident_create returns the earlier row for a token it has seen (or lost a race on):
+    # that row was submitted at another instant.
     created = incident.submitted_at == now and incident.submitted_by_id == submitted_by.pk
     if created:
         incident_id = incident.pk
