@@ -355,7 +355,6 @@ def comment_add(
     return comment
 
 
-
 # --- The customer's incident pages -----------------------------------------------------
 
 
