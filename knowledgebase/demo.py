@@ -8,6 +8,7 @@ the Dynamics product named in their name (Business Central, NAV, GP).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -533,6 +534,20 @@ DEFLECTIONS = [
 ]
 
 
+_BLOCK_START = re.compile(r"^(\s*([-*+]\s|[>#|]|\d+\.\s|```)|\s*$)")
+
+
+def unwrap(markdown: str) -> str:
+    """Join the hard-wrapped lines of a paragraph or list item (the renderer keeps line breaks)."""
+    lines: list[str] = []
+    for line in markdown.splitlines():
+        if lines and lines[-1].strip() and not _BLOCK_START.match(line):
+            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def _products() -> dict[str, list[Product]]:
     return {key: list(Product.objects.filter(match)) for key, match in PRODUCT_MATCHES.items()}
 
@@ -552,7 +567,7 @@ def seed(*, now: dt.datetime, stdout) -> None:
             defaults={
                 "title": title,
                 "summary": summary,
-                "body": body,
+                "body": unwrap(body),
                 "category": categories[category],
                 "kind": kind,
                 "visibility": visibility,
@@ -574,7 +589,7 @@ def seed(*, now: dt.datetime, stdout) -> None:
             defaults={
                 "title": title,
                 "summary": summary,
-                "body": body,
+                "body": unwrap(body),
                 "category": original.category,
                 "kind": original.kind,
                 "visibility": original.visibility,

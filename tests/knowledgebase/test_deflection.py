@@ -36,9 +36,9 @@ def test_the_slot_asks_for_suggestions_as_the_title_and_description_change():
     request = RequestFactory().get("/incidents/new/")
     html = render_to_string("knowledgebase/_suggest_slot.html", request=request)
     assert f'hx-get="{reverse("kb:suggest")}"' in html
-    assert "keyup changed delay:400ms from:[name='title']" in html
-    assert "keyup changed delay:400ms from:[name='description']" in html
-    assert "hx-include=\"[name='title'], [name='description']\"" in html
+    assert "keyup changed delay:400ms from:input[name='title']" in html
+    assert "keyup changed delay:400ms from:textarea[name='description']" in html
+    assert "hx-include=\"input[name='title'], textarea[name='description']\"" in html
     assert reverse("kb:search") in html  # the no-JavaScript fallback
 
 

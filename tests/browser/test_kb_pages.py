@@ -1,0 +1,103 @@
+"""Knowledge base in Chromium: browse, search, read, vote, and suggestions on the incident form."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.utils import timezone
+
+from knowledgebase.demo import seed
+from knowledgebase.models import ArticleVote, DeflectionEvent
+
+# serialized_rollback: the SLA policy comes from a data migration; keep it between tests (and
+# flush like the other browser modules do, so that content types are never created twice).
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+@pytest.fixture
+def demo_kb(db):
+    seed(now=timezone.now(), stdout=io.StringIO())
+
+
+def test_a_visitor_browses_searches_reads_and_votes(page, live_server, screenshot, demo_kb):
+    page.goto(f"{live_server.url}/help/")
+    assert page.get_by_role("heading", name="Knowledge base", level=1).is_visible()
+    assert page.get_by_role("heading", name="Troubleshooting").is_visible()
+    screenshot("kb-index")
+
+    page.fill("input[name=q]", "blank bin codes")
+    page.get_by_role("button", name="Search").first.click()
+    page.wait_for_load_state("networkidle")
+    first = page.locator(".kb-item").first
+    assert "Pick list prints blank bin codes" in first.inner_text()
+    assert page.locator(".kb-snippet mark").count() > 0
+    screenshot("kb-search-results")
+
+    first.locator("a").first.click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Last reviewed").is_visible()
+    assert page.locator(".kb-body h2, .kb-body strong").count() > 0
+    assert (
+        page.get_by_role(
+            "link", name="Deutsch: Pickliste druckt nach dem Update auf 24.3 leere Lagerplatzcodes"
+        ).count()
+        == 1
+    )
+    page.get_by_role("button", name="Yes").click()
+    page.get_by_text("Thank you for your feedback.").wait_for()
+    assert page.url.endswith("/help/articles/pick-list-blank-bin-codes/")  # swapped in place by htmx
+    assert ArticleVote.objects.filter(article__slug="pick-list-blank-bin-codes", user=None).count() == 5
+    screenshot("kb-article-voted")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    screenshot("kb-article-mobile")
+
+
+def test_absurd_searches_answer_with_a_helpful_empty_state(page, live_server, screenshot, demo_kb):
+    page.goto(f"{live_server.url}/help/search/?q=%21%40%23%24%25%5E%26*%28%29")
+    assert page.get_by_role("heading", name="Type a word to search for").is_visible()
+    page.goto(f"{live_server.url}/help/search/?q=" + "warehouse%20" * 1000)
+    assert page.get_by_text("Your search was very long").is_visible()
+    page.goto(f"{live_server.url}/help/search/?q=qqqzzz&kind=faq")
+    assert page.get_by_role("heading", name="No articles match your search").is_visible()
+    screenshot("kb-search-empty")
+
+
+def test_faq_page_opens_answers(page, live_server, screenshot, demo_kb):
+    page.goto(f"{live_server.url}/help/faq/")
+    question = page.locator("details.kb-faq-item summary", has_text="Which versions of Business Central")
+    question.click()
+    assert page.get_by_text("Dynamics NAV 2018").first.is_visible()
+    screenshot("kb-faq")
+
+
+def test_suggestions_appear_while_typing_an_incident_and_opening_one_is_recorded(
+    page, live_server, login, customer, screenshot, demo_kb
+):
+    login(customer)
+    page.goto(f"{live_server.url}/incidents/new/")
+    slot = page.locator("#kb-suggestions")
+    assert slot.get_by_role("link", name="Search the knowledge base").is_visible()  # before typing
+
+    page.fill("input[name='title']", "Pick list prints blank bin codes")
+    page.locator("input[name='title']").press("s")  # a keyup
+    slot.locator("li").first.wait_for()
+    assert 1 <= slot.locator("li").count() <= 5
+    assert "Pick list prints blank bin codes" in slot.locator("li").first.inner_text()
+    page.fill(
+        "textarea[name='description']", "Since the upgrade the zebra label printer prints the labels at half size"
+    )
+    page.locator("textarea[name='description']").press("e")
+    page.wait_for_function("document.querySelector('#kb-suggestions').innerText.includes('Shipping labels')")
+    screenshot("kb-incident-suggestions")
+
+    with page.context.expect_page() as new_tab:
+        slot.locator("li a").first.click()
+    article_tab = new_tab.value
+    article_tab.wait_for_load_state("networkidle")
+    assert "Opened from your new incident" in article_tab.content()
+    event = DeflectionEvent.objects.exclude(token__startswith="demo-").get()
+    assert event.user == customer
+    assert event.submitted_at is None
