@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from escalation.models import Criterion
 from incidents.api import selectors
 from incidents.forms import PHONE_RE
 from incidents.models import (
@@ -242,6 +243,20 @@ class AttachmentUploadSerializer(StrictSerializer):
         default="",
         help_text=_("A reply to go with the file; without one the reply says which file was attached."),
     )
+
+
+class EscalationCreateSerializer(StrictSerializer):
+    criterion = serializers.ChoiceField(choices=Criterion.choices, help_text=_("Why the incident needs escalating."))
+    description = serializers.CharField(max_length=5000, help_text=_("What has changed, and what you need from us."))
+
+
+class EscalationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    incident = serializers.CharField(source="incident.number")
+    criterion = serializers.ChoiceField(choices=Criterion.choices)
+    description = serializers.CharField()
+    requested_by = serializers.CharField(source="name")
+    created_at = UtcDateTimeField()
 
 
 class ConfirmResolutionSerializer(StrictSerializer):

@@ -29,6 +29,7 @@ urlpatterns = [
         views.IncidentConfirmResolutionApi.as_view(),
         name="confirm_resolution",
     ),
+    path("incidents/<incident_number:number>/escalation/", views.IncidentEscalationApi.as_view(), name="escalation"),
     path("sla/targets/", views.SlaTargetsApi.as_view(), name="sla_targets"),
     path("sla/deadline/", views.SlaDeadlineApi.as_view(), name="sla_deadline"),
 ]

@@ -19,6 +19,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from escalation.services_requests import EscalationRequestError
 from incidents.services import AttachmentRejected, IncidentError, TransitionNotAllowed
 from incidents.sla import UnknownTarget
 from portal.api.errors import ApiError, RequestTooLarge, error_body
@@ -77,6 +78,8 @@ def _translate(exc: Exception) -> Exception:
         return ApiError(_("The request has too many fields or files."), code="too_many_fields", status_code=400)
     if isinstance(exc, EntitlementError):
         return ApiError(exc.reason, code=exc.code, status_code=403)
+    if isinstance(exc, EscalationRequestError):
+        return ApiError(str(exc), code="escalation_not_allowed", status_code=409)
     if isinstance(exc, AttachmentRejected):
         return ApiError(str(exc), code="attachment_rejected", fields={"file": [str(exc)]})
     if isinstance(exc, TransitionNotAllowed):

@@ -45,6 +45,15 @@ CONFIRM = {
     "anonymous": 401,
     "engineer": 403,
 }
+ESCALATE = {
+    "owner": 201,
+    "customer_admin": 201,
+    "colleague": 404,
+    "viewer": 403,
+    "outsider": 404,
+    "anonymous": 401,
+    "engineer": 403,
+}
 LISTED = {
     "owner": True,
     "customer_admin": True,
@@ -123,6 +132,17 @@ def test_confirm_resolution(client_for, incident, engineer, now, persona):
     _check(response, CONFIRM[persona])
     incident.refresh_from_db()
     assert (incident.status == IncidentStatus.CLOSED) == (CONFIRM[persona] == 200)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_request_escalation(client_for, incident, persona):
+    response = client_for(persona).post(
+        f"/api/v1/incidents/{incident.number}/escalation/",
+        {"criterion": "impact_grew", "description": "Production is down"},
+        format="json",
+    )
+    _check(response, ESCALATE[persona])
+    assert incident.escalation_requests.exists() == (ESCALATE[persona] == 201)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

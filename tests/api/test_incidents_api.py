@@ -374,3 +374,52 @@ def test_confirming_an_unresolved_incident_is_a_409(token_for, customer, file_in
     assert response.json()["code"] == "transition_not_allowed"
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.NEW
+
+
+# --- Escalation -----------------------------------------------------------------------
+
+
+def test_a_customer_escalates_an_open_incident_once_an_hour(token_for, customer, file_incident):
+    from escalation.models import EscalationEvent, EscalationRequest
+
+    incident = file_incident(customer)
+    client = token_for(customer)
+    payload = {"criterion": "impact_grew", "description": "All three warehouses are down now."}
+    response = client.post(f"{URL}{incident.number}/escalation/", payload, format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["incident"] == incident.number
+    assert body["criterion"] == "impact_grew"
+    request = EscalationRequest.objects.get(incident=incident)
+    assert request.requested_by == customer
+    assert EscalationEvent.objects.filter(request=request).exists()
+    again = client.post(f"{URL}{incident.number}/escalation/", payload, format="json")
+    assert again.status_code == 409
+    assert again.json()["code"] == "escalation_not_allowed"
+    assert EscalationRequest.objects.count() == 1
+
+
+def test_a_closed_incident_cannot_be_escalated(token_for, customer, engineer, file_incident, now):
+    incident = file_incident(customer)
+    incident_transition(incident=incident, to_status=IncidentStatus.CLOSED, by=engineer, now=now)
+    response = token_for(customer).post(
+        f"{URL}{incident.number}/escalation/", {"criterion": "no_response", "description": "?"}, format="json"
+    )
+    assert response.status_code == 409
+    assert "closed" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"criterion": "angry", "description": "x"}, "criterion"),
+        ({"criterion": "no_response"}, "description"),
+        ({"criterion": "no_response", "description": " "}, "description"),
+        ({"criterion": "no_response", "description": "x", "cc": "ceo"}, "cc"),
+    ],
+)
+def test_bad_escalation_requests_are_400(token_for, customer, file_incident, payload, field):
+    incident = file_incident(customer)
+    response = token_for(customer).post(f"{URL}{incident.number}/escalation/", payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
