@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -90,6 +91,7 @@ class EvidenceRecordAdmin(SimpleHistoryAdmin):
     list_display = ["title", "kind", "agent", "dated_on", "valid_until"]
     list_filter = ["kind"]
     search_fields = ["title", "agent", "details"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["kind", "title", "details", "agent"]}),
         (_("Dates and link"), {"fields": ["dated_on", "valid_until", "url"]}),

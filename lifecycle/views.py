@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from lifecycle import compliance, ical, selectors
 from lifecycle.forms import AsOfForm
 from lifecycle.markdown import render_markdown
-from lifecycle.models import EvidenceKind
+from lifecycle.models import EvidenceKind, ProductVersion
 
 PER_PAGE = 20
 
@@ -144,6 +144,19 @@ def lifecycle_calendar(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="support-lifecycle.ics"'
     return response
+
+
+@require_GET
+def version_status(request: HttpRequest) -> HttpResponse:
+    """The support notice for one version (`?product_version=<id>`), for the incident form to
+    fetch with htmx when the customer picks a version. Empty when the version is fully supported."""
+    status = None
+    raw = request.GET.get("product_version", "")
+    if raw.isdigit():
+        version = ProductVersion.objects.filter(pk=int(raw)).first()
+        if version is not None:
+            status = selectors.version_support_status(version, timezone.now())
+    return render(request, "lifecycle/_version_support_notice.html", {"status": status})
 
 
 @require_GET
