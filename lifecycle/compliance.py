@@ -225,6 +225,7 @@ def cfmd_requirements(*, on: dt.date, at: dt.datetime | None = None, as_of: dt.d
         kb.fail(_("The knowledge base has no published articles."))
     else:
         kb.findings.append(_("%(count)d published article(s).") % {"count": published})
+    kb.last_reviewed_on = selectors.knowledge_base_last_change_on(at)
     result.append(kb)
 
     # Support capability: support contacts ------------------------------------------------

@@ -362,6 +362,21 @@ def published_article_count(at: dt.datetime | None = None) -> int | None:
         return None
 
 
+def knowledge_base_last_change_on(at: dt.datetime | None = None) -> dt.date | None:
+    """The day a knowledge base article last changed (None without the Article model or history)."""
+    try:
+        article = apps.get_model("knowledgebase", "Article")
+    except LookupError:
+        return None
+    if not hasattr(article, "history"):
+        return None
+    changes = article.history.all()
+    if at is not None:
+        changes = changes.filter(history_date__lte=at)
+    last = changes.order_by("-history_date").values_list("history_date", flat=True).first()
+    return last.date() if last else None
+
+
 # --- Helpers for the pages --------------------------------------------------------------
 
 

@@ -179,7 +179,11 @@ def cfmd_page(request: HttpRequest) -> HttpResponse:
         request,
         "lifecycle/cfmd.html",
         as_of,
-        {"requirements": requirements, "summary": compliance.cfmd_summary(requirements)},
+        {
+            "requirements": requirements,
+            "summary": compliance.cfmd_summary(requirements),
+            "dates_zone": selectors.dates_zone(selectors.lifecycle_policy(as_of.at)),
+        },
     )
 
 
