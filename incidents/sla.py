@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
@@ -164,6 +164,7 @@ class SlaPolicy:
             for region in SupportRegion.objects.prefetch_related("intervals", "date_exceptions", "languages")
         }
         self._calendars: dict[tuple[str, int], Calendar] = {}
+        self._resolved: dict[tuple[object, object, object] | None, _Resolved] = {}
 
     def _lookup(self, field: str, table: dict[str, Any], code: object) -> Any:
         if not isinstance(code, str) or not code:
@@ -203,16 +204,39 @@ class SlaPolicy:
             return _ALWAYS
         return self.region_calendar(region, at)
 
+    def _resolve(self, plan: object, severity: object, region: object) -> _Resolved:
+        """Target, region and duration for three codes, remembered per combination."""
+        key = (plan, severity, region) if type(plan) is type(severity) is type(region) is str else None
+        resolved = self._resolved.get(key) if key is not None else None
+        if resolved is None:
+            plan_row, severity_row, region_row = self.plan(plan), self.severity(severity), self.region(region)
+            target = self.target(plan_row, severity_row)
+            resolved = _Resolved(target, region_row, target.duration, target.coverage == Coverage.ALWAYS)
+            if key is not None:
+                self._resolved[key] = resolved
+        return resolved
+
     def deadline(self, *, plan: object, severity: object, region: object, at: object) -> Deadline:
         """The deadline for codes and an ISO string (or aware datetime); `SlaInputError` names a bad field."""
-        plan_row, severity_row, region_row = self.plan(plan), self.severity(severity), self.region(region)
+        resolved = self._resolve(plan, severity, region)
         submitted_at = at if isinstance(at, dt.datetime) else parse_instant(at)
         if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
             raise SlaInputError("at", "the submission time must have a UTC offset")
-        target = self.target(plan_row, severity_row)
-        calendar = self.calendar(target, region_row, submitted_at)
-        due_at = businesshours.add_business_time(calendar, submitted_at, target.duration)
-        return Deadline(due_at=due_at, target=target, calendar=calendar)
+        if resolved.is_always:
+            calendar = _ALWAYS
+        else:
+            calendar = self._calendars.get((resolved.region.code, submitted_at.year)) or self.region_calendar(
+                resolved.region, submitted_at
+            )
+        due_at = businesshours.add_business_time(calendar, submitted_at, resolved.duration)
+        return Deadline(due_at=due_at, target=resolved.target, calendar=calendar)
+
+
+class _Resolved(NamedTuple):
+    target: ResponseTarget
+    region: SupportRegion
+    duration: dt.timedelta
+    is_always: bool
 
 
 def targets_missing() -> list[tuple[SupportPlan, Severity]]:

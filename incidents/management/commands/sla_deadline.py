@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from incidents.sla import SlaInputError, SlaPolicy, UnknownTarget
 
 FIELDS = ("plan", "severity", "region", "at")
+BATCH_LINES = 1000  # answers written per write call
 
 
 class Command(BaseCommand):
@@ -60,21 +61,28 @@ class Command(BaseCommand):
 
     def answer_lines(self, stdin: TextIO) -> None:
         policy = SlaPolicy()
-        write = self.stdout.write
-        dumps = json.dumps
+        deadline = policy.deadline
+        loads, dumps = json.loads, json.dumps
+        batch: list[str] = []
         for number, line in enumerate(stdin, start=1):
             if not line.strip():
                 continue
             try:
-                item = json.loads(line)
+                item = loads(line)
                 if not isinstance(item, dict):
                     raise ValueError(f"line {number}: expected a JSON object")
-                due = policy.deadline(
+                due = deadline(
                     plan=item.get("plan"), severity=item.get("severity"), region=item.get("region"), at=item.get("at")
                 ).due_at
             except json.JSONDecodeError as exc:
-                write(dumps({"error": f"line {number}: not JSON ({exc.msg})"}))
+                batch.append(dumps({"error": f"line {number}: not JSON ({exc.msg})"}))
             except (SlaInputError, UnknownTarget, ValueError) as exc:
-                write(dumps({"error": str(exc)}))
+                batch.append(dumps({"error": str(exc)}))
             else:
-                write(dumps({"due": due.isoformat()}))
+                # An ISO 8601 instant needs no JSON escaping.
+                batch.append('{"due": "' + due.isoformat() + '"}')
+            if len(batch) >= BATCH_LINES:
+                self.stdout.write("\n".join(batch))
+                batch.clear()
+        if batch:
+            self.stdout.write("\n".join(batch))
