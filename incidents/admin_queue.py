@@ -174,13 +174,13 @@ EDITABLE_FIELDS = ("title", "product_text", "microsoft_case_number", "contact_ph
 class IncidentAdmin(SimpleHistoryAdmin):
     list_display = (
         "number",
+        "due_in",
+        "severity_code",
         "title",
         "organization_name",
         "plan_name",
-        "severity_code",
         "status_badge",
         "assignee_name",
-        "due_in",
     )
     list_display_links = ("number", "title")
     list_select_related = ("organization", "plan", "severity", "assignee")
@@ -196,6 +196,7 @@ class IncidentAdmin(SimpleHistoryAdmin):
     search_help_text = _("Number, title, organisation or Microsoft case number.")
     list_per_page = 50
     show_full_result_count = False  # the queue never counts the whole table
+    show_facets = admin.ShowFacets.NEVER  # a count per filter choice over the whole table
     actions = (
         "assign_to_me",
         "assign_to_someone",

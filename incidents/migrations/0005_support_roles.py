@@ -67,14 +67,8 @@ def _permissions(Permission, codenames_by_app):
     return found
 
 
-def create_roles(apps, schema_editor):
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-
+def grant_roles(Group, Permission):
+    """Create the groups and give them their permissions (those that exist)."""
     engineer = _permissions(Permission, ENGINEER_CODENAMES)
     engineer += list(
         Permission.objects.filter(content_type__app_label__in=ENGINEER_VIEW_APPS, codename__startswith="view_")
@@ -88,6 +82,14 @@ def create_roles(apps, schema_editor):
     for name, permissions in ((ENGINEERS, engineer), (LEADS, lead), (MANAGERS, manager)):
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.add(*permissions)
+
+
+def create_roles(apps, schema_editor):
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    grant_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_roles(apps, schema_editor):

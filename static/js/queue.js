@@ -66,6 +66,7 @@
 
     tick();
     window.setInterval(tick, 15000);
+    window.portalQueueClocks = { refresh: tick };
   }
 
   if (document.readyState === "loading") {

@@ -44,8 +44,7 @@ def test_the_sla_panel_gives_the_due_time_in_both_zones_and_business_time_left(c
     client.force_login(engineer)  # the engineer works from Europe/London
     content = client.get(change_url(incident)).content.decode()
     assert "Mon 23 Nov 2026, 17:00 GMT" in content  # the engineer's zone
-    assert "Due (region’s time, America/Los_Angeles)" in content
-    assert "Mon 23 Nov 2026, 09:00 PST" in content  # the region's zone
+    assert 'Mon 23 Nov 2026, 09:00 PST <span class="queue-muted">America/Los_Angeles</span>' in content
     assert '<dd data-testid="business-time-left">2 h 00 min</dd>' in content
     assert "120 minutes, Business hours" in content
 
