@@ -292,6 +292,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentKindEnum": "incidents.models.IncidentKind",
+        "CommentVisibilityEnum": "incidents.models.Visibility",
+        "ArticleKindEnum": "knowledgebase.models.ArticleKind",
+        "ArticleVisibilityEnum": "knowledgebase.models.ArticleVisibility",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -16,18 +16,27 @@ class ApiPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def validate_page_parameters(self, request) -> None:
+        """A 400 naming `page` or `page_size` when it is not a whole number in range."""
         for name, upper in ((self.page_query_param, None), (self.page_size_query_param, MAX_PAGE_SIZE)):
             raw = request.query_params.get(name)
             if raw is None:
                 continue
-            if not (raw.isascii() and raw.isdigit()) or int(raw) < 1 or (upper is not None and int(raw) > upper):
+            if (
+                not (raw.isascii() and raw.isdigit())
+                or len(raw) > 9
+                or int(raw) < 1
+                or (upper is not None and int(raw) > upper)
+            ):
                 message = (
                     _("Give a whole number from 1 to %(upper)d.") % {"upper": upper}
                     if upper
                     else _("Give a whole number from 1 up.")
                 )
                 raise exceptions.ValidationError({name: [message]})
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.validate_page_parameters(request)
         try:
             return super().paginate_queryset(queryset, request, view)
         except exceptions.NotFound:
