@@ -31,9 +31,10 @@ from escalation.models import (
     EscalationPolicy,
     EscalationStep,
     StepKind,
+    WebhookEndpoint,
     WebhookEvent,
 )
-from escalation.webhooks import webhooks_emit
+from escalation.webhooks import endpoints_subscribed, webhooks_emit
 from incidents import businesshours, sla
 from incidents.businesshours import Calendar
 from incidents.models import Incident, ResponseTarget, SupportRegion
@@ -61,6 +62,12 @@ class WatchContext:
     _targets: dict[tuple[int, int], ResponseTarget] | None = None
     _regions: dict[int, SupportRegion] = field(default_factory=dict)
     _calendars: dict[tuple[str, int, int], Calendar] = field(default_factory=dict)
+    _endpoints: list[WebhookEndpoint] | None = None
+
+    def escalation_endpoints(self) -> list[WebhookEndpoint]:
+        if self._endpoints is None:
+            self._endpoints = endpoints_subscribed(WebhookEvent.ESCALATED)
+        return self._endpoints
 
     def policy(self, *, severity_id: int, plan_id: int) -> EscalationPolicy | None:
         if self._policies is None:
@@ -178,41 +185,48 @@ class SweepResult:
     events: list[int] = field(default_factory=list)
 
 
+def _due(now: dt.datetime, batch_size: int, *, lock: bool = False) -> list[tuple[int, dt.datetime]]:
+    # Uses incident_next_check_open_idx (partial: next_check_at IS NOT NULL).
+    rows = Incident.objects.filter(next_check_at__isnull=False, next_check_at__lte=now).order_by("next_check_at")
+    if lock:
+        # PostgreSQL: rows another sweeper holds are skipped, so two workers split a burst.
+        # SQLite has no row locks (Django ignores this there): the claim below decides.
+        rows = rows.select_for_update(skip_locked=True)
+    return list(rows.values_list("pk", "next_check_at")[:batch_size])
+
+
 def escalation_sweep(*, now: dt.datetime, batch_size: int | None = None) -> SweepResult:
     """Fire every step due at `now` on up to `batch_size` incidents, oldest first.
 
-    With nothing due this is one indexed query. Each incident is checked in its own
-    transaction; one that raises is pushed forward and logged, the others go on.
+    With nothing due this is one indexed query and no transaction. Otherwise the batch is
+    one transaction (one commit, whatever its size) and each incident a savepoint in it:
+    one that raises is rolled back to its savepoint, pushed forward and logged, and the
+    others go on. Delivery tasks are enqueued when the batch commits.
     """
     result = SweepResult()
     batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH
-    # Uses incident_next_check_open_idx (partial: next_check_at IS NOT NULL).
-    due = list(
-        Incident.objects.filter(next_check_at__isnull=False, next_check_at__lte=now)
-        .order_by("next_check_at")
-        .values_list("pk", "next_check_at")[:batch_size]
-    )
-    if not due:
+    if not _due(now, batch_size):
         return result
     ctx = WatchContext()
-    for incident_id, seen_next_check_at in due:
-        result.checked += 1
-        try:
-            events = _incident_check(incident_id=incident_id, seen=seen_next_check_at, now=now, ctx=ctx)
-        except Exception:
-            logger.exception(
-                "escalation sweep: incident %s failed; looking again in %s", incident_id, FAILED_CHECK_RETRY
-            )
-            Incident.objects.filter(pk=incident_id, next_check_at=seen_next_check_at).update(
-                next_check_at=now + FAILED_CHECK_RETRY
-            )
-            result.failed += 1
-            continue
-        if events is None:
-            result.skipped += 1
-        else:
-            result.fired += len(events)
-            result.events.extend(events)
+    with transaction.atomic():
+        for incident_id, seen_next_check_at in _due(now, batch_size, lock=True):
+            result.checked += 1
+            try:
+                events = _incident_check(incident_id=incident_id, seen=seen_next_check_at, now=now, ctx=ctx)
+            except Exception:
+                logger.exception(
+                    "escalation sweep: incident %s failed; looking again in %s", incident_id, FAILED_CHECK_RETRY
+                )
+                Incident.objects.filter(pk=incident_id, next_check_at=seen_next_check_at).update(
+                    next_check_at=now + FAILED_CHECK_RETRY
+                )
+                result.failed += 1
+                continue
+            if events is None:
+                result.skipped += 1
+            else:
+                result.fired += len(events)
+                result.events.extend(events)
     logger.info(
         "escalation sweep: checked=%s fired=%s skipped=%s failed=%s",
         result.checked,
@@ -224,12 +238,12 @@ def escalation_sweep(*, now: dt.datetime, batch_size: int | None = None) -> Swee
 
 
 def _incident_check(*, incident_id: int, seen: dt.datetime, now: dt.datetime, ctx: WatchContext) -> list[int] | None:
-    """Check one due incident. Returns the ids of the events fired, or None when another
-    worker (or a change to the incident) got there first."""
+    """Check one due incident (a savepoint inside the sweep's transaction). Returns the ids
+    of the events fired, or None when another worker (or a change to the incident) got
+    there first."""
     with transaction.atomic():
         incident = (
-            Incident.objects.select_for_update(skip_locked=True)
-            .select_related("severity", "plan", "organization")
+            Incident.objects.select_related("severity", "plan", "organization")
             .filter(pk=incident_id, next_check_at=seen)
             .first()
         )
@@ -244,13 +258,15 @@ def _incident_check(*, incident_id: int, seen: dt.datetime, now: dt.datetime, ct
             return None
         events = []
         for planned in due_now:
-            event = _event_fire(incident=incident, planned=planned, now=now)
+            event = _event_fire(incident=incident, planned=planned, now=now, ctx=ctx)
             if event is not None:
                 events.append(event.pk)
         return events
 
 
-def _event_fire(*, incident: Incident, planned: PlannedStep, now: dt.datetime) -> EscalationEvent | None:
+def _event_fire(
+    *, incident: Incident, planned: PlannedStep, now: dt.datetime, ctx: WatchContext
+) -> EscalationEvent | None:
     try:
         with transaction.atomic():
             event = EscalationEvent.objects.create(
@@ -266,7 +282,13 @@ def _event_fire(*, incident: Incident, planned: PlannedStep, now: dt.datetime) -
         # The unique constraint: this step already fired for this incident.
         logger.info("escalation sweep: %s step %s had already fired", incident.number, planned.step.pk)
         return None
-    webhooks_emit(event=WebhookEvent.ESCALATED, incident=incident, now=now, escalation=event)
+    webhooks_emit(
+        event=WebhookEvent.ESCALATED,
+        incident=incident,
+        now=now,
+        escalation=event,
+        candidates=ctx.escalation_endpoints(),
+    )
     transaction.on_commit(partial(event_delivery_enqueue, event.pk))
     logger.info(
         "escalation sweep: %s %s fired (due %s, late by %ss)",

@@ -151,20 +151,36 @@ def body_render(*, format: str, payload: dict, delivery_uuid: str) -> bytes:
     return json.dumps(body, separators=(",", ":"), sort_keys=True).encode()
 
 
+def endpoints_subscribed(event: str) -> list[WebhookEndpoint]:
+    """Every active endpoint subscribed to `event`, of any organisation (for callers that
+    emit many events at once: pass it to `webhooks_emit` as `candidates`)."""
+    field = WebhookEndpoint.EVENT_FIELDS[WebhookEvent(event)]
+    return list(WebhookEndpoint.objects.filter(is_active=True, **{field: True}))
+
+
 def webhooks_emit(
-    *, event: str, incident: Incident, now: dt.datetime, escalation: EscalationEvent | None = None
+    *,
+    event: str,
+    incident: Incident,
+    now: dt.datetime,
+    escalation: EscalationEvent | None = None,
+    candidates: list[WebhookEndpoint] | None = None,
 ) -> list[WebhookDelivery]:
-    """Queue `event` for every active endpoint subscribed to it that may see the incident.
+    """Queue `event` for every active endpoint subscribed to it that may see the incident:
+    the support team's (no organisation) and the incident's organisation's.
 
     Call inside the transaction that makes the change: the deliveries commit with it and
     their tasks are enqueued only after the commit.
     """
-    field = WebhookEndpoint.EVENT_FIELDS[WebhookEvent(event)]
-    endpoints = list(
-        WebhookEndpoint.objects.filter(is_active=True, **{field: True}).filter(
-            Q(organization__isnull=True) | Q(organization_id=incident.organization_id)
+    if candidates is None:
+        field = WebhookEndpoint.EVENT_FIELDS[WebhookEvent(event)]
+        endpoints = list(
+            WebhookEndpoint.objects.filter(is_active=True, **{field: True}).filter(
+                Q(organization__isnull=True) | Q(organization_id=incident.organization_id)
+            )
         )
-    )
+    else:
+        endpoints = [e for e in candidates if e.organization_id in (None, incident.organization_id)]
     if not endpoints:
         return []
     payload = payload_build(event=event, incident=incident, now=now, escalation=escalation)

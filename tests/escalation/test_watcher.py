@@ -229,10 +229,10 @@ def test_a_sweep_with_nothing_due_is_one_query(file_incident, now, django_assert
 def test_a_sweep_costs_a_bounded_number_of_queries_per_incident(file_incident, now, django_assert_max_num_queries):
     for _ in range(10):
         file_incident(at=now)
-    # The due rows, then policies, targets and the region once; per incident nine: the
-    # transaction's savepoint, lock, fired steps, claim, event insert in its own savepoint
-    # (three), webhook endpoint lookup, release.
-    with django_assert_max_num_queries(7 + 10 * 9):
+    # The due rows (read, then locked in the transaction), policies, steps, targets, the
+    # region, webhook endpoints once; per incident eight: savepoint, row, fired steps,
+    # claim, event insert in its own savepoint (three), release.
+    with django_assert_max_num_queries(12 + 10 * 8):
         result = escalation_sweep(now=now + 46 * MIN)
     assert result.fired == 10
 
