@@ -169,6 +169,21 @@ RELEASES = [
 ]
 
 
+def _unwrap(markdown: str) -> str:
+    """Join the hard-wrapped lines of the texts above (the renderer keeps single line breaks);
+    list items stay one per line."""
+    blocks = []
+    for block in markdown.strip().split("\n\n"):
+        lines: list[str] = []
+        for line in block.splitlines():
+            if lines and not line.startswith(("- ", "#")):
+                lines[-1] += " " + line.strip()
+            else:
+                lines.append(line)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
@@ -319,14 +334,14 @@ def seed(*, now: dt.datetime, stdout) -> None:
     months_then, months_now = 6, 12
     if not RoadmapStatement.objects.exists():
         roadmap_statement_review(
-            body=STATEMENT_V1.format(product=PRODUCT[1]),
+            body=_unwrap(STATEMENT_V1.format(product=PRODUCT[1])),
             reviewed_by="Mark Manager, Head of Product",
             reviewed_on=start.date(),
             now=start,
         )
         review_day = now.date() - dt.timedelta(days=40)
         roadmap_statement_review(
-            body=STATEMENT_V2.format(product=PRODUCT[1]),
+            body=_unwrap(STATEMENT_V2.format(product=PRODUCT[1])),
             reviewed_by="Mark Manager, Head of Product",
             reviewed_on=review_day,
             now=_at(review_day, now),
@@ -335,13 +350,13 @@ def seed(*, now: dt.datetime, stdout) -> None:
 
     if not LifecyclePolicy.objects.exists():
         lifecycle_policy_update(
-            policy_text=POLICY_TEXT.format(product=PRODUCT[1], months=months_then),
+            policy_text=_unwrap(POLICY_TEXT.format(product=PRODUCT[1], months=months_then)),
             notice_period_months=months_then,
             dates_time_zone="America/Los_Angeles",
             now=start,
         )
         lifecycle_policy_update(
-            policy_text=POLICY_TEXT.format(product=PRODUCT[1], months=months_now),
+            policy_text=_unwrap(POLICY_TEXT.format(product=PRODUCT[1], months=months_now)),
             notice_period_months=months_now,
             dates_time_zone="America/Los_Angeles",
             now=_at(dt.date(2026, 6, 1), now),

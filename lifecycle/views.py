@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET
 
 from lifecycle import compliance, ical, selectors
 from lifecycle.forms import AsOfForm
-from lifecycle.markdown import render_markdown
 from lifecycle.models import EvidenceKind, ProductVersion
+from portal.markdown import render_markdown
 
 PER_PAGE = 20
 
