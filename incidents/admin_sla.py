@@ -152,7 +152,7 @@ class ResponseTargetAdmin(MissingTargetsWarningMixin, SimpleHistoryAdmin):
 
 
 class OpeningIntervalFormSet(forms.BaseInlineFormSet):
-    """Intervals on the same weekday must not overlap (they may touch)."""
+    """At least one interval, and intervals on the same weekday must not overlap (they may touch)."""
 
     def clean(self) -> None:
         super().clean()
@@ -164,6 +164,14 @@ class OpeningIntervalFormSet(forms.BaseInlineFormSet):
             if not data or data.get("DELETE") or data.get("opens_at") is None or data.get("closes_at") is None:
                 continue
             by_day.setdefault(int(data["weekday"]), []).append((data["opens_at"], data["closes_at"]))
+        if not by_day:
+            raise ValidationError(
+                _(
+                    "Give the region at least one opening interval: targets with business-hours coverage "
+                    "count only open time, so without any they could never fall due."
+                ),
+                code="no_openings",
+            )
         problems = []
         for day, intervals in sorted(by_day.items()):
             intervals.sort()

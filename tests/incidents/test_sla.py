@@ -249,3 +249,38 @@ class TestLastChanged:
         change = sla.policy_last_changed()
         assert change.kind == "~"
         assert change.what == "response target premier/B: 90 min 24/7"
+
+
+class TestIncidentDeadline:
+    """`Incident.response_due_at` comes from the same clock, and follows a severity change."""
+
+    def test_a_new_incident_gets_its_deadline_and_a_severity_change_recomputes_it_from_submission(
+        self, organization, customer, engineer, sla
+    ):
+        from incidents.models import SeverityChange
+        from incidents.services import NewIncident, incident_change_severity, incident_create
+
+        submitted_at = at("2026-11-20T16:30:00-08:00")  # Friday afternoon in Los Angeles
+        incident = incident_create(
+            organization=organization,
+            submitted_by=customer,
+            data=NewIncident(title="Posting stopped", description="Steps", severity=sla["severities"]["C"]),
+            now=submitted_at,
+        )
+        # Professional Direct, Severity C: 4 business hours -> Monday 08:30 PST.
+        assert incident.response_due_at.isoformat() == "2026-11-23T16:30:00+00:00"
+        incident_change_severity(
+            incident=incident,
+            severity=sla["severities"]["A"],
+            reason="Production is down",
+            by=engineer,
+            now=at("2026-11-21T10:00:00+00:00"),
+        )
+        incident.refresh_from_db()
+        # Severity A: 60 minutes around the clock from the original submission.
+        assert incident.response_due_at.isoformat() == "2026-11-21T01:30:00+00:00"
+        change = SeverityChange.objects.get(incident=incident)
+        assert (change.previous_due_at.isoformat(), change.new_due_at.isoformat()) == (
+            "2026-11-23T16:30:00+00:00",
+            "2026-11-21T01:30:00+00:00",
+        )

@@ -156,6 +156,18 @@ def test_overlapping_opening_intervals_are_refused(lead_client):
     assert OpeningInterval.objects.filter(region=region).count() == 5
 
 
+def test_a_region_without_opening_hours_is_refused(lead_client):
+    region = SupportRegion.objects.get(code="denmark")
+    url = f"/admin/incidents/supportregion/{region.pk}/change/"
+    data = post_data(lead_client.get(url))
+    for index in range(int(data["intervals-TOTAL_FORMS"])):
+        data[f"intervals-{index}-DELETE"] = "on"
+    response = lead_client.post(url, data)
+    assert response.status_code == 200
+    assert "Give the region at least one opening interval" in response.content.decode()
+    assert region.intervals.count() == 5
+
+
 def test_a_region_gets_evening_hours_and_an_extra_closed_date(lead_client):
     region = SupportRegion.objects.get(code="germany")
     url = f"/admin/incidents/supportregion/{region.pk}/change/"
