@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.incident_new, name="new"),
     path("new/cannot-submit/", views.incident_cannot_submit, name="cannot_submit"),
     path("new/discard-draft/", views.incident_discard_draft, name="discard_draft"),
+    path("preview/", views.markdown_preview, name="preview"),
     path("<str:number>/", views.incident_detail, name="detail"),
     path("<str:number>/submitted/", views.incident_submitted, name="submitted"),
     path("<str:number>/comment/", views.incident_comment, name="comment"),

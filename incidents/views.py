@@ -234,6 +234,14 @@ def incident_discard_draft(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def markdown_preview(request: HttpRequest) -> HttpResponse:
+    """The description or message as it will look (htmx fragment; sanitised like the real page)."""
+    text = request.POST.get("description") or request.POST.get("body") or ""
+    return render(request, "incidents/_markdown_preview.html", {"html": render_markdown(text[:50_000])})
+
+
+@login_required
 def incident_submitted(request: HttpRequest, number: str) -> HttpResponse:
     incident = selectors.incident_get_for_user(user=request.user, number=number)
     context = {"incident": incident, "sla_state": selectors.incident_sla_state(incident, now=timezone.now())}

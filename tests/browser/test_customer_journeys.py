@@ -27,6 +27,8 @@ def test_a_contact_files_a_severity_b_incident_with_an_attachment(page, live_ser
         "#id_description", "After upgrading to **24.3** the pick list shows no bin codes.\n\n1. Open a pick\n2. Print"
     )
     page.fill("#id_product_text", "Contoso Advanced Warehousing 24.3 on Business Central 2024 wave 2")
+    page.get_by_role("button", name="Preview the description").click()
+    assert page.locator("#description-preview strong").inner_text() == "24.3"  # htmx renders the Markdown
     page.get_by_role("radio", name=re.compile("Severity B")).check()
     assert not page.locator("#id_contact_phone").is_visible()  # Severity A block stays hidden for B
     page.set_input_files(

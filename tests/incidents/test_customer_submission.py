@@ -335,3 +335,12 @@ def test_the_knowledge_base_slot_is_left_out_while_the_template_is_missing(clien
     response = client.get(NEW_URL)
     assert response.status_code == 200
     assert response.context["kb_suggest"] is False
+
+
+def test_the_description_preview_is_sanitised_markdown(client, customer):
+    client.force_login(customer)
+    response = client.post(reverse("incidents:preview"), {"description": "**bold** <script>x()</script>"})
+    content = response.content.decode()
+    assert "<strong>bold</strong>" in content
+    assert "<script>" not in content
+    assert 'hx-post="/incidents/preview/"' in client.get(NEW_URL).content.decode()
