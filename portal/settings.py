@@ -8,6 +8,7 @@ demo set-up (SQLite and Celery's filesystem broker under `var/`); production set
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -259,6 +260,14 @@ ATTACHMENT_ALLOWED_EXTENSIONS = [
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+
+def _rate(name: str, default: str) -> str:
+    value = os.environ.get(name) or default
+    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        _fail(name, f"expected a rate such as 120/min or 5000/day, got {value!r}")
+    return value
+
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.ApiPagination",
@@ -274,9 +283,12 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttles.IpRateThrottle", "portal.api.throttles.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        "ip": os.environ.get("API_THROTTLE_IP_RATE", "300/min"),
-        "token": os.environ.get("API_THROTTLE_TOKEN_RATE", "120/min"),
+        "ip": _rate("API_THROTTLE_IP_RATE", "300/min"),
+        "token": _rate("API_THROTTLE_TOKEN_RATE", "120/min"),
     },
+    # Proxies in front of the app that append to X-Forwarded-For (1 behind one TLS proxy); with 0
+    # the socket's address counts, so a client cannot dodge the per-IP limit with a forged header.
+    "NUM_PROXIES": _int("API_NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Contoso Add-on Support Portal API",

@@ -221,3 +221,29 @@ def test_each_token_has_its_own_allowance(tight_rates, token_for, customer, coll
 def test_an_address_over_its_rate_gets_a_429_whoever_calls(tight_rates, api):
     statuses = [api.get("/api/v1/sla/targets/").status_code for _ in range(6)]
     assert statuses == [200] * 5 + [429]
+
+
+def test_a_forged_forwarded_for_header_does_not_dodge_the_address_limit(tight_rates, api):
+    statuses = [api.get("/api/v1/sla/targets/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(6)]
+    assert statuses == [200] * 5 + [429]
+
+
+def test_a_malformed_throttle_rate_stops_start_up_naming_the_variable():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "API_THROTTLE_TOKEN_RATE": "lots", "DEBUG": "true"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='portal.settings'; django.setup()",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "API_THROTTLE_TOKEN_RATE" in result.stderr
