@@ -134,3 +134,24 @@ def test_evidence_pack_command_writes_a_pdf(demo, tmp_path):
     assert data.startswith(b"%PDF-")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
     assert pages >= 12  # a summary page and one page (or more) per requirement
+
+
+def test_evidence_pack_as_of_shows_what_the_sla_promised_then(page, live_server, screenshot, demo):
+    from incidents.models import ResponseTarget
+
+    target = ResponseTarget.objects.get(plan__code="subscription", severity__code="B")
+    for minutes, when in [
+        (300, dt.datetime(2026, 2, 1, 9, tzinfo=dt.UTC)),
+        (180, dt.datetime(2026, 6, 1, 9, tzinfo=dt.UTC)),
+    ]:
+        target.minutes = minutes
+        target._history_date = when
+        target.save()
+    sla = page.locator("#pack-sla table.data")
+    page.goto(f"{live_server.url}/cfmd/evidence-pack/?as_of=2026-03-15")
+    assert "5 hours" in sla.inner_text()
+    page.locator("#pack-sla").scroll_into_view_if_needed()
+    screenshot("cfmd-evidence-pack-sla-as-of")
+    page.goto(f"{live_server.url}/cfmd/evidence-pack/")
+    assert "3 hours" in sla.inner_text()
+    assert "5 hours" not in sla.inner_text()
