@@ -62,7 +62,7 @@ def api_comments(*, user, incident: Incident) -> QuerySet[Comment]:
 
 
 def api_attachments(*, user, incident: Incident) -> list[Attachment]:
-    attachments = Attachment.objects.filter(incident=incident).order_by("uploaded_at", "pk")
+    attachments = Attachment.objects.filter(incident=incident).select_related("incident").order_by("uploaded_at", "pk")
     if not user.is_staff:
         attachments = attachments.filter(is_internal=False).exclude(comment__visibility=Visibility.INTERNAL)
     return list(attachments)

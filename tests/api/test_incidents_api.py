@@ -95,9 +95,26 @@ def test_listing_takes_a_fixed_number_of_queries(token_for, customer, file_incid
     for n in range(6):  # the contract's whole allotment
         file_incident(customer, title=f"Incident {n}")
     client = token_for(customer)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(4):  # token, count, page (+ last used once a minute)
         response = client.get(URL)
     assert response.json()["count"] == 6
+
+
+def test_an_incident_with_files_and_replies_takes_a_fixed_number_of_queries(
+    token_for, customer, engineer, file_incident, now, django_assert_max_num_queries
+):
+    incident = file_incident(customer)
+    for n in range(4):
+        upload = SimpleUploadedFile(f"log-{n}.txt", b"trace", content_type="text/plain")
+        comment_add(incident=incident, author=engineer, body=f"Reply {n}", files=[upload], now=now)
+    client = token_for(customer)
+    client.get(f"{URL}{incident.number}/")
+    with django_assert_max_num_queries(3):  # token, incident, attachments
+        response = client.get(f"{URL}{incident.number}/")
+    assert len(response.json()["attachments"]) == 4
+    with django_assert_max_num_queries(4):  # token, incident, count, page with authors
+        response = client.get(f"{URL}{incident.number}/comments/")
+    assert response.json()["count"] == 4
 
 
 # --- Create ---------------------------------------------------------------------------
