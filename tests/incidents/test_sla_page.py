@@ -98,6 +98,17 @@ def test_last_changed_follows_the_history_of_the_rows(client):
     assert "1 h 30 min 24/7" in words
 
 
+def test_last_changed_says_what_was_added_or_removed(client, sla):
+    from incidents.models import DateException
+
+    closed = DateException.objects.create(
+        region=sla["regions"]["japan"], on="2026-12-28", kind="closed", note="Office move"
+    )
+    assert "(added date exception 2026-12-28 Closed (extra holiday))" in text(client.get(URL))
+    closed.delete()
+    assert "(removed date exception 2026-12-28 Closed (extra holiday))" in text(client.get(URL))
+
+
 def test_the_page_needs_few_queries(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(20):
         client.get(CALCULATE)
