@@ -193,3 +193,20 @@ class TestCalculator:
             "--at", "2026-11-20T16:30:00-08:00",
         )  # fmt: skip
         assert capsys.readouterr().out.strip() in text(client.get(CALCULATE))
+
+
+def test_published_support_channels_are_listed_after_the_portal(client):
+    from lifecycle.models import SupportChannel
+
+    SupportChannel.objects.create(
+        kind="phone", name="Severity A hotline", address="+1 206 555 0100", hours="24 hours a day", display_order=1
+    )
+    SupportChannel.objects.create(
+        kind="email", name="Support email", address="help@contoso.example", hours="Business hours", display_order=2
+    )
+    submit = client.get(URL).content.decode().split('id="submit"')[1]
+    words = " ".join(re.sub(r"<[^>]+>", " ", submit).split())
+    assert words.index("Support portal (online)") < words.index("Severity A hotline") < words.index("Support email")
+    assert 'href="tel:+12065550100"' in submit
+    assert 'href="mailto:help@contoso.example"' in submit
+    assert "Support mailbox" not in words
