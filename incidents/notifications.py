@@ -92,15 +92,21 @@ def _render(incident: Incident, recipient: Recipient) -> EmailMultiAlternatives:
     return message
 
 
-def incident_submitted_notify(incident_id: int) -> int:
-    """Send the new-incident emails; returns how many were sent."""
-    incident = (
-        Incident.objects.select_related("organization", "region", "severity", "plan", "submitted_by__membership")
-        .filter(pk=incident_id)
-        .first()
-    )
-    if incident is None:
-        return 0
+def incident_submitted_notify(incident: Incident | int) -> int:
+    """Send the new-incident emails; returns how many were sent.
+
+    Takes the incident just created (its related rows are already loaded, so no query is
+    repeated) or an incident id (loaded here, e.g. for a re-send).
+    """
+    if isinstance(incident, int):
+        loaded = (
+            Incident.objects.select_related("organization", "region", "severity", "plan", "submitted_by__membership")
+            .filter(pk=incident)
+            .first()
+        )
+        if loaded is None:
+            return 0
+        incident = loaded
     messages = [_render(incident, recipient) for recipient in incident_submitted_recipients(incident)]
     try:
         return get_connection().send_messages(messages) or 0

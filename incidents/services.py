@@ -386,8 +386,7 @@ def incident_submit(
     # that row was submitted at another instant.
     created = incident.submitted_at == now and incident.submitted_by_id == submitted_by.pk
     if created:
-        incident_id = incident.pk
-        transaction.on_commit(lambda: incident_submitted_notify(incident_id))
+        transaction.on_commit(lambda: incident_submitted_notify(incident))
     return incident, created
 
 
