@@ -141,7 +141,10 @@ def _wall_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
 
 
 def _utc(at: datetime, name: str) -> datetime:
-    if at.tzinfo is None or at.tzinfo.utcoffset(at) is None:
+    tzinfo = at.tzinfo
+    if tzinfo is UTC:  # the common case, and already normalised
+        return at
+    if tzinfo is None or tzinfo.utcoffset(at) is None:
         raise ValueError(f"{name} must be an aware datetime, got naive {at.isoformat()}")
     return at.astimezone(UTC)
 
@@ -184,14 +187,17 @@ def add_business_time(cal: Calendar, start: datetime, duration: timedelta) -> da
         return start
     _require_openings(cal)
     remaining = duration
-    day = cal.local_date(start)
+    day = start.astimezone(cal.zone).date()
+    cached = cal._days.get  # the hot loop reads the day cache directly (profiled)
     idle_days = 0
     while True:
-        spans = cal.spans_on(day)
+        spans = cached(day)
+        if spans is None:
+            spans = cal.spans_on(day)
         for span_start, span_end in spans:
             if span_end <= start:
                 continue
-            begin = max(start, span_start)
+            begin = start if start > span_start else span_start
             available = span_end - begin
             if remaining <= available:
                 return begin + remaining
