@@ -170,6 +170,8 @@ class EscalationEvent(models.Model):
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
     lease_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the re-send may enqueue the event again (it waits this long between two tries).
+    resend_at = models.DateTimeField(null=True, blank=True, editable=False)
     recipients = models.TextField(_("recipients"), blank=True)
     last_error = models.TextField(_("last error"), blank=True)
 

@@ -288,6 +288,7 @@ def _event_fire(
         now=now,
         escalation=event,
         candidates=ctx.escalation_endpoints(),
+        enqueue=False,  # the event's delivery task sends them
     )
     transaction.on_commit(partial(event_delivery_enqueue, event.pk))
     logger.info(
@@ -387,7 +388,22 @@ def escalation_event_deliver(*, event_id: int, now: dt.datetime) -> bool:
         delivered_at=now, lease_until=None, recipients=", ".join(recipients), last_error=""
     )
     logger.info("escalation event %s: emailed %s recipient(s)", event_id, len(recipients))
+    _event_webhooks_deliver(event_id=event_id, now=now)
     return True
+
+
+def _event_webhooks_deliver(*, event_id: int, now: dt.datetime) -> None:
+    """Send the event's webhooks from the same task (one task per event, not per POST).
+    One that fails stays pending with its backoff; the re-send retries it."""
+    from escalation.models import DeliveryStatus, WebhookDelivery
+    from escalation.webhooks import WebhookRetry, webhook_deliver
+
+    pending = WebhookDelivery.objects.filter(escalation_event_id=event_id, status=DeliveryStatus.PENDING)
+    for delivery_id in pending.values_list("pk", flat=True):
+        try:
+            webhook_deliver(delivery_id=delivery_id, now=now)
+        except WebhookRetry:
+            continue
 
 
 def escalation_outbox_resend(*, now: dt.datetime, limit: int = 500) -> tuple[int, int]:
@@ -402,6 +418,7 @@ def escalation_outbox_resend(*, now: dt.datetime, limit: int = 500) -> tuple[int
     event_ids = list(
         EscalationEvent.objects.filter(delivered_at__isnull=True, fired_at__lte=stale)
         .filter(free)
+        .filter(Q(resend_at__isnull=True) | Q(resend_at__lte=now))
         .order_by("fired_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -412,6 +429,10 @@ def escalation_outbox_resend(*, now: dt.datetime, limit: int = 500) -> tuple[int
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
+    # Not again before another period: a long queue must not fill up with copies.
+    again = now + 4 * dt.timedelta(seconds=settings.ESCALATION_RESEND_AFTER_SECONDS)
+    EscalationEvent.objects.filter(pk__in=event_ids).update(resend_at=again)
+    WebhookDelivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING).update(next_attempt_at=again)
     for event_id in event_ids:
         event_delivery_enqueue(event_id)
     for delivery_id in delivery_ids:

@@ -165,12 +165,14 @@ def webhooks_emit(
     now: dt.datetime,
     escalation: EscalationEvent | None = None,
     candidates: list[WebhookEndpoint] | None = None,
+    enqueue: bool = True,
 ) -> list[WebhookDelivery]:
     """Queue `event` for every active endpoint subscribed to it that may see the incident:
     the support team's (no organisation) and the incident's organisation's.
 
     Call inside the transaction that makes the change: the deliveries commit with it and
-    their tasks are enqueued only after the commit.
+    their tasks are enqueued only after the commit (with `enqueue=False` the caller's own
+    task sends them: an escalation event's delivery task sends its webhooks too).
     """
     if candidates is None:
         field = WebhookEndpoint.EVENT_FIELDS[WebhookEvent(event)]
@@ -201,8 +203,9 @@ def webhooks_emit(
     )
     if any(delivery.pk is None for delivery in deliveries):  # backends that return no ids
         deliveries = list(WebhookDelivery.objects.filter(incident=incident, event=event, created_at=now))
-    for delivery in deliveries:
-        transaction.on_commit(partial(_enqueue, delivery.pk))
+    if enqueue:
+        for delivery in deliveries:
+            transaction.on_commit(partial(_enqueue, delivery.pk))
     return deliveries
 
 

@@ -288,5 +288,7 @@ def test_the_resend_picks_up_events_a_crash_left_undelivered(
     assert escalation_outbox_resend(now=now + 50 * MIN) == (1, 0)
     event = EscalationEvent.objects.get(incident=incident)
     assert enqueued == [event.pk]
+    # Still queued behind a long backlog: not enqueued again at the next tick.
+    assert escalation_outbox_resend(now=now + 50 * MIN + dt.timedelta(seconds=30)) == (0, 0)
     escalation_event_deliver(event_id=event.pk, now=now + 50 * MIN)
     assert escalation_outbox_resend(now=now + 60 * MIN) == (0, 0)

@@ -188,3 +188,21 @@ def test_the_resend_takes_pending_deliveries_whose_time_has_come(file_incident, 
 def test_emit_without_endpoints_writes_nothing(file_incident, now):
     incident = file_incident(at=now)
     assert webhooks_emit(event="incident.escalated", incident=incident, now=now) == []
+
+
+def test_an_escalation_event_task_sends_its_webhooks_too(
+    file_incident, now, receiver, django_capture_on_commit_callbacks
+):
+    from escalation.models import EscalationEvent
+    from escalation.services import escalation_event_deliver
+
+    endpoint(receiver.url)
+    file_incident(at=now)
+    with django_capture_on_commit_callbacks() as callbacks:
+        escalation_sweep(now=now + 46 * MIN)
+    assert len(callbacks) == 1  # one task for the event, not one more per webhook
+    event = EscalationEvent.objects.get()
+    escalation_event_deliver(event_id=event.pk, now=now + 46 * MIN)
+    [request] = receiver.received
+    assert request.json["escalation"]["id"] == event.pk
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
