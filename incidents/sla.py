@@ -8,6 +8,7 @@ the one place that computes `Incident.response_due_at`. The SLA page, its calcul
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -46,15 +47,19 @@ class Deadline:
     calendar: Calendar
 
 
+@functools.lru_cache(maxsize=512)
+def public_holidays(country: str, subdivision: str, years: tuple[int, ...]) -> tuple[tuple[dt.date, str], ...]:
+    """The `holidays` package's default public holidays (static data, so cached per process)."""
+    found = holidays_lib.country_holidays(country, subdiv=subdivision or None, years=years)
+    return tuple(sorted((day, str(name)) for day, name in found.items()))
+
+
 def region_holidays(region: SupportRegion, years: Iterable[int]) -> dict[dt.date, str]:
     """Public holidays of the region's country (and subdivision), adjusted by its exceptions."""
-    years = list(years)
+    years = sorted(set(years))
     days: dict[dt.date, str] = {}
     if region.holiday_country:
-        country = holidays_lib.country_holidays(
-            region.holiday_country, subdiv=region.holiday_subdivision or None, years=years
-        )
-        days.update({day: str(name) for day, name in country.items()})
+        days.update(public_holidays(region.holiday_country, region.holiday_subdivision, tuple(years)))
     exceptions: Iterable[DateException] = region.date_exceptions.all()
     year_set = set(years)
     for exception in exceptions:
