@@ -247,3 +247,9 @@ def test_a_malformed_throttle_rate_stops_start_up_naming_the_variable():
     )
     assert result.returncode != 0
     assert "API_THROTTLE_TOKEN_RATE" in result.stderr
+
+
+def test_a_post_without_the_final_slash_says_where_to_post(token_for, customer):
+    response = token_for(customer).post("/api/v1/incidents", {}, format="json")
+    assert response.status_code == 404
+    assert "/api/v1/incidents/" in response.json()["message"]
