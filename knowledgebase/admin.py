@@ -59,7 +59,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
-        qs = super().get_queryset(request).defer("search_vector")
+        qs = super().get_queryset(request).defer("search_vector", "suggest_vector")
         return selectors.articles_with_stats(qs, now=timezone.now())
 
     @admin.display(description=_("helpful"), ordering="votes_yes")

@@ -26,7 +26,7 @@ class LatestArticlesFeed(Feed):
             Article.objects.published()
             .filter(visibility=ArticleVisibility.PUBLIC)
             .select_related("category")
-            .defer("body", "search_vector")
+            .defer("body", "search_vector", "suggest_vector")
             .order_by("-published_at", "pk")[:30]
         )
 

@@ -118,9 +118,12 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    # Maintained by a PostgreSQL trigger (migration 0002); never written by Django code.
+    # Maintained by a PostgreSQL trigger (migrations 0002, 0003); never written by Django code.
+    # search_vector: title A, summary B, body C (search); suggest_vector: title A, summary B
+    # only, small enough to match and rank thousands of rows fast (incident-form suggestions).
     search_vector = SearchVectorField(null=True, editable=False)
-    history = HistoricalRecords(excluded_fields=["search_vector", "updated_at"])
+    suggest_vector = SearchVectorField(null=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["search_vector", "suggest_vector", "updated_at"])
 
     objects = ArticleQuerySet.as_manager()
 
@@ -137,7 +140,7 @@ class Article(models.Model):
             # Lists and feeds: published articles of a category/kind, newest first.
             models.Index(fields=["status", "category", "-published_at"], name="kb_article_cat_pub_idx"),
             models.Index(fields=["status", "kind", "-published_at"], name="kb_article_kind_pub_idx"),
-            # The GIN index on search_vector is created by migration 0002 (PostgreSQL only).
+            # GIN indexes on search_vector and suggest_vector: migrations 0002 and 0003 (PostgreSQL only).
         ]
 
     def __str__(self) -> str:

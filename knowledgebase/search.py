@@ -85,16 +85,26 @@ def _pg_query(query: NormalisedQuery, language: str, *, any_term: bool) -> Searc
 
 
 def rank_queryset(
-    qs: QuerySet[Article], query: NormalisedQuery, *, languages: Sequence[str], any_term: bool = False
+    qs: QuerySet[Article],
+    query: NormalisedQuery,
+    *,
+    languages: Sequence[str],
+    any_term: bool = False,
+    with_body: bool = True,
 ) -> QuerySet[Article]:
-    """The articles of `qs` matching `query`, annotated with `rank`, best first."""
+    """The articles of `qs` matching `query`, annotated with `rank`, best first.
+
+    `any_term`: any word may match instead of all; `with_body=False`: match the title and
+    summary only (the small `suggest_vector` on PostgreSQL).
+    """
     if is_postgres():
+        vector = "search_vector" if with_body else "suggest_vector"
         match = Q()
         whens = []
         for language in languages:
             ts_query = _pg_query(query, language, any_term=any_term)
-            match |= Q(language=language, search_vector=ts_query)
-            whens.append(When(language=language, then=SearchRank(F("search_vector"), ts_query)))
+            match |= Q(language=language, **{vector: ts_query})
+            whens.append(When(language=language, then=SearchRank(F(vector), ts_query)))
         return (
             qs.filter(match)
             .annotate(rank=Case(*whens, default=Value(0.0), output_field=FloatField()))
@@ -102,10 +112,13 @@ def rank_queryset(
         )
     score = Value(0)
     match = Q()
+    fields = (("title", 4), ("summary", 2), ("body", 1)) if with_body else (("title", 4), ("summary", 2))
     for term in query.terms:
-        in_article = Q(title__icontains=term) | Q(summary__icontains=term) | Q(body__icontains=term)
+        in_article = Q()
+        for field, _weight in fields:
+            in_article |= Q(**{f"{field}__icontains": term})
         match = (match | in_article) if any_term else (match & in_article)
-        for field, weight in (("title", 4), ("summary", 2), ("body", 1)):
+        for field, weight in fields:
             score = score + Case(
                 When(**{f"{field}__icontains": term}, then=Value(weight)), default=Value(0), output_field=IntegerField()
             )

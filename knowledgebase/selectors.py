@@ -40,7 +40,7 @@ DEFLECTION_WINDOW = dt.timedelta(hours=1)
 PER_PAGE = 10
 SUGGESTIONS = 5
 # List pages never need the body or the search vector.
-LIST_DEFER = ("body", "search_vector")
+LIST_DEFER = ("body", "search_vector", "suggest_vector")
 
 
 class SignInRequired(Exception):
@@ -94,6 +94,7 @@ def article_get_for_user(*, user, slug: str) -> Article:
     """
     article = (
         Article.objects.filter(slug=slug)
+        .defer("search_vector", "suggest_vector")
         .select_related("category", "translation_of")
         .prefetch_related("products", "versions__product")
         .first()
@@ -156,7 +157,7 @@ def faq_articles(*, user, language: str, page: str | int | None) -> Page:
         articles_in_language(articles_visible_to(user), language)
         .filter(kind=ArticleKind.FAQ)
         .select_related("category")
-        .defer("search_vector")
+        .defer("search_vector", "suggest_vector")
         .order_by(F("category__order").asc(nulls_last=True), "category__name", "title")
     )
     return Paginator(qs, 25).get_page(page)
@@ -302,15 +303,15 @@ def article_suggestions(
 ) -> list[Article]:
     """The best matching articles for what a customer is typing into the incident form.
 
-    Any word may match (the title's words first, then the description's), so that a long
-    description still finds something; one query.
+    Any word may match, in an article's title or summary (its body would match nearly every
+    article for a chatty description), ranked title first; one query.
     """
     text = f"{title or ''} {(description or '')[:600]}"
     normalised = query_normalise(text, max_chars=800)
     if not normalised.is_searchable:
         return []
     base = articles_in_language(articles_visible_to(user), language).defer(*LIST_DEFER)
-    ranked = rank_queryset(base, normalised, languages=search_languages(language), any_term=True)
+    ranked = rank_queryset(base, normalised, languages=search_languages(language), any_term=True, with_body=False)
     return list(ranked.select_related("category")[:limit])
 
 

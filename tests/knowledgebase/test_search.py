@@ -193,8 +193,12 @@ def test_postgres_keeps_a_weighted_vector_in_the_articles_language():
     if connection.vendor != "postgresql":
         # SQLite has no trigger: the column stays empty and the fallback search serves.
         assert article.search_vector is None
+        assert article.suggest_vector is None
         return
     assert "'lagerplatz':1A" in article.search_vector
+    assert "'gedruckt'" in article.search_vector
+    assert "'lagerplatz':1A" in article.suggest_vector  # title and summary only
+    assert "'gedruckt'" not in article.suggest_vector
     with connection.cursor() as cursor:
         cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'knowledgebase_article_search_vector_update'")
         source = cursor.fetchone()[0]
