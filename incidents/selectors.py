@@ -70,14 +70,13 @@ def incident_get_for_user(*, user, number: str) -> Incident:
     return incident
 
 
-
 # --- The customer's incident pages -----------------------------------------------------
 
 
 def incidents_for_list(
     *, user, q: str = "", state: str = "", status: str = "", severity: Severity | None = None
 ) -> QuerySet[Incident]:
-    """"My incidents": what `user` may see, filtered, newest first."""
+    """The "My incidents" list: what `user` may see, filtered, newest first."""
     qs = incidents_visible_to(user).select_related("severity", "submitted_by")
     q = q.strip()
     if q:
