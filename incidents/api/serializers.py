@@ -140,7 +140,12 @@ class IncidentCreateSerializer(StrictSerializer):
     severity = serializers.CharField(max_length=10, help_text=_("A severity code from /api/v1/sla/targets/, e.g. B."))
     kind = serializers.ChoiceField(choices=IncidentKind.choices, default=IncidentKind.BREAK_FIX)
     product_version = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text=_("An id from /api/v1/lifecycle/versions/.")
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text=_("An id from /api/v1/lifecycle/versions/."),
     )
     product_text = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     is_preview_feature = serializers.BooleanField(default=False)
@@ -243,6 +248,12 @@ class AttachmentUploadSerializer(StrictSerializer):
         default="",
         help_text=_("A reply to go with the file; without one the reply says which file was attached."),
     )
+
+    def validate_file(self, upload):
+        name = upload.name or ""
+        if not name.strip() or not name.isprintable():
+            raise serializers.ValidationError(_("Give the file a name of printable characters, e.g. event-log.txt."))
+        return upload
 
 
 class EscalationCreateSerializer(StrictSerializer):

@@ -179,6 +179,8 @@ def test_microsoft_case_numbers_are_15_or_16_digits(token_for, customer, value, 
         ({"product_text": ""}, "product_text"),
         ({"product_version": 999999}, "product_version"),
         ({"product_version": "latest"}, "product_version"),
+        ({"product_version": 10**30}, "product_version"),
+        ({"title": "nul\x00byte"}, "title"),
         ({"is_preview_feature": "sometimes"}, "is_preview_feature"),
         ({"contact_phone": "call me"}, "contact_phone"),
         ({"priority": "urgent"}, "priority"),
@@ -358,6 +360,15 @@ def test_a_file_over_the_limit_is_refused(token_for, customer, file_incident, se
     response = token_for(customer).post(f"{URL}{incident.number}/attachments/", {"file": upload}, format="multipart")
     assert response.status_code == 400
     assert "at most" in response.json()["fields"]["file"][0]
+
+
+def test_a_file_name_never_reaches_the_database_with_control_characters(token_for, customer, file_incident):
+    incident = file_incident(customer)
+    upload = SimpleUploadedFile("log\x00\x07.txt", b"x", content_type="text/plain")
+    response = token_for(customer).post(f"{URL}{incident.number}/attachments/", {"file": upload}, format="multipart")
+    assert response.status_code in (201, 400)
+    for attachment in incident.attachments.all():
+        assert attachment.original_name.isprintable()
 
 
 def test_an_upload_without_a_file_or_as_json_is_refused(token_for, customer, file_incident):
