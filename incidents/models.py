@@ -294,6 +294,13 @@ class Incident(models.Model):
             # The admin queue (incidents/selectors_queue.py): WHERE status IN (open statuses)
             # [AND response_due_at < now] — the open incidents are a small part of the table.
             models.Index(fields=["status", "response_due_at"], name="incident_status_due_idx"),
+            # The admin queue's open incidents (... AND resolved_at IS NULL AND closed_at IS NULL):
+            # a small partial index whose size tells the planner that the open rows are few.
+            models.Index(
+                fields=["response_due_at"],
+                name="incident_open_due_idx",
+                condition=Q(resolved_at__isnull=True, closed_at__isnull=True),
+            ),
         ]
         verbose_name = _("incident")
 

@@ -213,3 +213,15 @@ def test_engineers_cannot_add_or_delete_incidents(client, engineer, queue):
     client.force_login(engineer)
     assert client.get(reverse("admin:incidents_incident_add")).status_code == 403
     assert client.get(reverse("admin:incidents_incident_delete", args=[queue["met"].pk])).status_code == 403
+
+
+def test_a_reopened_incident_is_back_in_the_queue(client, engineer, organization, customer):
+    from incidents.services import incident_transition
+
+    incident = file_incident(organization, customer, title="Came back after the fix", sev="C")
+    incident_transition(incident=incident, to_status=IncidentStatus.RESOLVED, by=engineer, now=NOW)
+    incident_transition(incident=incident, to_status=IncidentStatus.CLOSED, by=engineer, now=NOW)
+    client.force_login(engineer)
+    assert incident.number not in numbers(client.get(CHANGELIST))
+    incident_transition(incident=incident, to_status=IncidentStatus.IN_PROGRESS, by=engineer, now=NOW)
+    assert incident.number in numbers(client.get(CHANGELIST))

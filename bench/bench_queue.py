@@ -1,0 +1,337 @@
+"""Benchmark of the engineers' queue in the admin (issue 5).
+
+The incident changelist rendered through the whole Django stack (middleware, admin,
+templates) for a signed-in support engineer, for the default queue and for each filter,
+first with 100 incidents, then with 100,000 — reported as the time per page, the ratio
+large/small (target: within 3x) and the number of queries (must be the same: constant in
+the number of rows).
+
+The data is shaped like a real support desk: one incident every 26 minutes over about
+five years. The 100 newest (about the last two days) are open: new and unanswered for the
+last 24 hours (some breached, some due within the hour), then responded / in progress /
+awaiting the customer / mitigated. Everything older than 30 days is resolved or closed.
+The small database is exactly those 100 newest; the large one adds 99,900 older ones.
+
+Uses a throwaway SQLite file under var/bench-queue/ (rebuilt on each run from a migrated
+copy kept there, so `migrate` is slow only the first time), or the database in
+$DATABASE_URL (give it an empty one). Options: --incidents N, --repeat N.
+
+    DEBUG=true .venv/bin/python bench/bench_queue.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+BENCH_VAR = BASE_DIR / "var" / "bench-queue"
+SMALL = 100
+TARGET_RATIO = 3.0
+SPACING = dt.timedelta(minutes=26)
+TITLES = [
+    "Warehouse shipments cannot be posted",
+    "Pick list prints blank bin codes",
+    "Cycle count journal posts to the wrong location",
+    "Directed put-away fails for rental returns",
+    "Job queue entries for replenishment stop every night",
+    "Japanese characters truncated in shipping labels",
+    "How do we set up cross-docking for drop shipments?",
+    "Slow item tracking lookup on large lots",
+]
+
+
+DB_FILE = BENCH_VAR / "queue.sqlite3"
+TEMPLATE_FILE = BENCH_VAR / "migrated.sqlite3"
+
+
+def setup_django() -> bool:
+    """Point Django at the throwaway database; True when it is our own SQLite file."""
+    own = not os.environ.get("DATABASE_URL")
+    if own:
+        BENCH_VAR.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{DB_FILE}{suffix}").unlink(missing_ok=True)
+        if TEMPLATE_FILE.exists():
+            shutil.copyfile(TEMPLATE_FILE, DB_FILE)
+        os.environ["DATABASE_URL"] = f"sqlite:///{DB_FILE}"
+    os.environ.setdefault("DEBUG", "true")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    import django
+
+    django.setup()
+    return own
+
+
+def migrate(own: bool) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if own:
+        connection.close()
+        shutil.copyfile(DB_FILE, TEMPLATE_FILE)
+        with connection.cursor() as cursor:
+            # A throwaway file: no need to survive a power cut while loading 100,000 rows.
+            cursor.execute("PRAGMA synchronous = OFF")
+
+
+def build_world(now: dt.datetime):
+    """Regions and plans come from the migrations; add organisations, contracts and staff."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from incidents.models import Severity, SupportPlan, SupportRegion
+    from portal.models import Contract, Organization, StaffProfile
+
+    users = get_user_model().objects
+    regions = list(SupportRegion.objects.all())
+    plans = list(SupportPlan.objects.all())
+    orgs, contracts = [], []
+    for i in range(60):
+        region = regions[i % len(regions)]
+        org = Organization.objects.create(name=f"Customer {i:03d}", region=region, time_zone=region.time_zone)
+        contract = Contract.objects.create(
+            organization=org,
+            plan=plans[i % len(plans)],
+            starts_on=dt.date(2020, 1, 1),
+            ends_on=dt.date(2030, 12, 31),
+            incidents_allotted=100_000,
+        )
+        orgs.append(org)
+        contracts.append(contract)
+    submitter = users.create_user("customer@example.com", "customer@example.com", "x")
+    engineers_group = Group.objects.get(name="Support engineers")
+    staff = []
+    for i in range(6):
+        user = users.create_user(f"engineer{i}", f"engineer{i}@contoso.example", "x", is_staff=True)
+        user.groups.add(engineers_group)
+        StaffProfile.objects.create(user=user, time_zone="Europe/London")
+        staff.append(user)
+    severities = list(Severity.objects.order_by("display_order"))
+    return orgs, contracts, submitter, staff, severities
+
+
+def make_incidents(start: int, stop: int, *, now, orgs, contracts, submitter, staff, severities):
+    """Incident i was filed i × 26 minutes before `now` (0 = newest)."""
+    from incidents.models import Incident, IncidentStatus
+
+    s = IncidentStatus
+    targets = {"A": dt.timedelta(hours=1), "B": dt.timedelta(hours=4), "C": dt.timedelta(hours=8)}
+    open_states = [s.RESPONDED, s.IN_PROGRESS, s.AWAITING_CUSTOMER, s.MITIGATED]
+    rows = []
+    for i in range(start, stop):
+        submitted_at = now - i * SPACING
+        age = now - submitted_at
+        k = i % len(orgs)
+        severity = severities[i % 3]
+        due = submitted_at + targets[severity.code]
+        assignee = staff[i % len(staff)] if i % 4 else None
+        first_response_at = submitted_at + dt.timedelta(minutes=30)
+        if age < dt.timedelta(hours=24):
+            status, first_response_at = s.NEW, None
+        elif age < dt.timedelta(days=30):
+            status = open_states[i % len(open_states)]
+            assignee = assignee or staff[0]
+        else:
+            status = s.CLOSED if i % 5 else s.RESOLVED
+            assignee = assignee or staff[1]
+        rows.append(
+            Incident(
+                number=f"INC-{submitted_at.year}-{i:06d}",
+                organization=orgs[k],
+                contract=contracts[k],
+                submitted_by=submitter,
+                title=f"{TITLES[i % len(TITLES)]} ({i})",
+                description="Steps to reproduce: open the worksheet, run the action, see the error.",
+                plan_id=contracts[k].plan_id,
+                severity=severity,
+                region_id=orgs[k].region_id,
+                microsoft_case_number=f"26{i:014d}" if i % 10 == 0 else "",
+                status=status,
+                assignee=assignee,
+                submitted_at=submitted_at,
+                response_due_at=due,
+                first_response_at=first_response_at,
+                resolved_at=submitted_at + dt.timedelta(days=3) if status in (s.RESOLVED, s.CLOSED) else None,
+                closed_at=submitted_at + dt.timedelta(days=10) if status == s.CLOSED else None,
+            )
+        )
+    Incident.objects.bulk_create(rows, batch_size=2000)
+
+
+def analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def pages(engineer, severities, plans, regions) -> list[tuple[str, str]]:
+    return [
+        ("default queue (open, unanswered first)", ""),
+        ("status = new", "status=new"),
+        ("severity = A", f"severity__id__exact={severities[0].pk}"),
+        ("plan = Premier", f"plan__id__exact={plans['premier'].pk}"),
+        ("region = Japan", f"region__id__exact={regions['japan'].pk}"),
+        ("breached", "clock=breached"),
+        ("due within the next hour", "clock=due_soon"),
+        ("assigned to me", "assigned=me"),
+        ("unassigned", "assigned=none"),
+    ]
+
+
+EXTRA_PAGES = [
+    ("(info) status = all, whole table sorted", "status=all"),
+    ("(info) search: organisation name", "q=Customer+007"),
+    ("(info) search: incident number", "q=INC-2026-000042"),
+]
+
+
+def render(client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed
+
+
+def describe(client, url: str) -> tuple[int, int]:
+    """(queries, rows shown) of one render."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    return len(ctx.captured_queries), len(response.context["cl"].result_list)
+
+
+def use_database(path: Path) -> None:
+    """Switch the default connection to another SQLite file (closed now, reopened on use)."""
+    from django.db import connection
+
+    connection.close()
+    connection.settings_dict["NAME"] = str(path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--incidents", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+
+    own = setup_django()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from incidents.models import Incident, SupportPlan, SupportRegion
+
+    t0 = time.perf_counter()
+    migrate(own)
+    setup_test_environment()  # lets the test client see the page's context (rows shown)
+    print(f"migrate: {time.perf_counter() - t0:.1f} s")
+
+    now = timezone.now().replace(second=0, microsecond=0)
+    orgs, contracts, submitter, staff, severities = build_world(now)
+    world = {"now": now, "orgs": orgs, "contracts": contracts, "submitter": submitter, "staff": staff}
+    make_incidents(0, SMALL, severities=severities, **world)
+    analyze()
+
+    engineer = staff[1]
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(engineer)
+    base = reverse("admin:incidents_incident_changelist")
+    plans = {p.code: p for p in SupportPlan.objects.all()}
+    regions = {r.code: r for r in SupportRegion.objects.all()}
+    cases = [(name, f"{base}?{query}") for name, query in pages(engineer, severities, plans, regions) + EXTRA_PAGES]
+
+    small_file, large_file = DB_FILE, BENCH_VAR / "queue-large.sqlite3"
+    times: dict[str, dict[str, list[float]]] = {name: {"small": [], "large": []} for name, _ in cases}
+    facts: dict[str, dict[str, tuple[int, int]]] = {name: {} for name, _ in cases}
+    if own:
+        # Both databases side by side: the renders alternate, so the noise of a shared
+        # machine falls on both sides alike.
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{large_file}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(small_file, large_file)
+        use_database(large_file)
+    else:
+        for name, url in cases:
+            render(client, url)
+            times[name]["small"] = [render(client, url) for _ in range(args.repeat)]
+            facts[name]["small"] = describe(client, url)
+
+    t0 = time.perf_counter()
+    step = 20_000
+    for start in range(SMALL, args.incidents, step):
+        make_incidents(start, min(start + step, args.incidents), severities=severities, **world)
+    analyze()
+    print(f"bulk_create {args.incidents - SMALL:,} more incidents + ANALYZE: {time.perf_counter() - t0:.1f} s")
+    assert Incident.objects.count() == args.incidents
+
+    for name, url in cases:
+        sides = [("small", small_file), ("large", large_file)] if own else [("large", None)]
+        for side, path in sides:
+            if path:
+                use_database(path)
+            render(client, url)  # warm-up
+            facts[name][side] = describe(client, url)
+        for _ in range(args.repeat):
+            for side, path in sides:
+                if path:
+                    use_database(path)
+                times[name][side].append(render(client, url))
+
+    print()
+    print(
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else ''}".strip()
+    )
+    print(
+        f"Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; best of {args.repeat} renders per page "
+        f"(median in brackets){', alternating between the two databases' if own else ''}\n"
+    )
+    print(
+        f"| Page | rows shown ({SMALL} / {args.incidents:,}) | {SMALL} incidents | {args.incidents:,} incidents "
+        "| ratio | queries | within 3x |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    failures = []
+    for name, _ in cases:
+        small_t, large_t = times[name]["small"], times[name]["large"]
+        (q_small, r_small), (q_large, r_large) = facts[name]["small"], facts[name]["large"]
+        ratio = min(large_t) / min(small_t)
+        informational = name.startswith("(info)")
+        ok = ratio <= TARGET_RATIO
+        if not informational and (not ok or q_small != q_large):
+            failures.append(name)
+        queries = f"{q_small}" if q_small == q_large else f"{q_small} → {q_large}"
+        verdict = "—" if informational else ("yes" if ok else "NO")
+        print(
+            f"| {name} | {r_small} / {r_large} "
+            f"| {min(small_t) * 1000:.0f} ms ({statistics.median(small_t) * 1000:.0f}) "
+            f"| {min(large_t) * 1000:.0f} ms ({statistics.median(large_t) * 1000:.0f}) "
+            f"| {ratio:.2f}x | {queries} | {verdict} |"
+        )
+    print()
+    if failures:
+        print(f"Outside the target or query count changed: {', '.join(failures)}")
+        return 1
+    print("All filters within 3x of the 100-incident page, with the same number of queries.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
