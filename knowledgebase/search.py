@@ -67,6 +67,9 @@ def query_normalise(raw: str | None, *, max_chars: int = MAX_QUERY_CHARS) -> Nor
             terms.append(word)
         if len(terms) >= MAX_QUERY_TERMS:
             break
+    if was_truncated:
+        # An absurdly long query: search its first distinct words, not a 200-character chain.
+        text = " ".join(terms)
     return NormalisedQuery(text=text, terms=tuple(terms), was_truncated=was_truncated)
 
 

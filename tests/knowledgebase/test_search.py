@@ -146,7 +146,17 @@ def test_a_ten_thousand_character_query_is_cut_and_answers(django_assert_max_num
 
     assert results.query.was_truncated
     assert len(results.query.text) <= MAX_QUERY_CHARS
+    assert results.query.text.split() == ["bins", "x" * (MAX_QUERY_CHARS - 5)]
     assert results.total == 0  # the cut query still contains the long word
+
+
+def test_a_long_repetitive_query_searches_its_distinct_words():
+    ArticleFactory(title="Warehouse bins", body="bins")
+
+    results = article_search(user=ANON, query="warehouse " * 1000, language="en")
+
+    assert results.query.text == "warehouse"
+    assert [hit.article.title for hit in results.hits] == ["Warehouse bins"]
 
 
 def test_query_normalise_caps_terms_and_collapses_whitespace():
