@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -153,6 +154,8 @@ def staff_from_incident(request: HttpRequest, number: str) -> HttpResponse:
     """Engineers: draft an article from an incident's title and last public reply."""
     if not request.user.is_staff:
         raise Http404("No such page")
+    if not request.user.has_perm("knowledgebase.add_article"):
+        raise PermissionDenied
     from incidents.models import Comment, Incident, Visibility
 
     incident = get_object_or_404(Incident, number=number)

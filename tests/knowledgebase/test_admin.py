@@ -105,3 +105,22 @@ def test_demo_seeds_twenty_or_more_articles_and_is_safe_to_run_twice():
 def _mentions(article: Article, which: str) -> bool:
     text = f"{article.title} {article.body}".lower()
     return {"bc": "business central", "nav": "nav", "gp": "gp"}[which] in text
+
+
+def test_support_engineers_may_write_articles_but_not_delete_them(engineer, lead):
+    for user in (engineer, lead):
+        assert user.has_perm("knowledgebase.add_article")
+        assert user.has_perm("knowledgebase.change_article")
+        assert user.has_perm("knowledgebase.change_category")
+        assert user.has_perm("knowledgebase.view_deflectionevent")
+        assert not user.has_perm("knowledgebase.delete_article")
+
+
+def test_staff_without_the_permission_cannot_draft_from_incidents(client):
+    from incidents.models import Incident
+
+    clerk = StaffFactory(username="clara.clerk", group="Front desk")
+    assert client.login(username=clerk.username, password=PASSWORD)
+    response = client.post(reverse("kb:from-incident", kwargs={"number": "INC-2026-000001"}))
+    assert response.status_code == 403
+    assert not Incident.objects.exists()
