@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from escalation.models import EscalationContact, EscalationStep, StepKind, WebhookEndpoint, WebhookFormat
+from django.contrib.auth import get_user_model
+
+from escalation.models import Criterion, EscalationContact, EscalationStep, StepKind, WebhookEndpoint, WebhookFormat
 from escalation.services import escalation_sweep
+from escalation.services_requests import escalation_request_by_customer
+from incidents.models import Incident
 
 # name, role, email, phone, hours, channels, public, order
 CONTACTS = [
@@ -78,6 +82,18 @@ def seed(*, now: dt.datetime, stdout) -> None:
             "is_active": False,
         },
     )
-    # Demo incidents filed hours ago are already overdue: fire their steps now, marked late.
+    # A customer's escalation on the critical demo incident, for its timeline.
+    incident = Incident.objects.filter(title="Warehouse shipments cannot be posted in production").first()
+    customer = get_user_model().objects.filter(username="carl@fabrikam.example").first()
+    if incident is not None and customer is not None and not incident.escalation_requests.exists():
+        escalation_request_by_customer(
+            incident=incident,
+            user=customer,
+            criterion=Criterion.IMPACT_GREW,
+            description="All three warehouses have stopped shipping; trucks are waiting at the docks.",
+            now=max(now, incident.submitted_at + dt.timedelta(minutes=5)),
+        )
+    # Demo incidents filed hours ago may already be overdue: fire their steps now, marked late
+    # (on a weekend the business-hours targets are not due yet; the worker fires them later).
     result = escalation_sweep(now=now)
     stdout.write(f"  escalation: {len(contacts)} contacts, {result.fired} escalation events fired")
