@@ -235,7 +235,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
             auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request,
-                _("Welcome, %(name)s. You are now a contact of %(org)s.")
+                _("Welcome, %(name)s. %(org)s has added you as a support contact.")
                 % {"name": user.first_name, "org": invitation.organization.name},
             )
             return redirect("incidents:list")

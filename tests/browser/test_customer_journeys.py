@@ -104,7 +104,7 @@ def test_an_admin_invites_a_contact_who_accepts(
     page.get_by_role("button", name="Accept invitation").click()
     page.wait_for_load_state("networkidle")
     assert page.url.endswith("/incidents/")
-    assert "Welcome, Nina. You are now a contact of Fabrikam Inc." in page.content()
+    assert "Welcome, Nina. Fabrikam Inc. has added you as a support contact." in page.content()
     screenshot("customer-invitation-accepted")
     page.goto(f"{live_server.url}/accounts/")
     assert "Professional Direct" in page.content()
