@@ -101,3 +101,36 @@ def test_suggestions_appear_while_typing_an_incident_and_opening_one_is_recorded
     event = DeflectionEvent.objects.exclude(token__startswith="demo-").get()
     assert event.user == customer
     assert event.submitted_at is None
+
+
+def test_an_engineer_drafts_an_article_from_an_incident_and_sees_the_statistics(
+    page, live_server, login, engineer, customer, organization, screenshot, demo_kb
+):
+    from incidents.services import NewIncident, comment_add, incident_create
+    from tests.factories import severity
+
+    now = timezone.now()
+    incident = incident_create(
+        organization=organization,
+        submitted_by=customer,
+        data=NewIncident(title="Labels print at half size", description="Our label printer", severity=severity("C")),
+        now=now,
+    )
+    comment_add(incident=incident, author=engineer, body="Set **Resolution (dpi)** to `300`.", now=now)
+
+    login(engineer)
+    page.goto(f"{live_server.url}/help/staff/from-incident/{incident.number}/")
+    assert page.get_by_text("Set **Resolution (dpi)** to `300`.").is_visible()
+    screenshot("kb-from-incident")
+    page.get_by_role("button", name="Create draft article").click()
+    page.wait_for_load_state("networkidle")
+    assert "/admin/knowledgebase/article/" in page.url
+    assert page.locator("#id_title").input_value() == "Labels print at half size"
+    assert "Resolution (dpi)" in page.locator("#id_body").input_value()
+    screenshot("kb-admin-draft")
+
+    page.goto(f"{live_server.url}/admin/knowledgebase/article/?q=pick+list")
+    row = page.locator("#result_list tbody tr", has_text="Pick list prints blank bin codes after upgrade to 24.3")
+    assert "75% (3/4)" in row.inner_text()
+    assert "100% (2/2)" in row.inner_text()
+    screenshot("kb-admin-articles")
