@@ -102,3 +102,35 @@ def test_the_clocks_count_down_without_a_reload(page, live_server, screenshot, e
     assert clock.get_attribute("class") == "sla-clock sla-breached"
     assert clock.locator(".sla-clock-text").inner_text() == "Breached 2 h 00 min ago"
     screenshot("admin-queue-clock-refreshed")
+
+
+def test_severity_change_and_an_internal_note_from_the_incident_page(
+    page, live_server, screenshot, engineer, organization, customer
+):
+    incident = file_incident(organization, customer, title="Bin codes blank", sev="C", at=timezone.now())
+    sign_in_to_admin(page, live_server, engineer)
+    page.goto(f"{live_server.url}/admin/incidents/incident/{incident.pk}/change/")
+
+    page.get_by_role("button", name="Change severity…").click()
+    page.wait_for_load_state("networkidle")
+    assert incident.number in page.locator("#content-main").inner_text()
+    page.select_option("#id_severity", label="A – Critical")
+    page.fill("#id_reason", "Production warehouse stopped shipping")
+    screenshot("admin-queue-change-severity-form")
+    page.locator("input[name=apply]").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith(f"/admin/incidents/incident/{incident.pk}/change/")
+    assert "deadlines recomputed" in page.locator(".messagelist").inner_text()
+
+    page.check("#id_visibility_1")  # internal note
+    page.fill("#id_body", "Customer's job queue runs as a disabled user; checking with Microsoft.")
+    page.get_by_role("button", name="Add").click()
+    page.wait_for_load_state("networkidle")
+    note = page.locator(".queue-entry-internal")
+    assert note.count() == 1
+    assert "checking with Microsoft" in note.inner_text()
+    assert "INTERNAL NOTE" in note.inner_text().upper()
+    severity_entry = page.locator(".queue-entry-severity")
+    assert "Production warehouse stopped shipping" in severity_entry.inner_text()
+    page.locator("#timeline").scroll_into_view_if_needed()
+    screenshot("admin-queue-incident-timeline")
