@@ -204,6 +204,7 @@ class IncidentAdmin(SimpleHistoryAdmin):
         "change_severity",
         "mark_non_chargeable",
         "close_as_duplicate",
+        "create_kb_article",
     )
     fieldsets = (
         (None, {"fields": ("number", "title", "organization", "submitted_by", "status", "assignee")}),
@@ -566,6 +567,23 @@ class IncidentAdmin(SimpleHistoryAdmin):
             apply=apply,
             done_message=_("%(count)d incident(s) closed as duplicates."),
         )
+
+    def has_kb_article_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("knowledgebase.add_article")
+
+    @admin.action(description=_("Create knowledge-base article (draft)"), permissions=["kb_article"])
+    def create_kb_article(self, request: HttpRequest, queryset: QuerySet[Incident]) -> HttpResponse | None:
+        """Draft an article from each incident's title and last public reply (knowledgebase owns it)."""
+        from knowledgebase.services import article_create_from_incident
+
+        articles = [
+            article_create_from_incident(incident=incident, by=request.user, now=timezone.now())
+            for incident in queryset
+        ]
+        if len(articles) == 1:
+            return HttpResponseRedirect(reverse("admin:knowledgebase_article_change", args=[articles[0].pk]))
+        messages.success(request, _("%(count)d draft article(s) created.") % {"count": len(articles)})
+        return self._back(request)
 
 
 # --- Helpers for the templates --------------------------------------------------------

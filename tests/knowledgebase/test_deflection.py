@@ -196,3 +196,18 @@ def test_customers_cannot_create_articles_from_incidents(client, customer, answe
 def test_visitors_are_sent_to_sign_in_for_the_engineers_shortcut(client, answered_incident):
     response = client.get(reverse("kb:from-incident", kwargs={"number": answered_incident.number}))
     assert response.status_code == 302
+
+
+def test_the_incident_queue_action_drafts_an_article(client, engineer, answered_incident):
+    signed_in(client, engineer)
+
+    response = client.post(
+        reverse("admin:incidents_incident_changelist"),
+        {"action": "create_kb_article", "_selected_action": [answered_incident.pk]},
+    )
+
+    article = Article.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:knowledgebase_article_change", args=[article.pk])
+    assert article.source_incident == answered_incident
+    assert article.status == ArticleStatus.DRAFT
