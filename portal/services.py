@@ -53,7 +53,7 @@ def contract_for_submission(*, organization: Organization, day: dt.date) -> Cont
     contract = (
         Contract.objects.active_on(day)
         .filter(organization=organization)
-        .select_for_update()
+        .select_for_update(of=("self",))  # active_on() joins superseded_by: PostgreSQL locks only this table
         .order_by("-starts_on", "-pk")
         .first()
     )
