@@ -298,7 +298,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "DESCRIPTION": (
         "Open and follow support incidents, and read the SLA, lifecycle and knowledge base. "
-        "Authenticate with a personal API token from your account page: `Authorization: Bearer <key>`. "
+        "Authenticate with a personal API token, created at /accounts/api-tokens/ (shown once): "
+        "`Authorization: Bearer <key>`; a signed-in browser session works too. "
         'Every error is JSON: `{"code": ..., "message": ..., "fields": {...}}`.'
     ),
     "SERVE_INCLUDE_SCHEMA": False,
