@@ -115,6 +115,7 @@ class IncidentCollectionApi(APIView):
             400: error("A field is not valid."),
             **COMMON_ERRORS,
             403: error("Not a submitter of a customer organisation, or no contract / incidents left."),
+            409: error("The Idempotency-Key was used for a different incident."),
         },
     )
     def post(self, request: Request) -> Response:
@@ -152,6 +153,13 @@ class IncidentCollectionApi(APIView):
             submission_token=token or uuid.uuid4(),
             now=timezone.now(),
         )
+        if not created and (incident.title, incident.description) != (data["title"].strip(), data["description"]):
+            raise ApiError(
+                _("This Idempotency-Key was used for another incident (%(number)s); use a new key for a new one.")
+                % {"number": incident.number},
+                code="idempotency_key_reused",
+                status_code=409,
+            )
         incident = selectors.api_incident_get(user=request.user, number=incident.number)
         location = reverse("api:incidents:detail", args=[incident.number])
         return Response(

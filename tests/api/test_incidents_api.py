@@ -214,6 +214,17 @@ def test_the_same_idempotency_key_files_one_incident(token_for, customer):
     assert Incident.objects.count() == 2
 
 
+def test_an_idempotency_key_reused_for_a_different_incident_is_a_409(token_for, customer):
+    client = token_for(customer)
+    first = client.post(URL, valid_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-9")
+    other = client.post(URL, valid_payload(title="Something else"), format="json", HTTP_IDEMPOTENCY_KEY="k-9")
+    assert first.status_code == 201
+    assert other.status_code == 409
+    assert other.json()["code"] == "idempotency_key_reused"
+    assert first.json()["number"] in other.json()["message"]
+    assert Incident.objects.count() == 1
+
+
 def test_an_idempotency_key_of_another_person_does_not_return_their_incident(token_for, customer, colleague):
     first = token_for(customer).post(URL, valid_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     second = token_for(colleague).post(URL, valid_payload(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
