@@ -21,6 +21,9 @@ from django.views.decorators.http import require_GET
 from incidents import businesshours, sla
 from incidents.forms_sla import DeadlineCalculatorForm, is_calculator_request
 
+# A target that existed on the as_of date but whose value then is not in the history.
+NOT_RECORDED = "not-recorded"
+
 
 @dataclass(frozen=True)
 class Calculation:
@@ -103,15 +106,37 @@ def sla_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "calculation": calculation, "viewer_zone": viewer_zone}
     if getattr(request, "htmx", False):
         return render(request, "incidents/sla_calculator_result.html", context)
+    # ?as_of=YYYY-MM-DD shows the plans, severities and targets as they stood then, from
+    # their history, so an auditor can see what the SLA promised when.
+    from lifecycle.selectors import sla_matrix_as_of
+    from lifecycle.views import as_of_from
+
+    as_of = as_of_from(request, now=now)
+    if as_of.at is not None:
+        historical = sla_matrix_as_of(as_of.at)
+        plans = historical.plans
+        severities = historical.severities
+        matrix = [
+            sla.MatrixRow(
+                severity=severity,
+                targets=[NOT_RECORDED if cell.is_unknown else cell.target for cell in cells],
+            )
+            for severity, cells in historical.rows
+        ]
+    else:
+        plans = list(policy.plans.values())
+        severities = list(policy.severities.values())
+        matrix = sla.policy_matrix(policy)
     context.update(
         {
-            "plans": list(policy.plans.values()),
-            "severities": list(policy.severities.values()),
-            "matrix": sla.policy_matrix(policy),
+            "as_of": as_of,
+            "plans": plans,
+            "severities": severities,
+            "matrix": matrix,
             "schedules": sla.region_schedules(policy, now=now),
             "last_changed": sla.policy_last_changed(),
             "channels": contact_channels(),
             "now": now,
         }
     )
-    return render(request, "incidents/sla_page.html", context)
+    return render(request, "incidents/sla_page.html", context, status=400 if as_of.error else 200)
