@@ -1,8 +1,8 @@
 """Demo knowledge base: categories and 25 articles about Contoso Advanced Warehousing.
 
 Deterministic and safe to run twice: rows are found by slug first and never duplicated.
-Articles are linked to the add-on's products (from lifecycle) when those exist, matched by
-the Dynamics product named in their name (Business Central, NAV, GP).
+Articles are linked to the add-on's product and the versions for their Dynamics platform
+(from the lifecycle demo, which runs first) when those exist.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import datetime as dt
 import re
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 
 from knowledgebase.models import (
     Article,
@@ -22,7 +21,7 @@ from knowledgebase.models import (
     Category,
     DeflectionEvent,
 )
-from lifecycle.models import Product
+from lifecycle.models import Product, ProductVersion
 
 K = ArticleKind
 V = ArticleVisibility
@@ -512,11 +511,11 @@ Umgehung drucken Sie den Standardbericht *Kommissionierliste* (5752).""",
     ),
 ]
 
-PRODUCT_MATCHES = {
-    "BC": Q(name__icontains="Business Central") | Q(code__icontains="bc"),
-    "NAV": Q(name__icontains="NAV") | Q(code__icontains="nav"),
-    "GP": Q(name__icontains=" GP") | Q(code__icontains="gp"),
-}
+# The add-on's product and versions from the lifecycle demo, by the Dynamics platform that
+# each version runs on (lifecycle/demo.py: 9.0–11.0 for NAV, 11.0 also for GP, 14.0 and the
+# modern versions for Business Central).
+ADDON_PRODUCT_CODE = "contoso-advanced-warehousing"
+PLATFORM_VERSIONS = {"BC": ["14.0", "27.0", "28.0", "29.0"], "NAV": ["9.0", "10.0", "11.0"], "GP": ["11.0"]}
 
 # A few votes and opened suggestions, so that the admin's statistics show something.
 VOTES = [
@@ -548,8 +547,12 @@ def unwrap(markdown: str) -> str:
     return "\n".join(lines)
 
 
-def _products() -> dict[str, list[Product]]:
-    return {key: list(Product.objects.filter(match)) for key, match in PRODUCT_MATCHES.items()}
+def _applies_to() -> tuple[list[Product], dict[str, list[ProductVersion]]]:
+    product = Product.objects.filter(code=ADDON_PRODUCT_CODE).first()
+    if product is None:
+        return [], {}
+    versions = {v.version: v for v in ProductVersion.objects.filter(product=product)}
+    return [product], {key: [versions[n] for n in names if n in versions] for key, names in PLATFORM_VERSIONS.items()}
 
 
 def seed(*, now: dt.datetime, stdout) -> None:
@@ -558,7 +561,7 @@ def seed(*, now: dt.datetime, stdout) -> None:
         categories[slug], _ = Category.objects.get_or_create(
             slug=slug, defaults={"name": name, "description": description, "order": order}
         )
-    products = _products()
+    products, versions = _applies_to()
     created = 0
     for slug, title, category, kind, product_keys, visibility, days_ago, summary, body in ARTICLES:
         published_at = now - dt.timedelta(days=days_ago)
@@ -578,9 +581,9 @@ def seed(*, now: dt.datetime, stdout) -> None:
             },
         )
         created += was_created
-        if was_created:
-            for key in product_keys:
-                article.products.add(*products.get(key, []))
+        article.products.add(*products)
+        for key in product_keys:
+            article.versions.add(*versions.get(key, []))
     for slug, original_slug, title, summary, body, days_ago in TRANSLATIONS:
         original = Article.objects.get(slug=original_slug)
         published_at = now - dt.timedelta(days=days_ago)
@@ -601,8 +604,8 @@ def seed(*, now: dt.datetime, stdout) -> None:
             },
         )
         created += was_created
-        if was_created:
-            article.products.add(*original.products.all())
+        article.products.add(*original.products.all())
+        article.versions.add(*original.versions.all())
     for slug, answers in VOTES:
         article = Article.objects.get(slug=slug)
         for index, is_helpful in enumerate(answers):

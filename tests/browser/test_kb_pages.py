@@ -17,6 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 @pytest.fixture
 def demo_kb(db):
+    from lifecycle.demo import seed as seed_lifecycle
+
+    seed_lifecycle(now=timezone.now(), stdout=io.StringIO())  # the add-on's versions, as seed_demo does
     seed(now=timezone.now(), stdout=io.StringIO())
 
 
@@ -37,6 +40,7 @@ def test_a_visitor_browses_searches_reads_and_votes(page, live_server, screensho
     first.locator("a").first.click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("Last reviewed").is_visible()
+    assert "Versions 29.0, 28.0, 27.0, 14.0" in page.locator(".kb-aside").inner_text()
     assert page.locator(".kb-body h2, .kb-body strong").count() > 0
     assert (
         page.get_by_role(
