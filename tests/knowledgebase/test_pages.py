@@ -241,3 +241,17 @@ def test_sitemap_lists_public_articles_and_pages_only(client):
     assert f"/help/category/{public.category.slug}/" in body
     assert "customers-one" not in body
     assert "draft-one" not in body
+
+
+def test_hot_paths_use_a_bounded_number_of_queries(client, django_assert_max_num_queries):
+    category = CategoryFactory(slug="scanners")
+    article = ArticleFactory(title="Zebra scanner setup", category=category)
+    for n in range(8):
+        ArticleFactory(title=f"Zebra printer {n}", category=category)
+
+    with django_assert_max_num_queries(10):
+        assert client.get(article_url(article)).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("kb:suggest"), {"title": "zebra scanner"}).status_code == 200
+    with django_assert_max_num_queries(10):
+        assert client.get(reverse("kb:search"), {"q": "zebra"}).status_code == 200
