@@ -19,7 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -603,7 +603,7 @@ def clock_html(clock: q.Clock) -> str:
         responded=clock.responded_at.isoformat() if clock.responded_at else "",
         title=title,
         text=q.clock_text(clock),
-        local=local.strftime("%a %H:%M") if local else "",
+        local=dateformat.format(local, "D H:i") if local else "",  # translated weekday
     )
 
 
