@@ -154,6 +154,16 @@ else:
     _db["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache: rate limits (API throttles, the public escalation form) must be shared by every web
+# process. Default: files under var/cache (shared by the processes of one machine).
+# Several machines: CACHE_URL=redis://host:6379/1.
+try:
+    CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+except Exception as exc:  # django-environ raises several kinds for a malformed URL
+    _fail("CACHE_URL", f"is not a cache URL ({exc})")
+if TESTING and "CACHE_URL" not in os.environ:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 IS_POSTGRES = _db["ENGINE"].endswith("postgresql")
 
 AUTH_PASSWORD_VALIDATORS = [
