@@ -53,6 +53,7 @@ MANAGER_CODENAMES = {
         "add_membership",
         "change_membership",
         "change_invitation",
+        "view_apitoken",  # also granted by 0007 to databases migrated before it existed
     ],
 }
 # Apps whose every model a role may read (engineers) or fully manage (leads).

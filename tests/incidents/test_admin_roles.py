@@ -67,3 +67,11 @@ def test_an_engineer_cannot_open_the_contract_editor_but_a_manager_can(client, e
     assert client.post(url, {"reference": "X"}).status_code == 403
     client.force_login(manager)
     assert 'name="_save"' in client.get(url).content.decode()
+
+
+def test_managers_see_the_api_token_list_but_engineers_do_not(client, engineer, manager):
+    url = reverse("admin:portal_apitoken_changelist")
+    client.force_login(engineer)
+    assert client.get(url).status_code == 403
+    client.force_login(manager)
+    assert client.get(url).status_code == 200
