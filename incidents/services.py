@@ -409,3 +409,31 @@ def incident_reopen(*, incident: Incident, by: AbstractBaseUser, reason: str, no
         incident_transition(incident=incident, to_status=S.IN_PROGRESS, by=by, now=now, note="Reopened by the customer")
         comment_add(incident=incident, author=by, body=reason, now=now)
     return incident
+
+
+def incident_share(*, incident: Incident, with_user: AbstractBaseUser, by: AbstractBaseUser) -> Incident:
+    """Let a colleague (a submitter of the same organisation) follow the incident too.
+
+    Only the incident's submitter or an organisation admin may share it.
+    """
+    from portal.models import Membership, Role
+
+    by_membership = Membership.objects.filter(user=by, organization_id=incident.organization_id, is_active=True).first()
+    if by_membership is None or (by_membership.role != Role.ADMIN and incident.submitted_by_id != by.pk):
+        raise IncidentError("Only the person who filed the incident or an organisation admin can share it.")
+    if not Membership.objects.filter(
+        user=with_user, organization_id=incident.organization_id, is_active=True, role=Role.SUBMITTER
+    ).exists():
+        raise IncidentError("Incidents can be shared with submitters of your organisation only.")
+    incident.shared_with.add(with_user)
+    return incident
+
+
+def incident_unshare(*, incident: Incident, with_user: AbstractBaseUser, by: AbstractBaseUser) -> Incident:
+    from portal.models import Membership, Role
+
+    by_membership = Membership.objects.filter(user=by, organization_id=incident.organization_id, is_active=True).first()
+    if by_membership is None or (by_membership.role != Role.ADMIN and incident.submitted_by_id != by.pk):
+        raise IncidentError("Only the person who filed the incident or an organisation admin can stop sharing it.")
+    incident.shared_with.remove(with_user)
+    return incident

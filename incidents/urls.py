@@ -15,5 +15,7 @@ urlpatterns = [
     path("<str:number>/comment/", views.incident_comment, name="comment"),
     path("<str:number>/confirm/", views.incident_confirm, name="confirm"),
     path("<str:number>/reopen/", views.incident_reopen_view, name="reopen"),
+    path("<str:number>/share/", views.incident_share_view, name="share"),
+    path("<str:number>/unshare/<int:user_id>/", views.incident_unshare_view, name="unshare"),
     path("<str:number>/files/<int:pk>/", views.attachment_download, name="attachment"),
 ]

@@ -11,10 +11,11 @@ import urllib.parse
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import select_template
 from django.urls import NoReverseMatch, reverse
@@ -31,7 +32,9 @@ from incidents.services import (
     comment_add,
     incident_confirm_resolution,
     incident_reopen,
+    incident_share,
     incident_submit,
+    incident_unshare,
 )
 from portal.markdown import render_markdown
 from portal.models import Membership, Role
@@ -256,9 +259,26 @@ def _can_write(request: HttpRequest) -> bool:
     return membership is not None and membership.role in (Role.ADMIN, Role.SUBMITTER)
 
 
+def _sharing_context(request: HttpRequest, incident: Incident) -> dict[str, object]:
+    """Who follows the incident besides its submitter, and whom it could be shared with."""
+    membership = _membership(request)
+    can_share = membership is not None and (membership.is_admin or incident.submitted_by_id == request.user.pk)
+    shared = list(incident.shared_with.order_by("last_name", "email"))
+    candidates = []
+    if can_share:
+        candidates = list(
+            Membership.objects.filter(organization_id=incident.organization_id, role=Role.SUBMITTER, is_active=True)
+            .exclude(user_id__in=[incident.submitted_by_id, *[u.pk for u in shared]])
+            .select_related("user")
+            .order_by("user__last_name", "user__email")
+        )
+    return {"can_share": can_share, "shared_with": shared, "share_candidates": candidates}
+
+
 def _detail_context(request: HttpRequest, incident: Incident, **extra) -> dict[str, object]:
     can_write = _can_write(request)
     return {
+        **_sharing_context(request, incident),
         "incident": incident,
         "description_html": render_markdown(incident.description),
         "timeline": selectors.incident_public_timeline(incident),
@@ -335,6 +355,48 @@ def incident_reopen_view(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, _("The incident is reopened; an engineer will look at it again."))
             return redirect("incidents:detail", number=incident.number)
     return render(request, "incidents/detail.html", _detail_context(request, incident, reopen_form=form), status=400)
+
+
+@login_required
+@require_POST
+def incident_share_view(request: HttpRequest, number: str) -> HttpResponse:
+    incident = selectors.incident_get_for_user(user=request.user, number=number)
+    colleague = (
+        Membership.objects.filter(
+            organization_id=incident.organization_id, user_id=request.POST.get("user") or 0, is_active=True
+        )
+        .select_related("user")
+        .first()
+    )
+    if colleague is None:
+        messages.error(request, _("Choose a colleague to share the incident with."))
+        return redirect("incidents:detail", number=incident.number)
+    try:
+        incident_share(incident=incident, with_user=colleague.user, by=request.user)
+    except IncidentError:
+        return _not_allowed(request, _("Only the person who filed the incident or an organisation admin can share it."))
+    messages.success(
+        request,
+        _("%(name)s can now follow this incident.") % {"name": colleague.user.get_full_name() or colleague.user.email},
+    )
+    return redirect("incidents:detail", number=incident.number)
+
+
+@login_required
+@require_POST
+def incident_unshare_view(request: HttpRequest, number: str, user_id: int) -> HttpResponse:
+    incident = selectors.incident_get_for_user(user=request.user, number=number)
+    colleague = get_object_or_404(get_user_model(), pk=user_id)
+    try:
+        incident_unshare(incident=incident, with_user=colleague, by=request.user)
+    except IncidentError:
+        return _not_allowed(
+            request, _("Only the person who filed the incident or an organisation admin can stop sharing it.")
+        )
+    messages.success(
+        request, _("%(name)s no longer follows this incident.") % {"name": colleague.get_full_name() or colleague.email}
+    )
+    return redirect("incidents:detail", number=incident.number)
 
 
 @login_required

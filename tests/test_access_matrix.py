@@ -31,6 +31,8 @@ MATRIX = [
     ("incidents:comment", "post", (302, 404, 403, 404, LOGIN)),
     ("incidents:confirm", "post", (302, 404, 403, 404, LOGIN)),
     ("incidents:reopen", "post", (302, 404, 403, 404, LOGIN)),
+    ("incidents:share", "post", (302, 404, 403, 404, LOGIN)),
+    ("incidents:unshare", "post", (302, 404, 403, 404, LOGIN)),
     ("account", "get", (200, 200, 200, 200, LOGIN)),
     ("account_members", "get", (403, 403, 403, 200, LOGIN)),
     ("account_member_role", "post", (403, 403, 403, 404, LOGIN)),
@@ -70,8 +72,11 @@ def url_for(name: str, world) -> str:
         "incidents:comment",
         "incidents:confirm",
         "incidents:reopen",
+        "incidents:share",
     ):
         return reverse(name, args=[number])
+    if name == "incidents:unshare":
+        return reverse(name, args=[number, world["users"]["colleague"].pk])
     if name == "incidents:attachment":
         return reverse(name, args=[number, world["attachment"].pk])
     if name in ("account_member_role", "account_member_revoke"):
@@ -93,7 +98,10 @@ def test_access(client, world, name, method, persona, expected):
         client.force_login(world["users"][persona])
     url = url_for(name, world)
     with time_machine.travel(NOW, tick=True):
-        response = getattr(client, method)(url, POST_DATA.get(name, {}))
+        data = POST_DATA.get(name, {})
+        if name == "incidents:share":
+            data = {"user": world["users"]["colleague"].pk}
+        response = getattr(client, method)(url, data)
     if expected == LOGIN:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))

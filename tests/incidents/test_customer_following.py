@@ -391,3 +391,54 @@ def test_the_escalation_button_appears_once_the_view_exists(client, customer, vi
         assert "Request escalation" in content
         client.force_login(viewer)
         assert "Request escalation" not in client.get(detail_url(incident)).content.decode()
+
+
+# --- Sharing with colleagues ----------------------------------------------------------
+
+
+def test_the_submitter_shares_an_incident_with_a_colleague_who_then_follows_it(
+    client, customer, colleague, organization
+):
+    incident = file_incident(organization, customer)
+    client.force_login(colleague)
+    assert client.get(detail_url(incident)).status_code == 404
+    client.force_login(customer)
+    assert colleague.get_full_name() in client.get(detail_url(incident)).content.decode()  # offered
+    client.post(reverse("incidents:share", args=[incident.number]), {"user": colleague.pk})
+    client.force_login(colleague)
+    assert client.get(detail_url(incident)).status_code == 200
+    assert listed(client, colleague) == [incident.title]
+    client.force_login(customer)
+    client.post(reverse("incidents:unshare", args=[incident.number, colleague.pk]))
+    client.force_login(colleague)
+    assert client.get(detail_url(incident)).status_code == 404
+
+
+def test_only_submitters_of_the_organisation_can_be_shared_with(client, customer, outsider, viewer, organization):
+    incident = file_incident(organization, customer)
+    client.force_login(customer)
+    response = client.post(reverse("incidents:share", args=[incident.number]), {"user": outsider.pk}, follow=True)
+    assert "Choose a colleague to share the incident with." in response.content.decode()
+    response = client.post(reverse("incidents:share", args=[incident.number]), {"user": viewer.pk})
+    assert response.status_code == 403
+    assert list(incident.shared_with.all()) == []
+
+
+def test_a_colleague_it_is_shared_with_cannot_share_it_further(client, customer, colleague, organization):
+    from portal.models import Role
+    from tests.factories import MemberFactory
+
+    third = MemberFactory(organization=organization, role=Role.SUBMITTER, email="theo.third@fabrikam.example")
+    incident = file_incident(organization, customer)
+    incident.shared_with.add(colleague)
+    client.force_login(colleague)
+    response = client.post(reverse("incidents:share", args=[incident.number]), {"user": third.pk})
+    assert response.status_code == 403
+    assert list(incident.shared_with.all()) == [colleague]
+
+
+def test_an_admin_shares_any_incident_of_the_organisation(client, customer_admin, customer, colleague, organization):
+    incident = file_incident(organization, customer)
+    client.force_login(customer_admin)
+    client.post(reverse("incidents:share", args=[incident.number]), {"user": colleague.pk})
+    assert list(incident.shared_with.all()) == [colleague]
