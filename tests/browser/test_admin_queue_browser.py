@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tests.conftest import SCREENSHOTS
 from tests.factories import PASSWORD
 from tests.incidents.test_admin_queue import file_incident
 
@@ -134,3 +135,8 @@ def test_severity_change_and_an_internal_note_from_the_incident_page(
     assert "Production warehouse stopped shipping" in severity_entry.inner_text()
     page.locator("#timeline").scroll_into_view_if_needed()
     screenshot("admin-queue-incident-timeline")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.locator(".queue-clock-line .sla-clock").is_visible()
+    screenshot("admin-queue-incident-mobile")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SCREENSHOTS / "admin-queue-incident-mobile-top.png"))
