@@ -8,6 +8,7 @@ import uuid
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import IncidentKind, IncidentStatus, Severity, ms_case_number_validator
@@ -148,6 +149,16 @@ class IncidentForm(forms.Form):
         self.fields["attachments"].help_text = attachments_help()
         if product_versions is not None and product_versions.exists():
             self.fields["product_version"].queryset = product_versions
+            # Flag a version out of support as soon as it is picked (the page re-renders the
+            # same notice without JavaScript).
+            self.fields["product_version"].widget.attrs.update(
+                {
+                    "hx-get": reverse("lifecycle:version_status"),
+                    "hx-trigger": "change",
+                    "hx-target": "#version-support-status",
+                    "hx-swap": "outerHTML",
+                }
+            )
             self.fields["product_text"].label = _("Other product or version")
             self.fields["product_text"].help_text = _("Only if your version is not in the list.")
             self.has_versions = True

@@ -156,8 +156,19 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         "entitlement_problem": _entitlement_problem(membership, now=now),
         "kb_suggest": _kb_suggestions_available(),
         "files_need_choosing_again": request.method == "POST" and bool(request.FILES),
+        "version_status": _version_status(form, now=now),
     }
     return render(request, "incidents/new.html", context, status=400 if form.is_bound and form.errors else 200)
+
+
+def _version_status(form: IncidentForm, *, now: dt.datetime):
+    """The lifecycle notice for the chosen version when it is out of (or leaving) support."""
+    from lifecycle.selectors import version_support_status
+
+    if not form.is_bound or not getattr(form, "cleaned_data", None):
+        return None
+    version = form.cleaned_data.get("product_version")
+    return version_support_status(version, now) if version is not None else None
 
 
 def _submit(request: HttpRequest, membership: Membership, form: IncidentForm, *, now: dt.datetime):
@@ -192,6 +203,11 @@ def _submit(request: HttpRequest, membership: Membership, form: IncidentForm, *,
         return None
     request.session.pop(DRAFT_KEY, None)
     request.session.pop(BLOCKED_KEY, None)
+    if created:
+        # Knowledge-base suggestions opened from this form did not deflect the incident.
+        from knowledgebase.services import deflection_mark_submitted
+
+        deflection_mark_submitted(request, now=now)
     if not created:
         messages.info(request, _("This form was already sent: here is the incident it filed."))
     return redirect("incidents:submitted", number=incident.number)
