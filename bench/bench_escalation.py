@@ -233,6 +233,9 @@ def main() -> None:
             proc.terminate()
         for proc in procs:
             proc.wait(30)
+        from portal.celery import app
+
+        app.control.purge()  # leave no messages of this run's queue behind
     if not finished:
         print("did not finish within 300 s")
         sys.exit(1)
