@@ -292,3 +292,30 @@ def test_the_resend_picks_up_events_a_crash_left_undelivered(
     assert escalation_outbox_resend(now=now + 50 * MIN + dt.timedelta(seconds=30)) == (0, 0)
     escalation_event_deliver(event_id=event.pk, now=now + 50 * MIN)
     assert escalation_outbox_resend(now=now + 60 * MIN) == (0, 0)
+
+
+# --- The beat entry and the task ----------------------------------------------------------------
+
+
+def test_beat_runs_the_sweep_every_few_seconds_and_drops_stale_ticks(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["escalation-sweep"]
+    assert entry["task"] == "escalation.sweep"
+    assert entry["schedule"] == settings.ESCALATION_SWEEP_SECONDS
+    assert 0 < entry["options"]["expires"] <= settings.ESCALATION_SWEEP_SECONDS
+    assert settings.CELERY_BEAT_SCHEDULE["escalation-resend"]["task"] == "escalation.resend"
+
+
+def test_a_full_batch_enqueues_the_next_sweep_at_once(file_incident, now, settings, monkeypatch):
+    from escalation import tasks
+
+    settings.ESCALATION_SWEEP_BATCH = 2
+    from django.utils import timezone
+
+    for _ in range(3):
+        file_incident(at=timezone.now() - 5 * 60 * MIN)  # the task sweeps at the real time
+    continued = []
+    monkeypatch.setattr(tasks.sweep, "apply_async", lambda **kwargs: continued.append(kwargs))
+    assert tasks.sweep() == 2 * 4  # two incidents, four overdue steps each
+    assert len(continued) == 1
+    assert tasks.sweep() == 4  # the last one; the batch was not full
+    assert len(continued) == 1
