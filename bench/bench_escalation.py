@@ -226,6 +226,7 @@ def main() -> None:
             hooks = WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED).count()
             if done >= args.due and hooks >= args.due and receiver.count >= args.due:
                 finished = True
+                observed = timezone.now()
                 break
             time.sleep(0.2)
     finally:
@@ -250,6 +251,10 @@ def main() -> None:
     print(
         f"all {args.due:,} events delivered (email + signed webhook) "
         f"{(delivered - due_at).total_seconds():.1f} s after the due instant"
+    )
+    print(
+        f"  (the rows' delivered_at is when their batch started; this benchmark's 0.2 s poll saw the last one "
+        f"{(observed - due_at).total_seconds():.1f} s after the due instant)"
     )
     print(f"late_by: median {statistics.median(late):.1f} s, max {max(late):.1f} s; webhook POSTs: {receiver.count}")
     assert receiver.count == args.due, "each event exactly one POST"

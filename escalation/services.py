@@ -8,7 +8,8 @@ recomputes it whenever an input changes; it may be early, never late.
 business-hours engine, claims them by compare-and-set on `next_check_at` (row locks with
 SKIP LOCKED on PostgreSQL as well), and writes one `EscalationEvent` per due step in the
 same transaction; the unique constraint on (incident, step) makes a double fire
-impossible. Delivery is a separate task per event, enqueued on commit.
+impossible. Delivery is a separate task per batch of events (`escalation_events_deliver`),
+enqueued when the sweep's transaction commits.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 
 from escalation.models import (
@@ -227,6 +228,10 @@ def escalation_sweep(*, now: dt.datetime, batch_size: int | None = None) -> Swee
             else:
                 result.fired += len(events)
                 result.events.extend(events)
+        if result.events:
+            # One enqueue for the whole batch, after it commits (the events of a row that
+            # rolled back to its savepoint are not in the list).
+            transaction.on_commit(partial(events_delivery_enqueue, list(result.events)))
     logger.info(
         "escalation sweep: checked=%s fired=%s skipped=%s failed=%s",
         result.checked,
@@ -290,7 +295,6 @@ def _event_fire(
         candidates=ctx.escalation_endpoints(),
         enqueue=False,  # the event's delivery task sends them
     )
-    transaction.on_commit(partial(event_delivery_enqueue, event.pk))
     logger.info(
         "escalation sweep: %s %s fired (due %s, late by %ss)",
         incident.number,
@@ -301,14 +305,28 @@ def _event_fire(
     return event
 
 
-def event_delivery_enqueue(event_id: int) -> None:
-    from escalation.tasks import deliver_event
+def delivery_batch_size() -> int:
+    """Events per delivery task: small enough that a burst is spread over every free
+    worker, large enough that one claim, one read and one SMTP connection serve many."""
+    return max(1, int(getattr(settings, "ESCALATION_DELIVERY_BATCH", 50)))
 
-    try:
-        deliver_event.delay(event_id)
-    except Exception:
-        # The broker is down: the periodic re-send picks the event up later.
-        logger.exception("escalation event %s: could not enqueue, left for the re-send", event_id)
+
+def events_delivery_enqueue(event_ids: list[int]) -> None:
+    """Enqueue the delivery of events, one task per `delivery_batch_size()` of them."""
+    from escalation.tasks import deliver_events
+
+    size = delivery_batch_size()
+    for start in range(0, len(event_ids), size):
+        chunk = list(event_ids[start : start + size])
+        try:
+            deliver_events.delay(chunk)
+        except Exception:
+            # The broker is down: the periodic re-send picks the events up later.
+            logger.exception("escalation events %s: could not enqueue, left for the re-send", chunk)
+
+
+def event_delivery_enqueue(event_id: int) -> None:
+    events_delivery_enqueue([event_id])
 
 
 # --- Delivery of events by email ----------------------------------------------------------
@@ -318,23 +336,44 @@ class DeliveryFailed(Exception):
     """Sending the notification failed; the task retries it later."""
 
 
-def event_recipients(event: EscalationEvent) -> list[str]:
+@dataclass
+class RecipientCache:
+    """Recipients that do not depend on the incident, looked up once per step (and once
+    for requested escalations) and shared by every event of a batch."""
+
+    _steps: dict[int, list[str]] = field(default_factory=dict)
+    _contacts: list[str] | None = None
+
+    def for_step(self, step: EscalationStep) -> list[str]:
+        if step.pk not in self._steps:
+            users = get_user_model().objects.filter(groups__in=step.notify_groups.all(), is_active=True)
+            emails = list(users.exclude(email="").values_list("email", flat=True).distinct())
+            emails.extend(step.notify_contacts.values_list("email", flat=True))
+            self._steps[step.pk] = emails
+        return self._steps[step.pk]
+
+    def contacts(self) -> list[str]:
+        if self._contacts is None:
+            self._contacts = list(EscalationContact.objects.values_list("email", flat=True))
+        return self._contacts
+
+
+def event_recipients(event: EscalationEvent, *, cache: RecipientCache | None = None) -> list[str]:
     """Who hears about an event: the step's recipients, or the escalation contacts (and the
     assigned engineer) for a requested escalation. Never empty: the support team's
     address is the fallback."""
+    cache = cache or RecipientCache()
     emails: list[str] = []
     incident = event.incident
     step = event.step
     if step is not None:
         if step.notify_assignee and incident is not None and incident.assignee_id and incident.assignee.email:
             emails.append(incident.assignee.email)
-        users = get_user_model().objects.filter(groups__in=step.notify_groups.all(), is_active=True)
-        emails.extend(users.exclude(email="").values_list("email", flat=True).distinct())
-        emails.extend(step.notify_contacts.values_list("email", flat=True))
+        emails.extend(cache.for_step(step))
     else:
         if incident is not None and incident.assignee_id and incident.assignee.email:
             emails.append(incident.assignee.email)
-        emails.extend(EscalationContact.objects.values_list("email", flat=True))
+        emails.extend(cache.contacts())
     unique = list(dict.fromkeys(e.strip().lower() for e in emails if e and e.strip()))
     return unique or [settings.SUPPORT_TEAM_EMAIL]
 
@@ -363,47 +402,94 @@ def _event_messages(event: EscalationEvent, recipients: list[str]) -> list[mail.
     return messages
 
 
-def escalation_event_deliver(*, event_id: int, now: dt.datetime) -> bool:
-    """Email an event's recipients once. Returns False when it was already delivered or
-    another worker holds the lease (compare-and-set lost); raises `DeliveryFailed`."""
+@dataclass
+class EventDeliveryResult:
+    delivered: list[int] = field(default_factory=list)
+    # Sending failed: the lease is released and the task retries these with backoff.
+    failed: list[int] = field(default_factory=list)
+    # Delivered already, or another worker holds the lease (compare-and-set lost).
+    skipped: list[int] = field(default_factory=list)
+    error: str = ""
+
+
+def escalation_events_deliver(*, event_ids: list[int], now: dt.datetime) -> EventDeliveryResult:
+    """Email the recipients of many events, each once, then POST their webhooks.
+
+    One conditional UPDATE claims every event of the batch that is still undelivered and
+    not leased (the ones another worker holds are skipped); one query reads them with
+    their incident, step and request; each step's recipients are looked up once; every
+    message goes through one SMTP connection and every POST through keep-alive
+    connections; the delivered events are marked in a few bulk UPDATEs. An event whose
+    email fails has its lease released and comes back in `failed`."""
+    from escalation.claims import events_claim
+    from escalation.webhooks import webhooks_deliver_batch
+
+    result = EventDeliveryResult()
     lease = dt.timedelta(seconds=settings.ESCALATION_DELIVERY_LEASE_SECONDS)
-    claimed = (
-        EscalationEvent.objects.filter(pk=event_id, delivered_at__isnull=True)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + lease, delivery_attempts=F("delivery_attempts") + 1)
-    )
+    claimed = events_claim(event_ids=event_ids, now=now, lease=lease)
+    result.skipped = sorted(set(event_ids) - set(claimed))
     if not claimed:
-        return False
-    event = EscalationEvent.objects.select_related(
-        "incident__assignee", "incident__severity", "incident__organization", "step", "request"
-    ).get(pk=event_id)
-    recipients = event_recipients(event)
-    try:
-        with mail.get_connection() as connection:
-            connection.send_messages(_event_messages(event, recipients))
-    except OSError as exc:  # smtplib errors are OSErrors
-        EscalationEvent.objects.filter(pk=event_id).update(lease_until=None, last_error=str(exc)[:1000])
-        raise DeliveryFailed(str(exc)) from exc
-    EscalationEvent.objects.filter(pk=event_id, delivered_at__isnull=True).update(
-        delivered_at=now, lease_until=None, recipients=", ".join(recipients), last_error=""
+        return result
+    events = list(
+        EscalationEvent.objects.select_related(
+            "incident__assignee", "incident__severity", "incident__organization", "step", "request"
+        )
+        .filter(pk__in=claimed)
+        .order_by("fired_at", "pk")
     )
-    logger.info("escalation event %s: emailed %s recipient(s)", event_id, len(recipients))
-    _event_webhooks_deliver(event_id=event_id, now=now)
-    return True
+    cache = RecipientCache()
+    sent: dict[int, str] = {}  # event id -> recipients
+    errors: dict[int, str] = {}
+    connection = mail.get_connection()
+    failures_in_a_row = 0
+    try:
+        for event in events:
+            if failures_in_a_row >= 2:
+                # The mail server failed twice in a row: do not wait on it for every event.
+                errors[event.pk] = result.error
+                continue
+            recipients = event_recipients(event, cache=cache)
+            try:
+                connection.send_messages(_event_messages(event, recipients))
+            except OSError as exc:  # smtplib errors are OSErrors
+                result.error = errors[event.pk] = str(exc)[:1000]
+                failures_in_a_row += 1
+                connection.close()  # the next event opens a fresh connection
+                continue
+            failures_in_a_row = 0
+            sent[event.pk] = ", ".join(recipients)
+    finally:
+        connection.close()
+        _events_mark_delivered(sent, now=now)
+        for event_id, error in errors.items():
+            EscalationEvent.objects.filter(pk=event_id).update(lease_until=None, last_error=error)
+    result.delivered = sorted(sent)
+    result.failed = sorted(errors)
+    if sent:
+        logger.info("escalation events: emailed %s event(s)", len(sent))
+        # One that fails stays pending with its backoff; the re-send retries it.
+        webhooks_deliver_batch(now=now, escalation_event_ids=result.delivered)
+    return result
 
 
-def _event_webhooks_deliver(*, event_id: int, now: dt.datetime) -> None:
-    """Send the event's webhooks from the same task (one task per event, not per POST).
-    One that fails stays pending with its backoff; the re-send retries it."""
-    from escalation.models import DeliveryStatus, WebhookDelivery
-    from escalation.webhooks import WebhookRetry, webhook_deliver
+def _events_mark_delivered(sent: dict[int, str], *, now: dt.datetime) -> None:
+    """One UPDATE per distinct recipient list (most events of a burst share one)."""
+    by_recipients: dict[str, list[int]] = {}
+    for event_id, recipients in sent.items():
+        by_recipients.setdefault(recipients, []).append(event_id)
+    for recipients, ids in by_recipients.items():
+        EscalationEvent.objects.filter(pk__in=ids, delivered_at__isnull=True).update(
+            delivered_at=now, lease_until=None, recipients=recipients, last_error=""
+        )
 
-    pending = WebhookDelivery.objects.filter(escalation_event_id=event_id, status=DeliveryStatus.PENDING)
-    for delivery_id in pending.values_list("pk", flat=True):
-        try:
-            webhook_deliver(delivery_id=delivery_id, now=now)
-        except WebhookRetry:
-            continue
+
+def escalation_event_deliver(*, event_id: int, now: dt.datetime) -> bool:
+    """Email one event's recipients once. Returns False when it was already delivered or
+    another worker holds the lease (compare-and-set lost); raises `DeliveryFailed`."""
+    result = escalation_events_deliver(event_ids=[event_id], now=now)
+    if result.failed:
+        raise DeliveryFailed(result.error)
+    return bool(result.delivered)
 
 
 def escalation_outbox_resend(*, now: dt.datetime, limit: int = 500) -> tuple[int, int]:
@@ -433,8 +519,8 @@ def escalation_outbox_resend(*, now: dt.datetime, limit: int = 500) -> tuple[int
     again = now + 4 * dt.timedelta(seconds=settings.ESCALATION_RESEND_AFTER_SECONDS)
     EscalationEvent.objects.filter(pk__in=event_ids).update(resend_at=again)
     WebhookDelivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING).update(next_attempt_at=again)
-    for event_id in event_ids:
-        event_delivery_enqueue(event_id)
+    if event_ids:
+        events_delivery_enqueue(event_ids)
     for delivery_id in delivery_ids:
         _enqueue(delivery_id)
     if event_ids or delivery_ids:
@@ -485,8 +571,10 @@ __all__ = [
     "SweepResult",
     "WatchContext",
     "escalation_event_deliver",
+    "escalation_events_deliver",
     "escalation_outbox_resend",
     "escalation_sweep",
+    "events_delivery_enqueue",
     "incident_next_check_compute",
     "incident_next_check_refresh",
     "incident_step_plan",

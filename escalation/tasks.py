@@ -23,6 +23,24 @@ def sweep() -> int:
 
 
 @shared_task(
+    name="escalation.deliver_events",
+    bind=True,
+    ignore_result=True,
+    acks_late=True,
+    max_retries=8,
+    soft_time_limit=50,
+    time_limit=60,
+)
+def deliver_events(self, event_ids: list[int]) -> None:
+    """Deliver a batch of events (the sweep enqueues one per `ESCALATION_DELIVERY_BATCH`
+    events it fired); the ones whose email failed are retried with backoff."""
+    result = services.escalation_events_deliver(event_ids=event_ids, now=timezone.now())
+    if result.failed:
+        exc = services.DeliveryFailed(result.error)
+        raise self.retry(args=(result.failed,), exc=exc, countdown=webhooks.backoff_seconds(self.request.retries + 1))
+
+
+@shared_task(
     name="escalation.deliver_event",
     bind=True,
     ignore_result=True,
@@ -32,6 +50,7 @@ def sweep() -> int:
     time_limit=60,
 )
 def deliver_event(self, event_id: int) -> None:
+    """One event (messages queued before batches existed are still understood)."""
     try:
         services.escalation_event_deliver(event_id=event_id, now=timezone.now())
     except services.DeliveryFailed as exc:

@@ -18,9 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import json
 import logging
-import urllib.error
+import select
+import socket
+import ssl
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from functools import partial
@@ -228,16 +232,176 @@ def backoff_seconds(attempts: int) -> int:
 class DeliveryOutcome:
     status: str  # "skipped", "delivered", "failed" or "retry"
     response_code: int | None = None
+    countdown: int = 0  # "retry": seconds until the next attempt
+    error: str = ""
 
 
-def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - admin-set https URL
+class HttpSession:
+    """Keep-alive connections, one per origin, for the POSTs of one batch (the standard
+    library's http.client; the environment's proxy settings are honoured as urllib does).
+    Close it when done, or use it as a context manager."""
+
+    def __init__(self, *, timeout: float) -> None:
+        self.timeout = timeout
+        self._connections: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
+        self._proxies = urllib.request.getproxies()
+
+    def __enter__(self) -> HttpSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for conn in self._connections.values():
+            conn.close()
+        self._connections.clear()
+
+    def _connection(self, scheme: str, host: str, port: int) -> tuple[http.client.HTTPConnection, bool]:
+        key = (scheme, host, port)
+        conn = self._connections.get(key)
+        if conn is not None and conn.sock is not None and _dropped(conn.sock):
+            conn.close()  # the server closed it while idle: reconnect before sending
+        if conn is not None:
+            return conn, False
+        proxy = None if urllib.request.proxy_bypass(host) else self._proxies.get(scheme)
+        via_proxy = False
+        if proxy:
+            parts = urllib.parse.urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+            conn = http.client.HTTPConnection(parts.hostname or "", parts.port or 80, timeout=self.timeout)
+            if scheme == "https":
+                conn = http.client.HTTPSConnection(
+                    parts.hostname or "", parts.port or 80, timeout=self.timeout, context=ssl.create_default_context()
+                )
+                conn.set_tunnel(host, port)
+            else:
+                via_proxy = True
+        elif scheme == "https":
+            conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=ssl.create_default_context())
+        else:
+            conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+        self._connections[key] = conn
+        return conn, via_proxy
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """POST once and return the status code; raises OSError (or ValueError for a URL
+        that is not http(s)) when no answer came."""
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {url}")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        key = (parts.scheme, parts.hostname, port)
+        conn, via_proxy = self._connection(parts.scheme, parts.hostname, port)
+        target = url if via_proxy else (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        try:
+            conn.request("POST", target, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read(_MAX_RESPONSE_BYTES)
+            reusable = not response.will_close and response.isclosed()
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            self._connections.pop(key, None)
+            if isinstance(exc, OSError):
+                raise
+            raise OSError(f"{type(exc).__name__}: {exc}") from exc
+        if not reusable:  # the server said close, or sent more than we read
+            conn.close()
+            self._connections.pop(key, None)
+        return int(response.status)
+
+
+# A receiver's answer is read up to this much (the rest closes the connection).
+_MAX_RESPONSE_BYTES = 64 * 1024
+
+
+def _dropped(sock: socket.socket) -> bool:
+    """An idle keep-alive socket that is readable has been closed by the server."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            response.read(1024)
-            return int(response.status)
-    except urllib.error.HTTPError as exc:
-        return int(exc.code)
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
+
+
+def _request(delivery: WebhookDelivery, now: dt.datetime) -> tuple[bytes, dict[str, str]]:
+    endpoint = delivery.endpoint
+    body = body_render(format=endpoint.format, payload=delivery.payload, delivery_uuid=str(delivery.uuid))
+    timestamp = str(int(now.timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Portal-Event": delivery.event,
+        "X-Portal-Delivery": str(delivery.uuid),
+        "X-Portal-Timestamp": timestamp,
+    }
+    if endpoint.format == WebhookFormat.GENERIC:
+        headers["X-Portal-Signature"] = signature_compute(secret=endpoint.secret, timestamp=timestamp, body=body)
+    return body, headers
+
+
+def _send(delivery: WebhookDelivery, *, session: HttpSession, now: dt.datetime) -> tuple[int | None, str]:
+    """POST a claimed delivery once: (response code or None, error text)."""
+    body, headers = _request(delivery, now)
+    try:
+        return session.post(delivery.endpoint.url, body, headers), ""
+    except (OSError, ValueError) as exc:  # timeouts and refused connections are OSErrors
+        return None, f"{type(exc).__name__}: {exc}"[:1000]
+
+
+def _outcome(delivery: WebhookDelivery, code: int | None, error: str) -> DeliveryOutcome:
+    """What an attempt's result means, given the attempts counted so far (the claim's)."""
+    if code is not None and 200 <= code < 300:
+        return DeliveryOutcome("delivered", code)
+    if code is not None:
+        error = f"HTTP {code}"
+    permanent = code is not None and 400 <= code < 500 and code not in _RETRYABLE_CLIENT_ERRORS
+    if permanent or delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        return DeliveryOutcome("failed", code, error=error)
+    return DeliveryOutcome("retry", code, countdown=backoff_seconds(delivery.attempts), error=error)
+
+
+def _record(delivery: WebhookDelivery, outcome: DeliveryOutcome, *, now: dt.datetime) -> None:
+    """Store a failed or retried attempt (delivered ones are stored in bulk)."""
+    mine = WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING)
+    endpoint = delivery.endpoint
+    if outcome.status == "failed":
+        mine.update(
+            status=DeliveryStatus.FAILED,
+            response_code=outcome.response_code,
+            last_error=outcome.error,
+            lease_until=None,
+        )
+        logger.warning(
+            "webhook delivery %s to %s: gave up after %s (%s)",
+            delivery.uuid,
+            endpoint.name,
+            outcome.error,
+            outcome.response_code,
+        )
+        return
+    resend_after = dt.timedelta(seconds=outcome.countdown + settings.ESCALATION_RESEND_AFTER_SECONDS)
+    mine.update(
+        response_code=outcome.response_code,
+        last_error=outcome.error,
+        lease_until=None,
+        next_attempt_at=now + resend_after,
+    )
+    logger.info(
+        "webhook delivery %s to %s: %s, retry in %ss", delivery.uuid, endpoint.name, outcome.error, outcome.countdown
+    )
+
+
+def _record_delivered(deliveries: list[tuple[WebhookDelivery, int]], *, now: dt.datetime) -> None:
+    """One UPDATE per response code for every delivered POST of a batch."""
+    by_code: dict[int, list[int]] = {}
+    for delivery, code in deliveries:
+        by_code.setdefault(code, []).append(delivery.pk)
+    for code, ids in by_code.items():
+        WebhookDelivery.objects.filter(pk__in=ids, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.DELIVERED, response_code=code, delivered_at=now, lease_until=None, last_error=""
+        )
+    for delivery, code in deliveries:
+        logger.info("webhook delivery %s to %s: delivered (%s)", delivery.uuid, delivery.endpoint.name, code)
 
 
 def webhook_deliver(*, delivery_id: int, now: dt.datetime) -> DeliveryOutcome:
@@ -252,40 +416,81 @@ def webhook_deliver(*, delivery_id: int, now: dt.datetime) -> DeliveryOutcome:
         # Delivered, given up, or another worker holds the lease: nothing to do.
         return DeliveryOutcome("skipped")
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
-    endpoint = delivery.endpoint
-    body = body_render(format=endpoint.format, payload=delivery.payload, delivery_uuid=str(delivery.uuid))
-    timestamp = str(int(now.timestamp()))
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "X-Portal-Event": delivery.event,
-        "X-Portal-Delivery": str(delivery.uuid),
-        "X-Portal-Timestamp": timestamp,
-    }
-    if endpoint.format == WebhookFormat.GENERIC:
-        headers["X-Portal-Signature"] = signature_compute(secret=endpoint.secret, timestamp=timestamp, body=body)
-    code: int | None = None
-    error = ""
+    with HttpSession(timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as session:
+        code, error = _send(delivery, session=session, now=now)
+    outcome = _outcome(delivery, code, error)
+    if outcome.status == "delivered":
+        _record_delivered([(delivery, outcome.response_code or 0)], now=now)
+        return outcome
+    _record(delivery, outcome, now=now)
+    if outcome.status == "retry":
+        raise WebhookRetry(outcome.error, countdown=outcome.countdown)
+    return outcome
+
+
+@dataclass
+class BatchOutcome:
+    delivered: int = 0
+    retry: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+
+def webhooks_deliver_batch(
+    *,
+    now: dt.datetime,
+    delivery_ids: list[int] | None = None,
+    escalation_event_ids: list[int] | None = None,
+    session: HttpSession | None = None,
+) -> BatchOutcome:
+    """Send many deliveries (given by id, or every pending one of some escalation events)
+    with one claim, one read and keep-alive connections; delivered ones are recorded in
+    bulk. One that fails stays pending with its backoff: the re-send retries it. An
+    endpoint that does not answer is not tried again in the same batch (its other
+    deliveries wait for the re-send without counting an attempt), so one dead receiver
+    cannot hold up a whole batch for timeout after timeout."""
+    from escalation.claims import webhook_deliveries_claim
+
+    lease = dt.timedelta(seconds=settings.ESCALATION_DELIVERY_LEASE_SECONDS)
+    won = webhook_deliveries_claim(
+        now=now, lease=lease, delivery_ids=delivery_ids or (), escalation_event_ids=escalation_event_ids or ()
+    )
+    result = BatchOutcome()
+    if not won:
+        return result
+    deliveries = list(WebhookDelivery.objects.select_related("endpoint").filter(pk__in=won).order_by("pk"))
+    own_session = session is None
+    session = session or HttpSession(timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    delivered: list[tuple[WebhookDelivery, int]] = []
+    unreachable: set[int] = set()
+    postponed: list[int] = []
     try:
-        code = _post(endpoint.url, body, headers, settings.WEBHOOK_TIMEOUT_SECONDS)
-    except (OSError, ValueError) as exc:  # URLError, timeouts and refused connections are OSErrors
-        error = f"{type(exc).__name__}: {exc}"[:1000]
-    mine = WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING)
-    if code is not None and 200 <= code < 300:
-        mine.update(
-            status=DeliveryStatus.DELIVERED, response_code=code, delivered_at=now, lease_until=None, last_error=""
-        )
-        logger.info("webhook delivery %s to %s: delivered (%s)", delivery.uuid, endpoint.name, code)
-        return DeliveryOutcome("delivered", code)
-    if code is not None:
-        error = f"HTTP {code}"
-    permanent = code is not None and 400 <= code < 500 and code not in _RETRYABLE_CLIENT_ERRORS
-    if permanent or delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
-        mine.update(status=DeliveryStatus.FAILED, response_code=code, last_error=error, lease_until=None)
-        logger.warning("webhook delivery %s to %s: gave up after %s (%s)", delivery.uuid, endpoint.name, error, code)
-        return DeliveryOutcome("failed", code)
-    countdown = backoff_seconds(delivery.attempts)
-    resend_after = dt.timedelta(seconds=countdown + settings.ESCALATION_RESEND_AFTER_SECONDS)
-    mine.update(response_code=code, last_error=error, lease_until=None, next_attempt_at=now + resend_after)
-    logger.info("webhook delivery %s to %s: %s, retry in %ss", delivery.uuid, endpoint.name, error, countdown)
-    raise WebhookRetry(error, countdown=countdown)
+        for delivery in deliveries:
+            if delivery.endpoint_id in unreachable:
+                postponed.append(delivery.pk)
+                continue
+            code, error = _send(delivery, session=session, now=now)
+            outcome = _outcome(delivery, code, error)
+            if outcome.status == "delivered":
+                delivered.append((delivery, outcome.response_code or 0))
+                continue
+            if code is None:
+                unreachable.add(delivery.endpoint_id)
+            _record(delivery, outcome, now=now)
+            if outcome.status == "failed":
+                result.failed += 1
+            else:
+                result.retry += 1
+    finally:
+        if own_session:
+            session.close()
+        _record_delivered(delivered, now=now)
+        if postponed:
+            resend_after = dt.timedelta(seconds=backoff_seconds(1) + settings.ESCALATION_RESEND_AFTER_SECONDS)
+            WebhookDelivery.objects.filter(pk__in=postponed, status=DeliveryStatus.PENDING).update(
+                attempts=F("attempts") - 1, lease_until=None, next_attempt_at=now + resend_after
+            )
+    result.delivered = len(delivered)
+    result.retry += len(postponed)
+    result.skipped = len(set(delivery_ids or ())) - len(won) if delivery_ids else 0
+    return result

@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 class Received:
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0
 
     @property
     def json(self) -> dict:
@@ -22,10 +23,12 @@ class Received:
 class Receiver:
     """`status` is what it answers; `hold` makes the first request wait until released
     (to kill a worker in the middle of a delivery). `answered` are the requests that got
-    a response; `received` every request whose body arrived."""
+    a response; `received` every request whose body arrived. `keep_alive` answers with
+    HTTP/1.1 persistent connections (`client_port` then tells connections apart)."""
 
     status: int = 200
     hold_first: bool = False
+    keep_alive: bool = False
     received: list[Received] = field(default_factory=list)
     answered: list[Received] = field(default_factory=list)
     first_arrived: threading.Event = field(default_factory=threading.Event)
@@ -38,9 +41,13 @@ def start_receiver(**options) -> tuple[Receiver, ThreadingHTTPServer]:
     state = Receiver(**options)
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1" if state.keep_alive else "HTTP/1.0"
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            item = Received(headers={k.lower(): v for k, v in self.headers.items()}, body=body)
+            item = Received(
+                headers={k.lower(): v for k, v in self.headers.items()}, body=body, client_port=self.client_address[1]
+            )
             with state.lock:
                 state.received.append(item)
                 first = len(state.received) == 1

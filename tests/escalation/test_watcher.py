@@ -282,12 +282,12 @@ def test_the_resend_picks_up_events_a_crash_left_undelivered(
     incident = file_incident(at=now)
     escalation_sweep(now=now + 46 * MIN)
     enqueued = []
-    monkeypatch.setattr(services, "event_delivery_enqueue", enqueued.append)
+    monkeypatch.setattr(services, "events_delivery_enqueue", enqueued.append)
     # Too fresh: its own task may still be in the queue.
     assert escalation_outbox_resend(now=now + 46 * MIN + dt.timedelta(seconds=5)) == (0, 0)
     assert escalation_outbox_resend(now=now + 50 * MIN) == (1, 0)
     event = EscalationEvent.objects.get(incident=incident)
-    assert enqueued == [event.pk]
+    assert enqueued == [[event.pk]]  # one batch task for every stuck event
     # Still queued behind a long backlog: not enqueued again at the next tick.
     assert escalation_outbox_resend(now=now + 50 * MIN + dt.timedelta(seconds=30)) == (0, 0)
     escalation_event_deliver(event_id=event.pk, now=now + 50 * MIN)

@@ -116,7 +116,13 @@ def test_a_one_minute_target_gets_its_warning_and_breach_within_the_sweep_interv
             signature=headers["x-portal-signature"],
         )
     # And the emails went out, one per event (nobody assigned: to the support team).
-    assert len(list(Path(worker_env).glob("*.log"))) == 2
+    headers = [
+        line.split(":", 1)[1].strip()
+        for path in Path(worker_env).glob("*.log")
+        for line in path.read_text().splitlines()
+        if line.startswith("X-Portal-Escalation-Event:")
+    ]
+    assert sorted(headers) == sorted([str(warning.pk), str(breach.pk)])
 
 
 def test_two_workers_sweeping_at_once_fire_each_step_exactly_once(
