@@ -138,19 +138,36 @@ def _fired_step_ids(incident_id: int) -> set[int]:
     )
 
 
-def incident_next_check_compute(incident: Incident, *, ctx: WatchContext | None = None) -> dt.datetime | None:
+def incident_next_check_compute(
+    incident: Incident, *, ctx: WatchContext | None = None, is_new: bool = False
+) -> dt.datetime | None:
     """The due time of the earliest step not fired yet (possibly in the past: the sweep
-    then fires it, marked late), or None when nothing is left to watch."""
+    then fires it, marked late), or None when nothing is left to watch. A new incident
+    (`is_new`) has no fired steps to look up."""
     plan = incident_step_plan(incident, ctx=ctx)
     if not plan:
         return None
-    fired = _fired_step_ids(incident.pk) if incident.pk else set()
+    fired = _fired_step_ids(incident.pk) if incident.pk and not is_new else set()
     return next((p.due_at for p in plan if p.step.pk not in fired), None)
 
 
-def incident_next_check_refresh(incident: Incident) -> None:
-    """Recompute and store `next_check_at` after any input changed."""
-    incident.next_check_at = incident_next_check_compute(incident)
+def incident_next_check_refresh(
+    incident: Incident, *, deadline: sla.Deadline | None = None, is_new: bool = False
+) -> None:
+    """Recompute and store `next_check_at` after any input changed.
+
+    On submission the caller passes the deadline it has just computed for this incident:
+    its target and calendar (the same the watcher would load) are reused, not loaded again.
+    """
+    ctx = WatchContext()
+    if deadline is not None and (deadline.target.plan_id, deadline.target.severity_id) == (
+        incident.plan_id,
+        incident.severity_id,
+    ):
+        ctx._targets = {(incident.plan_id, incident.severity_id): deadline.target}
+        key = (deadline.target.coverage, incident.region_id, incident.submitted_at.year)
+        ctx._calendars[key] = deadline.calendar
+    incident.next_check_at = incident_next_check_compute(incident, ctx=ctx, is_new=is_new)
     Incident.objects.filter(pk=incident.pk).update(next_check_at=incident.next_check_at)
 
 
