@@ -1,8 +1,9 @@
 """Emails about a new incident: to its submitter, to the organisation's admins who asked for
 them, and to the support team.
 
-Sent after the submission is committed (`transaction.on_commit`), so a rolled-back
-submission never emails anyone. Each message is rendered in its recipient's language, with
+Sent by a Celery task (`incidents.tasks.submitted_emails_send`) enqueued when the submission
+commits (`transaction.on_commit`), so a rolled-back submission never emails anyone and the
+customer's request does not wait for the mail server. Each message is rendered in its recipient's language, with
 times in their zone and in the region's zone. A failing mail server is logged, never shown
 to the customer as a failed submission.
 """
@@ -13,6 +14,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -92,6 +94,44 @@ def _render(incident: Incident, recipient: Recipient) -> EmailMultiAlternatives:
     return message
 
 
+# How long a sent batch is remembered: far longer than any redelivery of its task.
+SENT_MARKER_SECONDS = 7 * 24 * 3600
+
+
+def _load(incident_id: int) -> Incident | None:
+    return (
+        Incident.objects.select_related("organization", "region", "severity", "plan", "submitted_by__membership")
+        .filter(pk=incident_id)
+        .first()
+    )
+
+
+def _sent_marker(incident: Incident) -> str:
+    # The id alone could be reused by a test database that rolls back; the submission
+    # instant and token make the key name this submission only.
+    token = incident.submission_token or ""
+    return f"incidents:submitted-emails:{incident.pk}:{incident.submitted_at.isoformat()}:{token}"
+
+
+def incident_submitted_notify_once(incident_id: int) -> int:
+    """Send the new-incident emails unless they were sent already; returns how many were sent.
+
+    For the task enqueued on commit: a redelivered task (its worker died after sending)
+    finds the marker in the shared cache and sends nothing. Only a batch that went out is
+    marked, so a failed send can be tried again.
+    """
+    incident = _load(incident_id)
+    if incident is None:
+        return 0
+    marker = _sent_marker(incident)
+    if cache.get(marker) is not None:
+        return 0
+    sent = incident_submitted_notify(incident)
+    if sent:
+        cache.set(marker, sent, SENT_MARKER_SECONDS)
+    return sent
+
+
 def incident_submitted_notify(incident: Incident | int) -> int:
     """Send the new-incident emails; returns how many were sent.
 
@@ -99,11 +139,7 @@ def incident_submitted_notify(incident: Incident | int) -> int:
     repeated) or an incident id (loaded here, e.g. for a re-send).
     """
     if isinstance(incident, int):
-        loaded = (
-            Incident.objects.select_related("organization", "region", "severity", "plan", "submitted_by__membership")
-            .filter(pk=incident)
-            .first()
-        )
+        loaded = _load(incident)
         if loaded is None:
             return 0
         incident = loaded

@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -137,12 +138,12 @@ def incident_create(
     try:
         with transaction.atomic():
             contract = contract_for_submission(organization=organization, day=now.date())
-            if data.is_preview_feature:
-                due_at = None
-            else:
-                due_at = sla.deadline_compute(
+            deadline = None
+            if not data.is_preview_feature:
+                deadline = sla.deadline_compute(
                     plan=contract.plan, severity=data.severity, region=organization.region, submitted_at=now
-                ).due_at
+                )
+            due_at = deadline.due_at if deadline is not None else None
             incident = Incident.objects.create(
                 organization=organization,
                 contract=contract,
@@ -169,7 +170,7 @@ def incident_create(
                 incident=incident, from_status="", to_status=IncidentStatus.NEW, changed_by=submitted_by, changed_at=now
             )
             _attachments_save(incident=incident, comment=None, files=files, by=submitted_by, now=now)
-            incident_next_check_refresh(incident)
+            incident_next_check_refresh(incident, deadline=deadline, is_new=True)
             webhooks_emit(event="incident.created", incident=incident, now=now)
     except IntegrityError:
         # A concurrent double submit with the same token: the other request won.
@@ -367,12 +368,13 @@ def incident_submit(
     submission_token: uuid.UUID,
     now: dt.datetime,
 ) -> tuple[Incident, bool]:
-    """File an incident from the customer's form and send the emails once it is committed.
+    """File an incident from the customer's form; once it is committed, a Celery task
+    sends the emails (`incidents.tasks.submitted_emails_send`).
 
     Returns `(incident, created)`: a second post of the same form (same token) gives the
     first incident and `created=False`, and sends nothing again.
     """
-    from incidents.notifications import incident_submitted_notify
+    from incidents.tasks import submitted_emails_send
 
     incident = incident_create(
         organization=organization,
@@ -386,7 +388,8 @@ def incident_submit(
     # that row was submitted at another instant.
     created = incident.submitted_at == now and incident.submitted_by_id == submitted_by.pk
     if created:
-        transaction.on_commit(lambda: incident_submitted_notify(incident))
+        # robust: a broker that is down is logged, never shown as a failed submission.
+        transaction.on_commit(partial(submitted_emails_send.delay, incident.pk), robust=True)
     return incident, created
 
 

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
+from django.db.models.signals import post_delete, post_save
 
 from incidents import businesshours
 from incidents.businesshours import Calendar
@@ -111,13 +112,105 @@ def response_target(plan: SupportPlan, severity: Severity) -> ResponseTarget:
 def deadline_compute(
     *, plan: SupportPlan, severity: Severity, region: SupportRegion, submitted_at: dt.datetime
 ) -> Deadline:
-    """The initial-response deadline for a submission at `submitted_at`."""
+    """The initial-response deadline for a submission at `submitted_at`.
+
+    One query: the response target, read fresh, together with the policy's version. The
+    region's calendar comes from this process's `SlaPolicy` snapshot while that version
+    holds (see `policy_current`), so the holidays are not rebuilt for every submission.
+    """
     if submitted_at.tzinfo is None:
         raise ValueError("submitted_at must be an aware datetime")
-    target = response_target(plan, severity)
-    calendar = target_calendar(target, region, submitted_at)
+    target, version = _target_with_version(plan, severity)
+    if target.coverage == Coverage.ALWAYS:
+        calendar = _ALWAYS
+    else:
+        policy = policy_current(version=version)
+        cached_region = policy.regions.get(region.code)
+        if cached_region is not None and cached_region.pk == region.pk:
+            calendar = policy.region_calendar(cached_region, submitted_at)
+        else:  # a region the snapshot does not know (written without history): build it
+            calendar = region_calendar(region, years_around(submitted_at))
     due_at = businesshours.add_business_time(calendar, submitted_at, target.duration)
     return Deadline(due_at=due_at, target=target, calendar=calendar)
+
+
+# --- One policy snapshot per process, checked against the database's version -------------
+#
+# The version of the SLA policy is the latest simple-history row of each policy table:
+# every write through the ORM (the admin, the SLA pages, services, seeding) records one,
+# in whichever process it happened, so a change made by another web process or worker is
+# seen by the next deadline here. A write in this process also bumps `_generation` (the
+# signals below), which covers changes rolled back later and test databases that reuse
+# history ids. Writes that bypass the ORM (queryset .update(), raw SQL) record no history:
+# call `policy_cache_clear()` in that process after them. The response target itself is
+# always read fresh with the version, so its minutes and coverage are never stale.
+
+_generation = 0
+_snapshot: tuple[tuple[object, ...], SlaPolicy] | None = None
+_SQL: dict[str, str] = {}
+
+
+def _sql(name: str) -> str:
+    """The two statements of the version check, built once per process from `_meta`."""
+    if not _SQL:
+        from django.db import connection
+
+        quote = connection.ops.quote_name
+        # Table and column names from _meta; the values are parameters.
+        latest = ", ".join(
+            f"(SELECT MAX({quote(h._meta.pk.column)}) FROM {quote(h._meta.db_table)}) AS {quote(f'policy_v{n}')}"  # noqa: S608
+            for n, h in enumerate(model.history.model for model in POLICY_MODELS)  # type: ignore[attr-defined]
+        )
+        fields = ", ".join(quote(f.column) for f in ResponseTarget._meta.concrete_fields)
+        table = quote(ResponseTarget._meta.db_table)
+        _SQL["version"] = f"SELECT {latest}"
+        _SQL["target"] = f"SELECT {fields}, {latest} FROM {table} WHERE plan_id = %s AND severity_id = %s"  # noqa: S608
+    return _SQL[name]
+
+
+def _target_with_version(plan: SupportPlan, severity: Severity) -> tuple[ResponseTarget, tuple[object, ...]]:
+    rows = list(ResponseTarget.objects.raw(_sql("target"), [plan.pk, severity.pk]))
+    if not rows:
+        raise UnknownTarget(f"no response target for plan {plan.code} and severity {severity.code}")
+    target = rows[0]
+    target.plan, target.severity = plan, severity  # already loaded: no query when read
+    version = tuple(getattr(target, f"policy_v{n}") for n in range(len(POLICY_MODELS)))
+    return target, version
+
+
+def policy_version() -> tuple[object, ...]:
+    """The database's policy version (one query): the latest history id per policy table."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_sql("version"))
+        return tuple(cursor.fetchone())
+
+
+def policy_current(*, version: tuple[object, ...] | None = None) -> SlaPolicy:
+    """This process's snapshot of the policy, rebuilt when the version changed.
+
+    The version is read before a snapshot is built, so a change racing with the build
+    leaves an older label on newer rows: rebuilt once more, never stale.
+    """
+    global _snapshot
+    key = (_generation, version if version is not None else policy_version())
+    snapshot = _snapshot
+    if snapshot is not None and snapshot[0] == key:
+        return snapshot[1]
+    policy = SlaPolicy()
+    _snapshot = (key, policy)
+    return policy
+
+
+def policy_cache_clear() -> None:
+    """Forget this process's snapshot (after a write that recorded no history)."""
+    global _generation
+    _generation += 1
+
+
+def _policy_changed(**kwargs: object) -> None:
+    policy_cache_clear()
 
 
 # --- Errors that name the field -----------------------------------------------------------
@@ -356,6 +449,10 @@ def region_schedules(policy: SlaPolicy, *, now: dt.datetime) -> list[RegionSched
 
 SEED_MIGRATION = ("incidents", "0003_seed_sla_defaults")
 POLICY_MODELS = (SupportPlan, Severity, ResponseTarget, SupportRegion, OpeningInterval, DateException, RegionLanguage)
+
+for _model in POLICY_MODELS:
+    post_save.connect(_policy_changed, sender=_model, dispatch_uid=f"sla-policy-saved-{_model.__name__}")
+    post_delete.connect(_policy_changed, sender=_model, dispatch_uid=f"sla-policy-deleted-{_model.__name__}")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,17 @@ def _at_now():
         yield
 
 
+@pytest.fixture
+def tasks_run_eagerly():
+    """The emails go out from a Celery task enqueued on commit: run it in this process."""
+    from portal.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 def form_data(**overrides) -> dict[str, object]:
     data = {
         "submission_token": str(uuid.uuid4()),
@@ -89,7 +100,9 @@ def test_the_confirmation_names_the_regions_zone_when_it_differs(client, custome
     assert incident.response_due_at is not None
 
 
-def test_posting_the_same_form_twice_files_one_incident(client, customer, django_capture_on_commit_callbacks):
+def test_posting_the_same_form_twice_files_one_incident(
+    client, customer, django_capture_on_commit_callbacks, tasks_run_eagerly
+):
     client.force_login(customer)
     data = form_data()
     with django_capture_on_commit_callbacks(execute=True):
@@ -223,7 +236,7 @@ def test_a_viewer_cannot_file_incidents(client, viewer):
 
 
 def test_emails_go_to_submitter_admins_who_want_them_and_the_support_team(
-    client, customer, customer_admin, organization, django_capture_on_commit_callbacks, settings
+    client, customer, customer_admin, organization, django_capture_on_commit_callbacks, settings, tasks_run_eagerly
 ):
     from portal.models import Role
     from tests.factories import MemberFactory

@@ -1,0 +1,229 @@
+"""A submission's hot path: emails from a task on commit, one SLA snapshot per process
+(checked against the policy's version), and no query more than needed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from escalation.services import incident_next_check_compute
+from incidents import businesshours, tasks
+from incidents import sla as clock
+from incidents.models import DateException, Incident, OpeningInterval, ResponseTarget
+from incidents.services import NewIncident, incident_create, incident_submit
+from tests.conftest import NOW
+from tests.factories import severity
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _at_now():
+    with time_machine.travel(NOW, tick=True):
+        yield
+
+
+def uncached_deadline(*, plan, severity, region, at) -> dt.datetime:
+    """The deadline the way it was computed before the snapshot: every row loaded afresh."""
+    target = ResponseTarget.objects.get(plan=plan, severity=severity)
+    calendar = clock.target_calendar(target, region, at)
+    return businesshours.add_business_time(calendar, at, target.duration)
+
+
+def submit(organization, customer, *, token=None) -> Incident:
+    incident, created = incident_submit(
+        organization=organization,
+        submitted_by=customer,
+        data=NewIncident(title="Bin codes", description="x", severity=severity("B"), product_text="CAW 24.3"),
+        submission_token=token or uuid.uuid4(),
+        now=NOW,
+    )
+    assert created
+    return incident
+
+
+# --- The new-incident emails: a Celery task enqueued on commit ---------------------------
+
+
+def test_the_email_task_is_named_acks_late_and_time_limited():
+    task = tasks.submitted_emails_send
+    assert task.name == "incidents.submitted_emails_send"
+    assert task.acks_late is True
+    assert task.soft_time_limit < task.time_limit
+
+
+def test_a_submission_enqueues_the_email_task_with_the_incident_id_once_committed(
+    organization, customer, monkeypatch, django_capture_on_commit_callbacks
+):
+    enqueued = []
+    monkeypatch.setattr(tasks.submitted_emails_send, "delay", lambda *args: enqueued.append(args))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        incident = submit(organization, customer)
+    assert enqueued == []  # nothing before the commit
+    assert mail.outbox == []  # and no email on the request
+    for callback in callbacks:
+        callback()
+    assert enqueued == [(incident.pk,)]
+
+
+def test_the_task_sends_each_recipient_one_email_and_a_redelivery_sends_none(
+    organization, customer, customer_admin, settings
+):
+    incident = submit(organization, customer)
+    assert tasks.submitted_emails_send(incident.pk) == 3
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [customer.email, customer_admin.email, settings.SUPPORT_TEAM_EMAIL]
+    )
+    assert tasks.submitted_emails_send(incident.pk) == 0  # redelivered after a lost worker
+    assert len(mail.outbox) == 3
+
+
+def test_the_task_for_a_missing_incident_sends_nothing():
+    assert tasks.submitted_emails_send(987_654) == 0
+    assert mail.outbox == []
+
+
+def test_a_failed_send_is_not_marked_and_the_next_try_sends(organization, customer, monkeypatch):
+    from incidents import notifications
+
+    incident = submit(organization, customer)
+
+    class Down:
+        def send_messages(self, messages):
+            raise OSError("mail server down")
+
+    monkeypatch.setattr(notifications, "get_connection", lambda: Down())
+    assert tasks.submitted_emails_send(incident.pk) == 0
+    monkeypatch.undo()
+    assert tasks.submitted_emails_send(incident.pk) == 2  # the submitter and the support team
+
+
+def test_the_task_runs_eagerly_through_the_form_and_mails_the_submitter(
+    client, customer, django_capture_on_commit_callbacks
+):
+    from portal.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        client.force_login(customer)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("incidents:new"),
+                {
+                    "submission_token": str(uuid.uuid4()),
+                    "title": "Pick list",
+                    "description": "Blank bin codes",
+                    "product_text": "CAW 24.3",
+                    "severity": severity("B").pk,
+                    "kind": "break_fix",
+                },
+            )
+    finally:
+        app.conf.task_always_eager = before
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    [to_submitter] = [m for m in mail.outbox if m.to == [customer.email]]
+    assert incident.number in to_submitter.subject
+
+
+# --- The SLA snapshot: same deadlines, one query, invalidated by policy changes -----------
+
+
+@pytest.mark.parametrize("plan_code", ["premier", "professional-direct"])
+@pytest.mark.parametrize("severity_code", ["A", "B", "C"])
+@pytest.mark.parametrize("region_code", ["north-america", "japan", "germany"])
+def test_cached_deadlines_equal_the_uncached_computation(sla, plan_code, severity_code, region_code):
+    plan = sla["plans"][plan_code]
+    sev = sla["severities"][severity_code]
+    region = sla["regions"].get(region_code)
+    if region is None:
+        pytest.skip(f"no region {region_code} in the seeded policy")
+    for at in (NOW, NOW + dt.timedelta(days=31, hours=9), dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)):
+        expected = uncached_deadline(plan=plan, severity=sev, region=region, at=at)
+        for _ in range(2):  # the first call may build the snapshot, the second reuses it
+            deadline = clock.deadline_compute(plan=plan, severity=sev, region=region, submitted_at=at)
+            assert deadline.due_at == expected
+
+
+def test_a_deadline_from_the_snapshot_costs_one_query(sla, django_assert_num_queries):
+    args = {
+        "plan": sla["plans"]["premier"],
+        "severity": sla["severities"]["B"],
+        "region": sla["regions"]["north-america"],
+        "submitted_at": NOW,
+    }
+    clock.deadline_compute(**args)
+    with django_assert_num_queries(1):
+        deadline = clock.deadline_compute(**args)
+    with django_assert_num_queries(0):
+        assert deadline.target.plan.code == "premier"  # the related rows come with it
+
+
+def test_a_holiday_added_in_another_process_moves_the_deadline(sla, monkeypatch):
+    """Another process's write fires no signal here: the history version must catch it."""
+    region = sla["regions"]["north-america"]
+    plan, sev = sla["plans"]["professional-direct"], sla["severities"]["C"]
+    before = sla_deadline(plan, sev, region)
+    generation = clock._generation
+    DateException.objects.create(region=region, on=NOW.date(), kind=DateException.Kind.CLOSED, note="Closed")
+    monkeypatch.setattr(clock, "_generation", generation)  # as if written elsewhere
+    after = sla_deadline(plan, sev, region)
+    assert after == uncached_deadline(plan=plan, severity=sev, region=region, at=NOW)
+    assert after > before
+
+
+def test_changed_opening_hours_are_used_at_once(sla):
+    region = sla["regions"]["north-america"]
+    plan, sev = sla["plans"]["professional-direct"], sla["severities"]["C"]
+    before = sla_deadline(plan, sev, region)
+    OpeningInterval.objects.filter(region=region, weekday=NOW.weekday()).delete()
+    after = sla_deadline(plan, sev, region)
+    assert after == uncached_deadline(plan=plan, severity=sev, region=region, at=NOW)
+    assert after != before
+
+
+def test_a_target_updated_without_history_is_still_read_fresh(sla):
+    plan, sev, region = sla["plans"]["premier"], sla["severities"]["B"], sla["regions"]["north-america"]
+    sla_deadline(plan, sev, region)
+    ResponseTarget.objects.filter(plan=plan, severity=sev).update(minutes=1)
+    assert sla_deadline(plan, sev, region) == uncached_deadline(plan=plan, severity=sev, region=region, at=NOW)
+
+
+def sla_deadline(plan, sev, region) -> dt.datetime:
+    return clock.deadline_compute(plan=plan, severity=sev, region=region, submitted_at=NOW).due_at
+
+
+# --- The watcher on submission: the deadline's calendar, no repeated queries ---------------
+
+
+def test_the_next_check_on_submission_equals_a_fresh_computation(organization, customer):
+    incident = submit(organization, customer)
+    incident.refresh_from_db()
+    assert incident.next_check_at is not None
+    assert incident.next_check_at == incident_next_check_compute(incident)
+
+
+def test_filing_an_incident_stays_within_its_query_budget(organization, customer, sla):
+    data = NewIncident(title="Bin codes", description="x", severity=severity("B"), product_text="CAW 24.3")
+    incident_create(organization=organization, submitted_by=customer, data=data, now=NOW)  # warms the snapshot
+    organization.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        incident_create(
+            organization=organization, submitted_by=customer, data=data, submission_token=uuid.uuid4(), now=NOW
+        )
+    sql = [q["sql"] for q in queries.captured_queries]
+    # The target and the policy version in one query; no region, interval, exception or
+    # fired-step lookups (the deadline's calendar is handed to the watcher).
+    assert sum("incidents_responsetarget" in s for s in sql) == 1
+    assert not any('FROM "incidents_openinginterval"' in s for s in sql)
+    assert not any('FROM "incidents_dateexception"' in s for s in sql)
+    assert not any('FROM "escalation_escalationevent"' in s for s in sql)
+    assert len(sql) <= 16, "\n".join(sql)
