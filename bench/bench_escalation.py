@@ -52,11 +52,15 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            # Keep-alive, as Teams, Slack and any HTTPS receiver answer.
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.lock:
                     receiver.count += 1
                 self.send_response(204)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, format, *args) -> None:
@@ -162,6 +166,7 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--due", type=int, default=1_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep", action="store_true", help="keep the run's folder (worker logs, mail) under var/")
     args = parser.parse_args()
     configure()
 
@@ -221,7 +226,10 @@ def main() -> None:
     try:
         finished = False
         deadline = time.monotonic() + 300
+        all_exist = None
         while time.monotonic() < deadline:
+            if all_exist is None and EscalationEvent.objects.count() >= args.due:
+                all_exist = timezone.now()
             done = EscalationEvent.objects.filter(delivered_at__isnull=False).count()
             hooks = WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED).count()
             if done >= args.due and hooks >= args.due and receiver.count >= args.due:
@@ -245,7 +253,9 @@ def main() -> None:
     last_hook = WebhookDelivery.objects.aggregate(last=Max("delivered_at"))["last"]
     late = [e.late_by.total_seconds() for e in EscalationEvent.objects.only("late_by")]
     print(
-        f"all {args.due:,} events exist {(events['last_fired'] - due_at).total_seconds():.1f} s after the due instant"
+        f"all {args.due:,} events fired {(events['last_fired'] - due_at).total_seconds():.1f} s after the due instant "
+        f"(fired_at: when their sweep started); committed, as seen by this benchmark's 0.2 s poll, "
+        f"{(all_exist - due_at).total_seconds():.1f} s after it"
     )
     delivered = max(events["last_delivered"], last_hook)
     print(
@@ -258,7 +268,10 @@ def main() -> None:
     )
     print(f"late_by: median {statistics.median(late):.1f} s, max {max(late):.1f} s; webhook POSTs: {receiver.count}")
     assert receiver.count == args.due, "each event exactly one POST"
-    shutil.rmtree(RUN, ignore_errors=True)
+    if args.keep:
+        print(f"worker logs and mail kept in {RUN}")
+    else:
+        shutil.rmtree(RUN, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ from escalation.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from escalation.webhooks import endpoints_subscribed, webhooks_emit
+from escalation.webhooks import endpoints_subscribed, webhooks_emit_many
 from incidents import businesshours, sla
 from incidents.businesshours import Calendar
 from incidents.models import Incident, ResponseTarget, SupportRegion
@@ -227,27 +227,11 @@ def escalation_sweep(*, now: dt.datetime, batch_size: int | None = None) -> Swee
         return result
     ctx = WatchContext()
     with transaction.atomic():
-        for incident_id, seen_next_check_at in _due(now, batch_size, lock=True):
-            result.checked += 1
-            try:
-                events = _incident_check(incident_id=incident_id, seen=seen_next_check_at, now=now, ctx=ctx)
-            except Exception:
-                logger.exception(
-                    "escalation sweep: incident %s failed; looking again in %s", incident_id, FAILED_CHECK_RETRY
-                )
-                Incident.objects.filter(pk=incident_id, next_check_at=seen_next_check_at).update(
-                    next_check_at=now + FAILED_CHECK_RETRY
-                )
-                result.failed += 1
-                continue
-            if events is None:
-                result.skipped += 1
-            else:
-                result.fired += len(events)
-                result.events.extend(events)
+        rows = _due(now, batch_size, lock=True)
+        result.checked = len(rows)
+        _incidents_check(rows=rows, now=now, ctx=ctx, result=result)
         if result.events:
-            # One enqueue for the whole batch, after it commits (the events of a row that
-            # rolled back to its savepoint are not in the list).
+            # One enqueue for the whole batch, after it commits.
             transaction.on_commit(partial(events_delivery_enqueue, list(result.events)))
     logger.info(
         "escalation sweep: checked=%s fired=%s skipped=%s failed=%s",
@@ -259,39 +243,114 @@ def escalation_sweep(*, now: dt.datetime, batch_size: int | None = None) -> Swee
     return result
 
 
-def _incident_check(*, incident_id: int, seen: dt.datetime, now: dt.datetime, ctx: WatchContext) -> list[int] | None:
-    """Check one due incident (a savepoint inside the sweep's transaction). Returns the ids
-    of the events fired, or None when another worker (or a change to the incident) got
-    there first."""
-    with transaction.atomic():
-        incident = (
-            Incident.objects.select_related("severity", "plan", "organization")
-            .filter(pk=incident_id, next_check_at=seen)
-            .first()
+def _fired_step_ids_many(incident_ids: list[int]) -> dict[int, set[int]]:
+    fired: dict[int, set[int]] = {}
+    rows = EscalationEvent.objects.filter(incident_id__in=incident_ids, step__isnull=False)
+    for incident_id, step_id in rows.values_list("incident_id", "step_id"):
+        fired.setdefault(incident_id, set()).add(step_id)
+    return fired
+
+
+def _incidents_check(
+    *, rows: list[tuple[int, dt.datetime]], now: dt.datetime, ctx: WatchContext, result: SweepResult
+) -> None:
+    """Check a batch of due incidents inside the sweep's transaction, in a constant number
+    of queries: read them and their fired steps, plan in Python, claim them all with one
+    compare-and-set on the `next_check_at` this sweep saw (a row that moved meanwhile —
+    another worker, a first response — is skipped), then insert every due event in one
+    statement and their webhook deliveries in another.
+
+    A row whose planning raises is pushed forward by FAILED_CHECK_RETRY and logged; the
+    others go on."""
+    from escalation.claims import incidents_claim
+
+    seen = dict(rows)
+    incidents = {
+        incident.pk: incident
+        for incident in Incident.objects.select_related("severity", "plan", "organization").filter(pk__in=seen)
+    }
+    fired = _fired_step_ids_many(list(seen))
+    claims: dict[int, tuple[dt.datetime, dt.datetime | None]] = {}
+    due: dict[int, list[PlannedStep]] = {}
+    for incident_id, seen_at in rows:
+        incident = incidents.get(incident_id)
+        if incident is None or incident.next_check_at != seen_at:
+            result.skipped += 1
+            continue
+        try:
+            plan = [p for p in incident_step_plan(incident, ctx=ctx) if p.step.pk not in fired.get(incident_id, ())]
+        except Exception:
+            logger.exception(
+                "escalation sweep: incident %s failed; looking again in %s", incident_id, FAILED_CHECK_RETRY
+            )
+            Incident.objects.filter(pk=incident_id, next_check_at=seen_at).update(
+                next_check_at=now + FAILED_CHECK_RETRY
+            )
+            result.failed += 1
+            continue
+        due[incident_id] = [p for p in plan if p.due_at <= now]
+        claims[incident_id] = (seen_at, next((p.due_at for p in plan if p.due_at > now), None))
+    # The claim: compare-and-set on the values this sweep saw, all rows at once.
+    won = incidents_claim(claims)
+    result.skipped += len(claims) - len(won)
+    to_fire = [(incidents[i], planned) for i, _ in rows if i in won for planned in due[i]]
+    events = _events_fire(to_fire, now=now, ctx=ctx)
+    result.fired += len(events)
+    result.events.extend(event.pk for event in events)
+
+
+def _events_fire(
+    to_fire: list[tuple[Incident, PlannedStep]], *, now: dt.datetime, ctx: WatchContext
+) -> list[EscalationEvent]:
+    """Insert the events (one statement; the unique constraint on (incident, step) makes a
+    double fire impossible: if it trips, each event is inserted on its own and the one
+    that already fired is skipped) and their webhook deliveries."""
+    if not to_fire:
+        return []
+    rows = [
+        EscalationEvent(
+            incident=incident,
+            step=planned.step,
+            kind=planned.step.kind,
+            title=planned.step.name,
+            due_at=planned.due_at,
+            fired_at=now,
+            late_by=max(dt.timedelta(0), now - planned.due_at),
         )
-        if incident is None:
-            return None
-        fired = _fired_step_ids(incident_id)
-        plan = [p for p in incident_step_plan(incident, ctx=ctx) if p.step.pk not in fired]
-        due_now = [p for p in plan if p.due_at <= now]
-        next_check = next((p.due_at for p in plan if p.due_at > now), None)
-        # The claim: compare-and-set on the value this sweep saw.
-        if not Incident.objects.filter(pk=incident_id, next_check_at=seen).update(next_check_at=next_check):
-            return None
-        events = []
-        for planned in due_now:
-            event = _event_fire(incident=incident, planned=planned, now=now, ctx=ctx)
-            if event is not None:
-                events.append(event.pk)
-        return events
-
-
-def _event_fire(
-    *, incident: Incident, planned: PlannedStep, now: dt.datetime, ctx: WatchContext
-) -> EscalationEvent | None:
+        for incident, planned in to_fire
+    ]
     try:
         with transaction.atomic():
-            event = EscalationEvent.objects.create(
+            events = EscalationEvent.objects.bulk_create(rows)
+        if any(event.pk is None for event in events):  # a backend that returns no ids
+            raise IntegrityError("no ids returned")
+    except IntegrityError:
+        events = [
+            event
+            for incident, planned in to_fire
+            if (event := _event_insert(incident=incident, planned=planned, now=now)) is not None
+        ]
+    webhooks_emit_many(
+        event=WebhookEvent.ESCALATED,
+        items=[(event.incident, event) for event in events],
+        now=now,
+        candidates=ctx.escalation_endpoints(),
+    )
+    for event in events:
+        logger.info(
+            "escalation sweep: %s %s fired (due %s, late by %ss)",
+            event.incident.number,
+            event.title,
+            event.due_at.isoformat(),
+            int(event.late_by.total_seconds()),
+        )
+    return events
+
+
+def _event_insert(*, incident: Incident, planned: PlannedStep, now: dt.datetime) -> EscalationEvent | None:
+    try:
+        with transaction.atomic():
+            return EscalationEvent.objects.create(
                 incident=incident,
                 step=planned.step,
                 kind=planned.step.kind,
@@ -304,22 +363,6 @@ def _event_fire(
         # The unique constraint: this step already fired for this incident.
         logger.info("escalation sweep: %s step %s had already fired", incident.number, planned.step.pk)
         return None
-    webhooks_emit(
-        event=WebhookEvent.ESCALATED,
-        incident=incident,
-        now=now,
-        escalation=event,
-        candidates=ctx.escalation_endpoints(),
-        enqueue=False,  # the event's delivery task sends them
-    )
-    logger.info(
-        "escalation sweep: %s %s fired (due %s, late by %ss)",
-        incident.number,
-        planned.step.name,
-        planned.due_at.isoformat(),
-        int(event.late_by.total_seconds()),
-    )
-    return event
 
 
 def delivery_batch_size() -> int:
@@ -457,7 +500,10 @@ def escalation_events_deliver(*, event_ids: list[int], now: dt.datetime) -> Even
     cache = RecipientCache()
     sent: dict[int, str] = {}  # event id -> recipients
     errors: dict[int, str] = {}
+    # Opened explicitly: a backend's send_messages() on a closed connection would open and
+    # close one of its own for every event.
     connection = mail.get_connection()
+    is_open = False
     failures_in_a_row = 0
     try:
         for event in events:
@@ -467,11 +513,15 @@ def escalation_events_deliver(*, event_ids: list[int], now: dt.datetime) -> Even
                 continue
             recipients = event_recipients(event, cache=cache)
             try:
+                if not is_open:
+                    connection.open()
+                    is_open = True
                 connection.send_messages(_event_messages(event, recipients))
             except OSError as exc:  # smtplib errors are OSErrors
                 result.error = errors[event.pk] = str(exc)[:1000]
                 failures_in_a_row += 1
                 connection.close()  # the next event opens a fresh connection
+                is_open = False
                 continue
             failures_in_a_row = 0
             sent[event.pk] = ", ".join(recipients)

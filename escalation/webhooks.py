@@ -213,6 +213,37 @@ def webhooks_emit(
     return deliveries
 
 
+def webhooks_emit_many(
+    *,
+    event: str,
+    items: list[tuple[Incident, EscalationEvent | None]],
+    now: dt.datetime,
+    candidates: list[WebhookEndpoint],
+) -> list[WebhookDelivery]:
+    """`webhooks_emit` for many incidents at once (the sweep's batch): one INSERT for every
+    delivery, nothing enqueued (the escalation events' delivery tasks send them)."""
+    resend_after = dt.timedelta(seconds=settings.ESCALATION_RESEND_AFTER_SECONDS)
+    rows = []
+    for incident, escalation in items:
+        endpoints = [e for e in candidates if e.organization_id in (None, incident.organization_id)]
+        if not endpoints:
+            continue
+        payload = payload_build(event=event, incident=incident, now=now, escalation=escalation)
+        rows.extend(
+            WebhookDelivery(
+                endpoint=endpoint,
+                event=event,
+                incident=incident,
+                escalation_event=escalation,
+                payload=payload,
+                created_at=now,
+                next_attempt_at=now + resend_after,
+            )
+            for endpoint in endpoints
+        )
+    return WebhookDelivery.objects.bulk_create(rows) if rows else []
+
+
 def _enqueue(delivery_id: int) -> None:
     from escalation.tasks import deliver_webhook
 

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from escalation import services
-from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
+from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind, WebhookDelivery
 from escalation.services import (
     escalation_event_deliver,
     escalation_outbox_resend,
@@ -156,10 +156,11 @@ def test_the_sweep_loses_the_claim_when_next_check_moved_meanwhile(file_incident
     seen = incident.next_check_at
     # Another worker (or a first response) moved next_check_at after this sweep read it.
     Incident.objects.filter(pk=incident.pk).update(next_check_at=now + 60 * MIN)
-    events = services._incident_check(
-        incident_id=incident.pk, seen=seen, now=now + 46 * MIN, ctx=services.WatchContext()
+    result = services.SweepResult()
+    services._incidents_check(
+        rows=[(incident.pk, seen)], now=now + 46 * MIN, ctx=services.WatchContext(), result=result
     )
-    assert events is None
+    assert (result.skipped, result.fired, result.events) == (1, 0, [])
     assert not EscalationEvent.objects.exists()
 
 
@@ -174,18 +175,40 @@ def test_the_claim_compare_and_set_losing_inside_the_transaction_fires_nothing(f
         return planned
 
     monkeypatch.setattr(services, "incident_step_plan", plan_then_someone_else_claims)
-    assert (
-        services._incident_check(incident_id=incident.pk, seen=seen, now=now + 46 * MIN, ctx=services.WatchContext())
-        is None
+    result = services.SweepResult()
+    services._incidents_check(
+        rows=[(incident.pk, seen)], now=now + 46 * MIN, ctx=services.WatchContext(), result=result
     )
+    assert (result.skipped, result.fired) == (1, 0)
     assert not EscalationEvent.objects.exists()
+    incident.refresh_from_db()
+    assert incident.next_check_at == now + 60 * MIN  # the other worker's value stands
+
+
+def test_the_batch_claim_skips_only_the_row_someone_else_moved(file_incident, now, monkeypatch):
+    first, moved, third = (file_incident(at=now) for _ in range(3))
+    real_plan = services.incident_step_plan
+
+    def plan_then_someone_else_claims(inc, *, ctx=None):
+        planned = real_plan(inc, ctx=ctx)
+        if inc.pk == moved.pk:
+            Incident.objects.filter(pk=inc.pk).update(next_check_at=now + 60 * MIN)
+        return planned
+
+    monkeypatch.setattr(services, "incident_step_plan", plan_then_someone_else_claims)
+    result = escalation_sweep(now=now + 46 * MIN)
+    assert (result.checked, result.fired, result.skipped) == (3, 2, 1)
+    assert set(EscalationEvent.objects.values_list("incident_id", flat=True)) == {first.pk, third.pk}
+    assert set(Incident.objects.filter(pk__in=[first.pk, third.pk]).values_list("next_check_at", flat=True)) == {
+        now + 60 * MIN
+    }
 
 
 def test_a_step_that_already_fired_is_not_fired_again_by_the_unique_constraint(file_incident, now, monkeypatch):
     incident = file_incident(at=now)
     escalation_sweep(now=now + 46 * MIN)
     # A stale view: pretend nothing has fired and the warning is still pending.
-    monkeypatch.setattr(services, "_fired_step_ids", lambda incident_id: set())
+    monkeypatch.setattr(services, "_fired_step_ids_many", lambda incident_ids: {})
     Incident.objects.filter(pk=incident.pk).update(next_check_at=now + 45 * MIN)
     result = escalation_sweep(now=now + 61 * MIN)
     titles = list(EscalationEvent.objects.filter(incident=incident).order_by("pk").values_list("title", flat=True))
@@ -226,15 +249,21 @@ def test_a_sweep_with_nothing_due_is_one_query(file_incident, now, django_assert
         escalation_sweep(now=now + MIN)
 
 
-def test_a_sweep_costs_a_bounded_number_of_queries_per_incident(file_incident, now, django_assert_max_num_queries):
+def test_a_sweep_costs_the_same_few_queries_whatever_the_number_of_incidents(
+    file_incident, now, django_assert_max_num_queries
+):
     for _ in range(10):
         file_incident(at=now)
+    from escalation.models import WebhookEndpoint
+
+    WebhookEndpoint.objects.create(name="Ops", url="http://127.0.0.1:9/hook", on_escalated=True)
     # The due rows (read, then locked in the transaction), policies, steps, targets, the
-    # region, webhook endpoints once; per incident eight: savepoint, row, fired steps,
-    # claim, event insert in its own savepoint (three), release.
-    with django_assert_max_num_queries(12 + 10 * 8):
+    # region, webhook endpoints once; for the whole batch: the incidents, their fired
+    # steps, one claim, the events' insert (in a savepoint) and the deliveries' insert.
+    with django_assert_max_num_queries(18):
         result = escalation_sweep(now=now + 46 * MIN)
     assert result.fired == 10
+    assert WebhookDelivery.objects.count() == 10
 
 
 # --- Delivery ----------------------------------------------------------------------------------
