@@ -43,6 +43,20 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """Transactional tests run after a flush: give them the data migrations' rows again."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    if transactional:
+        from tests.migration_data import restore
+
+        request.getfixturevalue("transactional_db")
+        restore()
+
+
 # --- Personas -------------------------------------------------------------------------
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)  # Monday 07:00 in Los Angeles

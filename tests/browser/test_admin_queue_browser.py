@@ -14,20 +14,6 @@ from tests.incidents.test_admin_queue import file_incident
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _policy_and_roles(transactional_db):
-    """The SLA policy and the role groups come from data migrations, which a transactional
-    test's flush removes (serialized_rollback does not survive Playwright's event loop: the
-    connection seen by the next test lacks the serialized copy). Seed them again here."""
-    import importlib
-
-    from django.apps import apps
-    from django.contrib.auth.models import Group, Permission
-
-    importlib.import_module("incidents.migrations.0003_seed_sla_defaults").seed(apps, None)
-    importlib.import_module("incidents.migrations.0005_support_roles").grant_roles(Group, Permission)
-
-
 def sign_in_to_admin(page, live_server, user) -> None:
     page.goto(f"{live_server.url}/admin/login/?next=/admin/incidents/incident/")
     page.fill("#id_username", user.username)

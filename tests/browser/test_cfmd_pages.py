@@ -4,7 +4,6 @@ compliance (with a historical view), the printable evidence pack and its PDF."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import io
 import re
 import subprocess
@@ -20,18 +19,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo(db):
-    # The SLA defaults come from a data migration, and a transactional test before this one
-    # may have flushed them: put them back the way the migration does.
-    from django.apps import apps
-
+    # The SLA defaults (a data migration's rows) are restored by tests/conftest.py.
     from escalation.models import EscalationContact
-    from incidents.models import ResponseTarget, Severity, SupportPlan
     from lifecycle import demo as lifecycle_demo
 
-    if not SupportPlan.objects.exists():
-        importlib.import_module("incidents.migrations.0003_seed_sla_defaults").seed(apps, None)
-        for model in (SupportPlan, Severity, ResponseTarget):
-            model.history.all().delete()  # rows from a migration have no history
     now = timezone.now()
     lifecycle_demo.seed(now=now, stdout=io.StringIO())
     EscalationContact.objects.create(

@@ -17,17 +17,6 @@ from tests.factories import ContractFactory, MemberFactory, OrganizationFactory,
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _sla_policy(transactional_db):
-    """The SLA policy a data migration seeds is flushed by earlier transactional tests: seed it again
-    (the seed uses get_or_create, so this is a no-op when it is still there)."""
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("incidents.migrations.0003_seed_sla_defaults").seed(apps, None)
-
-
 def test_a_contact_files_a_severity_b_incident_with_an_attachment(page, live_server, login, customer, screenshot):
     login(customer)
     page.goto(f"{live_server.url}/incidents/")

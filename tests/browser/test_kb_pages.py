@@ -10,9 +10,7 @@ from django.utils import timezone
 from knowledgebase.demo import seed
 from knowledgebase.models import ArticleVote, DeflectionEvent
 
-# serialized_rollback: the SLA policy comes from a data migration; keep it between tests (and
-# flush like the other browser modules do, so that content types are never created twice).
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ from knowledgebase.models import ArticleKind
 from tests.knowledgebase.kbfactories import ArticleFactory
 from tests.knowledgebase.xss_vectors import XSS_VECTORS
 
-# serialized_rollback: the SLA policy comes from a data migration; keep it between tests (and
-# flush like the other browser modules do, so that content types are never created twice).
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_no_vector_executes_on_the_article_search_and_faq_pages(page, live_server, screenshot):

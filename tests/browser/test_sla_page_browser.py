@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pytest
@@ -10,15 +9,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import SCREENSHOTS
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_policy")]
-
-
-@pytest.fixture
-def seeded_policy(transactional_db):
-    """The seeded SLA policy: an earlier transactional test may have flushed the migration's rows."""
-    from django.apps import apps
-
-    importlib.import_module("incidents.migrations.0003_seed_sla_defaults").seed(apps, None)
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_sla_page_renders_the_seeded_matrix_and_regions(page, live_server, screenshot):
