@@ -102,8 +102,8 @@ class TimelineEntry:
 
 def incident_public_timeline(incident: Incident) -> list[TimelineEntry]:
     """What the customer sees happen: public replies with their files, status and severity
-    changes, and the files sent with the submission. Internal notes and their files never
-    appear (five queries)."""
+    changes, requested escalations, and the files sent with the submission. Internal notes and
+    their files never appear (six queries)."""
     public_files = Attachment.objects.filter(is_internal=False).order_by("uploaded_at", "pk")
     comments = (
         Comment.objects.filter(incident=incident, visibility=Visibility.PUBLIC)
@@ -129,7 +129,15 @@ def incident_public_timeline(incident: Incident) -> list[TimelineEntry]:
         TimelineEntry(kind="severity", at=change.changed_at, item=change)
         for change in SeverityChange.objects.filter(incident=incident).select_related("from_severity", "to_severity")
     ]
-    order = {"submitted": 0, "status": 1, "severity": 1, "comment": 2}
+    # Escalations people asked for (the customer, or a Microsoft engineer citing this
+    # incident); the watcher's own warnings and levels are internal to the support team.
+    from escalation.selectors import escalation_events_for_incident
+
+    entries += [
+        TimelineEntry(kind="escalation", at=event.fired_at, item=event)
+        for event in escalation_events_for_incident(incident).filter(request__isnull=False)
+    ]
+    order = {"submitted": 0, "status": 1, "severity": 1, "escalation": 1, "comment": 2}
     return sorted(entries, key=lambda e: (e.at, order[e.kind]))
 
 
