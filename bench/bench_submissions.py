@@ -6,7 +6,9 @@ var/), signs in one contact per client, and has each client post the "new incide
 for a bounded number of submissions (every 10th form is posted twice, as a double click
 would). Reports incidents/s and p50/p95/p99 latency of the submission POST, then checks
 in the database that every accepted submission is exactly one row with its number and due
-time: none lost, none doubled.
+time: none lost, none doubled, and that each enqueued exactly one new-incident email task
+(no Celery worker runs; the tasks stay in the bench's filesystem broker folder). Reports the
+CPU per submission of gunicorn, PostgreSQL and the bench's own clients, and the load average.
 
     DEBUG=true .venv/bin/python bench/bench_submissions.py [--clients 8] [--per-client 60]
 """
@@ -192,6 +194,35 @@ def run_client(port: int, username: str, per_client: int, severity_pk: str, star
             out.doubles_same += 1
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (Linux /proc; 0 where unreadable)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def processes(*, parent: int | None = None, name: str | None = None) -> list[int]:
+    """Pids whose parent is `parent` (and the parent itself) or whose command is `name`."""
+    found = [parent] if parent is not None else []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm, _, rest = entry.joinpath("stat").read_text().partition(") ")
+            ppid = int(rest.split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if (parent is not None and ppid == parent) or (name is not None and comm.split("(", 1)[1] == name):
+            found.append(int(entry.name))
+    return found
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
@@ -200,8 +231,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--per-client", type=int, default=60, help="forms each client files (default 60)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    # One process per core (a request is mostly Python CPU), and a few threads each so that
+    # one request's database round trips overlap another's CPU. Measured on 2 cores: 2 x 4
+    # beat 4 x 2, 3 x 2 and 2 x 2 (docs/BENCHMARKS.md).
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     args = parser.parse_args()
 
     if BENCH_VAR.exists():
@@ -266,10 +300,16 @@ def main() -> int:
         for thread in threads:
             thread.start()
         start.wait()
+        server_pids = processes(parent=server.pid)
+        database_pids = processes(name="postgres") if db_description.startswith("PostgreSQL") else []
+        cpu_before = (cpu_seconds(server_pids), cpu_seconds(database_pids), time.process_time())
+        load_before = os.getloadavg()
         began = time.perf_counter()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - began
+        cpu_after = (cpu_seconds(server_pids), cpu_seconds(database_pids), time.process_time())
+        load_after = os.getloadavg()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -304,6 +344,19 @@ def main() -> int:
             f"POST latency ms: p50 {percentile(ms, 50):.1f}  p95 {percentile(ms, 95):.1f}  "
             f"p99 {percentile(ms, 99):.1f}  max {max(ms):.1f}"
         )
+    posts = max(len(latencies), 1)
+    server_cpu, database_cpu, client_cpu = (after - before for before, after in zip(cpu_before, cpu_after, strict=True))
+    print(
+        f"CPU per submission POST: gunicorn {server_cpu / posts * 1000:.1f} ms, "
+        + (f"PostgreSQL (every server process) {database_cpu / posts * 1000:.1f} ms, " if database_pids else "")
+        + f"bench clients {client_cpu / posts * 1000:.1f} ms "
+        f"(machine: {os.cpu_count()} cores, load average {load_before[0]:.2f} before, {load_after[0]:.2f} after)"
+    )
+    # Each accepted submission enqueued exactly one email task (no worker runs here).
+    inbox = BENCH_VAR / "broker" / "in"
+    email_tasks = len(list(inbox.iterdir())) if inbox.is_dir() else None
+    if email_tasks is not None:
+        print(f"email tasks enqueued: {email_tasks} for {len(accepted)} incidents")
     print(f"double submits answered with the same incident: {doubles_same} of {doubles_posted}")
     print(
         f"check: rows {len(rows)}, lost {len(lost)}, other number {len(mismatched)}, "
@@ -312,6 +365,7 @@ def main() -> int:
     for error in errors[:10]:
         print("  error:", error)
     ok = not (lost or mismatched or without_due or extra or duplicates or errors) and doubles_same == doubles_posted
+    ok = ok and email_tasks in (None, len(accepted))
     print("RESULT:", "OK" if ok else "FAILED")
     return 0 if ok else 1
 
