@@ -1,0 +1,70 @@
+"""The new-incident emails end to end: a real Celery worker runs the task enqueued on commit,
+and a redelivered task sends nothing again."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from incidents.services import NewIncident, incident_submit
+from incidents.tasks import submitted_emails_send
+from tests.factories import severity
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def wait_for(condition, *, timeout: float = 60, message: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {message}")
+
+
+def messages_in(folder: Path) -> list[str]:
+    """The messages the file mail backend wrote (each starts with its headers)."""
+    if not folder.is_dir():
+        return []
+    text = "".join(path.read_text() for path in sorted(folder.iterdir()))
+    return [line for line in text.splitlines() if line.startswith("To: ")]
+
+
+def test_a_worker_sends_each_recipient_one_email_and_a_redelivery_sends_none(
+    celery_worker_process, organization, customer, monkeypatch, tmp_path
+):
+    from portal.celery import app
+
+    app.control.purge()
+    mail_dir = tmp_path / "mail"
+    monkeypatch.setenv("EMAIL_URL", f"filemail:///{mail_dir}")  # read by the worker
+    incident, created = incident_submit(
+        organization=organization,
+        submitted_by=customer,
+        data=NewIncident(title="Bin codes", description="x", severity=severity("B"), product_text="CAW 24.3"),
+        submission_token=uuid.uuid4(),
+        now=timezone.now(),
+    )
+    assert created  # committed (autocommit): the task is on the queue now
+    worker = celery_worker_process("mail")
+    wait_for(lambda: len(messages_in(mail_dir)) == 2, message="the submitter's and the team's email")
+    assert sorted(messages_in(mail_dir)) == sorted([f"To: {customer.email}", f"To: {settings.SUPPORT_TEAM_EMAIL}"])
+
+    submitted_emails_send.delay(incident.pk)  # as if redelivered after a lost worker
+    log = Path(settings.VAR_DIR) / f"test-worker-{os.getpid()}-mail.log"
+
+    def finished() -> list[str]:
+        return [
+            line for line in log.read_text().splitlines() if "submitted_emails_send[" in line and "succeeded" in line
+        ]
+
+    wait_for(lambda: len(finished()) == 2, message="the second task to finish")
+    assert [line.rsplit(": ", 1)[1] for line in finished()] == ["2", "0"]  # emails sent by each run
+    assert len(messages_in(mail_dir)) == 2
+    assert worker.poll() is None
