@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -213,7 +214,9 @@ def _due(now: dt.datetime, batch_size: int, *, lock: bool = False) -> list[tuple
     return list(rows.values_list("pk", "next_check_at")[:batch_size])
 
 
-def escalation_sweep(*, now: dt.datetime, batch_size: int | None = None) -> SweepResult:
+def escalation_sweep(
+    *, now: dt.datetime, batch_size: int | None = None, on_full_batch: Callable[[], None] | None = None
+) -> SweepResult:
     """Fire every step due at `now` on up to `batch_size` incidents, oldest first.
 
     With nothing due this is one indexed query and no transaction. Otherwise the batch is
@@ -230,6 +233,10 @@ def escalation_sweep(*, now: dt.datetime, batch_size: int | None = None) -> Swee
         rows = _due(now, batch_size, lock=True)
         result.checked = len(rows)
         _incidents_check(rows=rows, now=now, ctx=ctx, result=result)
+        if on_full_batch is not None and result.checked >= batch_size:
+            # More may be due: the next sweep goes into the queue ahead of this batch's
+            # deliveries, so a burst is fired by the free workers while others deliver.
+            transaction.on_commit(on_full_batch)
         if result.events:
             # One enqueue for the whole batch, after it commits.
             transaction.on_commit(partial(events_delivery_enqueue, list(result.events)))

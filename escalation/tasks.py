@@ -16,10 +16,12 @@ def sweep() -> int:
 
     A full batch means more may be due: another sweep is enqueued at once, so a burst of
     due incidents is worked off by every free worker instead of one batch per tick."""
-    result = services.escalation_sweep(now=timezone.now())
-    if result.checked >= settings.ESCALATION_SWEEP_BATCH:
-        sweep.apply_async(expires=max(1, settings.ESCALATION_SWEEP_SECONDS))
+    result = services.escalation_sweep(now=timezone.now(), on_full_batch=_sweep_again)
     return result.fired
+
+
+def _sweep_again() -> None:
+    sweep.apply_async(expires=max(1, settings.ESCALATION_SWEEP_SECONDS))
 
 
 @shared_task(

@@ -334,7 +334,9 @@ def test_beat_runs_the_sweep_every_few_seconds_and_drops_stale_ticks(settings):
     assert settings.CELERY_BEAT_SCHEDULE["escalation-resend"]["task"] == "escalation.resend"
 
 
-def test_a_full_batch_enqueues_the_next_sweep_at_once(file_incident, now, settings, monkeypatch):
+def test_a_full_batch_enqueues_the_next_sweep_at_once(
+    file_incident, now, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     from escalation import tasks
 
     settings.ESCALATION_SWEEP_BATCH = 2
@@ -342,9 +344,13 @@ def test_a_full_batch_enqueues_the_next_sweep_at_once(file_incident, now, settin
 
     for _ in range(3):
         file_incident(at=timezone.now() - 5 * 60 * MIN)  # the task sweeps at the real time
-    continued = []
-    monkeypatch.setattr(tasks.sweep, "apply_async", lambda **kwargs: continued.append(kwargs))
-    assert tasks.sweep() == 2 * 4  # two incidents, four overdue steps each
-    assert len(continued) == 1
-    assert tasks.sweep() == 4  # the last one; the batch was not full
-    assert len(continued) == 1
+    queued = []
+    monkeypatch.setattr(tasks.sweep, "apply_async", lambda **kwargs: queued.append("sweep"))
+    monkeypatch.setattr(services, "events_delivery_enqueue", lambda ids: queued.append(f"deliver {len(ids)}"))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sweep() == 2 * 4  # two incidents, four overdue steps each
+    # The next sweep is queued ahead of the deliveries (both once the batch committed).
+    assert queued == ["sweep", "deliver 8"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.sweep() == 4  # the last one; the batch was not full
+    assert queued == ["sweep", "deliver 8", "deliver 4"]
