@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import holidays
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from incidents.businesshours import Calendar, add_business_time, business_time_between, is_open, next_open
@@ -101,8 +101,16 @@ def test_next_open_is_open_and_no_business_time_passes_before_it(cal, moment):
 
 @settings(deadline=None)
 @given(calendars, instants, instants, instants)
+@example(  # Both ends in Los Angeles, across the November change: 215 days and 1 hour elapse.
+    Calendar.always(),
+    dt.datetime(2026, 4, 2, tzinfo=dt.UTC),
+    dt.datetime(2026, 4, 1, tzinfo=ZoneInfo("America/Los_Angeles")),
+    dt.datetime(2026, 11, 2, tzinfo=ZoneInfo("America/Los_Angeles")),
+)
 def test_business_time_between_adds_up(cal, a, b, c):
     first, middle, last = sorted([a, b, c])
     total = business_time_between(cal, first, last)
     assert total == business_time_between(cal, first, middle) + business_time_between(cal, middle, last)
-    assert dt.timedelta(0) <= total <= last - first
+    # Elapsed time in UTC: Python subtracts two datetimes of the same zone by wall clock,
+    # which is an hour off across a DST change.
+    assert dt.timedelta(0) <= total <= last.astimezone(dt.UTC) - first.astimezone(dt.UTC)
