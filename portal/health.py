@@ -22,6 +22,8 @@ def broker_check(timeout: float = 2.0) -> str | None:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=timeout, interval_start=0, interval_step=0)
+            # A channel too: kombu's Redis channel pings the server when it opens.
+            conn.default_channel  # noqa: B018
             if settings.CELERY_BROKER_URL.startswith("filesystem://"):
                 from pathlib import Path
 

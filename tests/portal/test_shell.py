@@ -53,10 +53,13 @@ def test_readyz_reports_database_and_broker(client):
 
 
 @pytest.mark.django_db
-def test_readyz_names_the_broker_when_it_is_down(client, settings):
+def test_readyz_names_the_broker_when_it_is_down(client, settings, monkeypatch):
     from portal.celery import app
 
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    # Nothing listens on port 1. Celery prefers the CELERY_BROKER_URL environment variable
+    # (set when the suite runs on Redis) to its configuration.
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
         response = client.get("/readyz")
     finally:
