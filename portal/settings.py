@@ -205,10 +205,14 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # Email: the demo writes messages to files under var/mail so they can be read.
-try:
-    vars().update(env.email_url("EMAIL_URL", default=f"filemail://{VAR_DIR / 'mail'}"))
-except Exception as exc:  # django-environ raises several kinds for a malformed URL
-    _fail("EMAIL_URL", f"is not an email URL ({exc})")
+if os.environ.get("EMAIL_URL"):
+    try:
+        vars().update(env.email_url("EMAIL_URL"))
+    except Exception as exc:  # django-environ raises several kinds for a malformed URL
+        _fail("EMAIL_URL", f"is not an email URL ({exc})")
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Contoso Add-on Support <support@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SUPPORT_TEAM_EMAIL = os.environ.get("SUPPORT_TEAM_EMAIL", "support-team@example.com")

@@ -122,3 +122,22 @@ def test_production_settings_pass_the_deploy_check():
         SITE_URL="https://support.example.com",
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_demo_emails_are_files_under_var_mail():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.EMAIL_BACKEND, settings.EMAIL_FILE_PATH)",
+        DEBUG="true",
+    )
+    backend, path = result.stdout.strip().splitlines()[-1].split()
+    assert backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert os.path.isabs(path)
+    assert path.endswith(os.path.join("var", "mail"))
+
+
+def test_malformed_email_url_names_the_variable():
+    result = _manage("check", DEBUG="true", EMAIL_URL="bogus")
+    assert result.returncode == 2
+    assert "Environment variable EMAIL_URL" in result.stderr
