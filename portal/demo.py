@@ -79,13 +79,13 @@ def seed(*, now: dt.datetime, stdout) -> None:
             defaults={"region": SupportRegion.objects.get(code=region), "time_zone": zone, "language": language},
         )
         if not Contract.objects.filter(organization=org).exists():
-            # A one-year term that started a few months ago.
+            # A two-year term that started a few months ago: 12 incidents, prorated one per 60 days.
             starts_on = today.replace(day=1) - dt.timedelta(days=120)
             contract_create(
                 organization=org,
                 plan=SupportPlan.objects.get(code=plan),
                 starts_on=starts_on,
-                ends_on=starts_on + dt.timedelta(days=364),
+                ends_on=starts_on + dt.timedelta(days=729),
                 reference=f"CT-{org.pk:04d}",
             )
     for email, first, last, org_name, role, phone in CONTACTS:

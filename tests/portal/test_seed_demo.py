@@ -1,0 +1,53 @@
+"""`manage.py seed_demo` builds the whole demo and is safe to run twice."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from escalation.models import EscalationContact
+from incidents.models import Incident, IncidentStatus
+from knowledgebase.models import Article
+from lifecycle.models import ProductVersion
+from portal.demo import DEMO_LOGINS
+from portal.models import Contract, Membership, Organization
+from portal.services import contract_incidents_used
+
+pytestmark = pytest.mark.django_db
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Organization, Membership, Contract, Incident, Article, ProductVersion, EscalationContact)
+    }
+
+
+def test_seed_demo_builds_every_area_and_is_safe_to_run_twice(django_user_model):
+    call_command("seed_demo", stdout=io.StringIO())
+    first = counts()
+    call_command("seed_demo", stdout=io.StringIO())
+    assert counts() == first
+    assert all(first.values()), first
+    assert set(Incident.objects.values_list("status", flat=True)) >= {
+        IncidentStatus.NEW,
+        IncidentStatus.IN_PROGRESS,
+        IncidentStatus.RESOLVED,
+        IncidentStatus.CLOSED,
+    }
+    for _role, username in DEMO_LOGINS:
+        assert django_user_model.objects.filter(username=username).exists(), username
+    # The demo customer can still file incidents after the seeded ones.
+    fabrikam = Contract.objects.get(organization__name="Fabrikam Inc.")
+    assert fabrikam.incidents_allotted - contract_incidents_used(fabrikam) >= 5
+
+
+def test_the_banner_prints_the_url_and_every_demo_login():
+    out = io.StringIO()
+    call_command("seed_demo", "--banner", stdout=out)
+    text = out.getvalue()
+    assert "http://127.0.0.1:8000/" in text
+    for _role, username in DEMO_LOGINS:
+        assert username in text
