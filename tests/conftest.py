@@ -28,6 +28,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _remove_test_broker_folder()
     if REQUIRE_ALL and _skipped:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
@@ -35,6 +36,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             for nodeid in _skipped:
                 reporter.write_line(f"  {nodeid}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _remove_test_broker_folder() -> None:
+    """This run's filesystem-broker folder (var/broker-test-<pid>) is of no use afterwards."""
+    from django.conf import settings
+
+    folder = Path(getattr(settings, "BROKER_DIR", ""))
+    if folder.name.startswith("broker-test-") and folder.is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def skip_or_fail(reason: str) -> None:
