@@ -19,16 +19,3 @@ def file_incident(organization, customer, sla):
         return incident_create(organization=organization, submitted_by=customer, data=data, now=at)
 
     return make
-
-
-@pytest.fixture
-def seeded_policy(transactional_db):
-    """The SLA policy and the default escalation policies come from data migrations, which
-    a transactional test's flush removes (and serialized_rollback does not survive
-    Playwright's event loop). Seed them again; both seeds keep existing rows."""
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("incidents.migrations.0003_seed_sla_defaults").seed(apps, None)
-    importlib.import_module("escalation.migrations.0003_seed_default_policies").seed(apps, None)

@@ -9,7 +9,7 @@ import pytest
 
 from escalation.models import EscalationContact, EscalationEvent
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_policy")]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

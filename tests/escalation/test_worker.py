@@ -25,7 +25,7 @@ from escalation.webhooks import signature_verify
 from incidents.models import Incident, ResponseTarget
 from tests.escalation.receiver import start_receiver
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_policy")]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 SWEEP_SECONDS = 1
 
