@@ -327,7 +327,12 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Sessions are read on every signed-in request: from the shared cache (CACHE_URL), written
+# through to the database so that a cleared cache signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
+# Also loads the contact's membership, organisation and region with the user (one query).
+AUTHENTICATION_BACKENDS = ["portal.auth.PortalBackend"]
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
