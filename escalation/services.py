@@ -152,15 +152,14 @@ def incident_next_check_compute(
     return next((p.due_at for p in plan if p.step.pk not in fired), None)
 
 
-def incident_next_check_refresh(
-    incident: Incident, *, deadline: sla.Deadline | None = None, is_new: bool = False
-) -> None:
-    """Recompute and store `next_check_at` after any input changed.
-
-    On submission the caller passes the deadline it has just computed for this incident:
-    its target and calendar (the same the watcher would load) are reused, not loaded again.
-    """
+def _context_with_deadline(
+    incident: Incident, deadline: sla.Deadline | None, *, config: WatchConfig | None = None
+) -> WatchContext:
+    """A context that reuses the target and calendar of the deadline just computed for
+    this incident (the same the watcher would load) and, if given, the policies of `config`."""
     ctx = WatchContext()
+    if config is not None:
+        ctx._policies = config.policies
     if deadline is not None and (deadline.target.plan_id, deadline.target.severity_id) == (
         incident.plan_id,
         incident.severity_id,
@@ -168,8 +167,88 @@ def incident_next_check_refresh(
         ctx._targets = {(incident.plan_id, incident.severity_id): deadline.target}
         key = (deadline.target.coverage, incident.region_id, incident.submitted_at.year)
         ctx._calendars[key] = deadline.calendar
+    return ctx
+
+
+def incident_next_check_refresh(
+    incident: Incident, *, deadline: sla.Deadline | None = None, is_new: bool = False
+) -> None:
+    """Recompute and store `next_check_at` after any input changed.
+
+    A caller that has just computed the incident's deadline passes it: its target and
+    calendar are reused, not loaded again.
+    """
+    ctx = _context_with_deadline(incident, deadline)
     incident.next_check_at = incident_next_check_compute(incident, ctx=ctx, is_new=is_new)
     Incident.objects.filter(pk=incident.pk).update(next_check_at=incident.next_check_at)
+
+
+def incident_next_check_for_new(
+    incident: Incident, *, deadline: sla.Deadline | None, config: WatchConfig
+) -> dt.datetime | None:
+    """`next_check_at` for an incident about to be inserted (it has no fired steps), from
+    the deadline just computed for it and the configuration snapshot: no query."""
+    return incident_next_check_compute(incident, ctx=_context_with_deadline(incident, deadline, config=config))
+
+
+# --- The watcher's configuration: one snapshot per process ---------------------------------
+#
+# Policies with their steps, and the active webhook endpoints, are read on every submission
+# but change rarely. Each process keeps one snapshot, checked against the latest history
+# ids of their tables, which the SLA clock reads in the same query as the response target
+# (`sla.versioned_models_register` in `escalation.apps`), so a change made in the
+# admin by any process is seen by the next submission everywhere. A save or delete in this
+# process also bumps `_config_generation` (rolled-back changes, test databases). Writes
+# that record no history (queryset `.update()`, raw SQL) need `watch_config_clear()`.
+
+VERSIONED_MODELS = (EscalationPolicy, EscalationStep, WebhookEndpoint)
+
+
+@dataclass(frozen=True)
+class WatchConfig:
+    policies: dict[tuple[int, int | None], EscalationPolicy]
+    endpoints: tuple[WebhookEndpoint, ...]  # the active ones
+
+    @classmethod
+    def load(cls) -> WatchConfig:
+        return cls(
+            policies={
+                (policy.severity_id, policy.plan_id): policy
+                for policy in EscalationPolicy.objects.filter(is_active=True).prefetch_related("steps")
+            },
+            endpoints=tuple(WebhookEndpoint.objects.filter(is_active=True)),
+        )
+
+    def endpoints_subscribed(self, event: str) -> list[WebhookEndpoint]:
+        field_name = WebhookEndpoint.EVENT_FIELDS[WebhookEvent(event)]
+        return [endpoint for endpoint in self.endpoints if getattr(endpoint, field_name)]
+
+
+_config_generation = 0
+_config: tuple[tuple[object, ...], WatchConfig] | None = None
+
+
+def watch_config(*, version: tuple[object, ...] | None = None) -> WatchConfig:
+    """This process's configuration snapshot, reloaded when the version changed.
+
+    `version` is `sla.config_version()` (or a deadline's `version`), read before the
+    snapshot is loaded: a change racing with the load leaves an older label on newer rows,
+    so the snapshot is loaded once more, never kept stale.
+    """
+    global _config
+    key = (_config_generation, version if version is not None else sla.config_version())
+    cached = _config
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    config = WatchConfig.load()
+    _config = (key, config)
+    return config
+
+
+def watch_config_clear(**kwargs: object) -> None:
+    """Forget this process's snapshot (also the receiver of the models' save and delete signals)."""
+    global _config_generation
+    _config_generation += 1
 
 
 def policy_incidents_refresh(*, policy_id: int, batch_size: int = 500) -> int:
@@ -650,6 +729,7 @@ __all__ = [
     "escalation_sweep",
     "events_delivery_enqueue",
     "incident_next_check_compute",
+    "incident_next_check_for_new",
     "incident_next_check_refresh",
     "incident_step_plan",
     "policy_incidents_refresh",

@@ -147,8 +147,22 @@ class IncidentForm(forms.Form):
     def __init__(self, *args, product_versions=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = attachments_help()
-        if product_versions is not None and product_versions.exists():
-            self.fields["product_version"].queryset = product_versions
+        self._product_versions = product_versions
+        # A posted form that names a version or a product needs no query to know whether the
+        # registry has versions: a chosen version is checked against the list when cleaned.
+        # Should the form come back with errors, `full_clean` looks (the page shows the list).
+        self._versions_unchecked = (
+            product_versions is not None
+            and self.is_bound
+            and bool(self.data.get("product_version") or self.data.get("product_text"))
+        )
+        self._offer_versions(product_versions is not None and (self._versions_unchecked or product_versions.exists()))
+
+    def _offer_versions(self, offer: bool) -> None:
+        """The registry's list with "other" as free text, or free text alone."""
+        self.has_versions = offer
+        if offer:
+            self.fields["product_version"].queryset = self._product_versions
             # Flag a version out of support as soon as it is picked (the page re-renders the
             # same notice without JavaScript).
             self.fields["product_version"].widget.attrs.update(
@@ -161,12 +175,20 @@ class IncidentForm(forms.Form):
             )
             self.fields["product_text"].label = _("Other product or version")
             self.fields["product_text"].help_text = _("Only if your version is not in the list.")
-            self.has_versions = True
         else:
-            del self.fields["product_version"]
+            self.fields.pop("product_version", None)
             self.fields["product_text"].required = True
             self.fields["product_text"].error_messages["required"] = _("Name the product and version you use.")
-            self.has_versions = False
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self._errors and self._versions_unchecked:
+            # Shown again: offer the list only if the registry has versions.
+            self._versions_unchecked = False
+            if not self._product_versions.exists():
+                self.fields["product_text"].label = self.base_fields["product_text"].label
+                self.fields["product_text"].help_text = self.base_fields["product_text"].help_text
+                self._offer_versions(False)
 
     def severity_options(self) -> list[tuple[Severity, bool]]:
         """Each severity with whether it is the chosen one, for the radio cards."""

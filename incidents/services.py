@@ -8,6 +8,7 @@ watcher (status, severity, first response) ends with `incident_next_check_refres
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,9 +17,10 @@ from functools import partial
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
-from escalation.services import incident_next_check_refresh
+from escalation.models import WebhookEvent
+from escalation.services import incident_next_check_for_new, incident_next_check_refresh, watch_config
 from escalation.webhooks import webhooks_emit
 from incidents import sla
 from incidents.models import (
@@ -33,9 +35,10 @@ from incidents.models import (
     Visibility,
 )
 from portal.models import Organization
-from portal.services import contract_for_submission
+from portal.services import EntitlementError, contract_for_submission
 
 S = IncidentStatus
+logger = logging.getLogger(__name__)
 
 # Who may move an incident from which status to which.
 ALLOWED_TRANSITIONS: dict[str, set[str]] = {
@@ -114,6 +117,16 @@ def _attachments_save(
         attachment.save()
 
 
+def _number_store(incident: Incident) -> None:
+    # On every submission: plain SQL, as the ORM's compile of this update costs more than
+    # its round trip (bench/bench_submissions.py). No history row: the number is derived.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(Incident._meta.db_table)} SET number = %s WHERE id = %s",  # noqa: S608
+            [incident.number, incident.pk],
+        )
+
+
 def incident_create(
     *,
     organization: Organization,
@@ -129,10 +142,6 @@ def incident_create(
     `AttachmentRejected` for a file over the limits; nothing is written then. The same
     `submission_token` posted twice returns the first incident.
     """
-    if submission_token is not None:
-        existing = Incident.objects.filter(submission_token=submission_token).first()
-        if existing is not None:
-            return existing
     for upload in files:
         attachment_check(upload)
     try:
@@ -143,8 +152,7 @@ def incident_create(
                 deadline = sla.deadline_compute(
                     plan=contract.plan, severity=data.severity, region=organization.region, submitted_at=now
                 )
-            due_at = deadline.due_at if deadline is not None else None
-            incident = Incident.objects.create(
+            incident = Incident(
                 organization=organization,
                 contract=contract,
                 submitted_by=submitted_by,
@@ -161,19 +169,25 @@ def incident_create(
                 contact_phone=data.contact_phone,
                 status=IncidentStatus.NEW,
                 submitted_at=now,
-                response_due_at=due_at,
+                response_due_at=deadline.due_at if deadline is not None else None,
                 submission_token=submission_token,
             )
+            # The watcher's policies and webhook endpoints: this process's snapshot, checked
+            # against the version the deadline's query has just read.
+            config = watch_config(version=deadline.version if deadline is not None else None)
+            incident.next_check_at = incident_next_check_for_new(incident, deadline=deadline, config=config)
+            incident.save(force_insert=True)
             incident.number = f"INC-{now.year}-{incident.pk:06d}"
-            Incident.objects.filter(pk=incident.pk).update(number=incident.number)
+            _number_store(incident)
             StatusChange.objects.create(
                 incident=incident, from_status="", to_status=IncidentStatus.NEW, changed_by=submitted_by, changed_at=now
             )
             _attachments_save(incident=incident, comment=None, files=files, by=submitted_by, now=now)
-            incident_next_check_refresh(incident, deadline=deadline, is_new=True)
-            webhooks_emit(event="incident.created", incident=incident, now=now)
-    except IntegrityError:
-        # A concurrent double submit with the same token: the other request won.
+            event = WebhookEvent.CREATED
+            webhooks_emit(event=event, incident=incident, now=now, candidates=config.endpoints_subscribed(event))
+    except (IntegrityError, EntitlementError):
+        # The same form posted again (its token is unique), perhaps concurrently, perhaps
+        # after the first one used the last incident of the contract: the first one stands.
         if submission_token is not None:
             existing = Incident.objects.filter(submission_token=submission_token).first()
             if existing is not None:
@@ -374,8 +388,6 @@ def incident_submit(
     Returns `(incident, created)`: a second post of the same form (same token) gives the
     first incident and `created=False`, and sends nothing again.
     """
-    from incidents.tasks import submitted_emails_send
-
     incident = incident_create(
         organization=organization,
         submitted_by=submitted_by,
@@ -388,9 +400,19 @@ def incident_submit(
     # that row was submitted at another instant.
     created = incident.submitted_at == now and incident.submitted_by_id == submitted_by.pk
     if created:
-        # robust: a broker that is down is logged, never shown as a failed submission.
-        transaction.on_commit(partial(submitted_emails_send.delay, incident.pk), robust=True)
+        transaction.on_commit(partial(_submitted_emails_enqueue, incident.pk))
     return incident, created
+
+
+def _submitted_emails_enqueue(incident_id: int) -> None:
+    from incidents.tasks import submitted_emails_send
+
+    try:
+        submitted_emails_send.delay(incident_id)
+    except Exception:
+        # The broker is down (or raced, e.g. kombu's filesystem transport creating its
+        # exchange file in several processes at once): the incident is filed all the same.
+        logger.exception("incident %s: could not enqueue the new-incident emails", incident_id)
 
 
 def incident_confirm_resolution(*, incident: Incident, by: AbstractBaseUser, now: dt.datetime) -> Incident:

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
 from incidents import businesshours
@@ -46,6 +47,9 @@ class Deadline:
     due_at: dt.datetime
     target: ResponseTarget
     calendar: Calendar
+    # The configuration version read with the target (`config_version`), when it was read:
+    # the escalation watcher checks its own snapshot against it without another query.
+    version: tuple[object, ...] | None = None
 
 
 @functools.lru_cache(maxsize=512)
@@ -124,14 +128,14 @@ def deadline_compute(
     if target.coverage == Coverage.ALWAYS:
         calendar = _ALWAYS
     else:
-        policy = policy_current(version=version)
+        policy = policy_current(version=version[: len(POLICY_MODELS)])
         cached_region = policy.regions.get(region.code)
         if cached_region is not None and cached_region.pk == region.pk:
             calendar = policy.region_calendar(cached_region, submitted_at)
         else:  # a region the snapshot does not know (written without history): build it
             calendar = region_calendar(region, years_around(submitted_at))
     due_at = businesshours.add_business_time(calendar, submitted_at, target.duration)
-    return Deadline(due_at=due_at, target=target, calendar=calendar)
+    return Deadline(due_at=due_at, target=target, calendar=calendar, version=version)
 
 
 # --- One policy snapshot per process, checked against the database's version -------------
@@ -144,10 +148,30 @@ def deadline_compute(
 # history ids. Writes that bypass the ORM (queryset .update(), raw SQL) record no history:
 # call `policy_cache_clear()` in that process after them. The response target itself is
 # always read fresh with the version, so its minutes and coverage are never stale.
+#
+# Other apps keep snapshots of their own configuration the same way and register their
+# history-tracked models (`versioned_models_register`): the same query then reads their
+# version too, after the SLA tables' (`config_version`).
 
 _generation = 0
 _snapshot: tuple[tuple[object, ...], SlaPolicy] | None = None
 _SQL: dict[str, str] = {}
+
+
+_EXTRA_VERSIONED: list[type[Model]] = []
+
+
+def versioned_models_register(*models: type[Model]) -> None:
+    """Add history-tracked models whose latest history id is read with the SLA version
+    (call from an `AppConfig.ready()`); `config_version()` then ends with theirs."""
+    for model in models:
+        if model not in _EXTRA_VERSIONED:
+            _EXTRA_VERSIONED.append(model)
+    _SQL.clear()
+
+
+def _versioned_models() -> tuple[type[Model], ...]:
+    return (*POLICY_MODELS, *_EXTRA_VERSIONED)
 
 
 def _sql(name: str) -> str:
@@ -159,7 +183,7 @@ def _sql(name: str) -> str:
         # Table and column names from _meta; the values are parameters.
         latest = ", ".join(
             f"(SELECT MAX({quote(h._meta.pk.column)}) FROM {quote(h._meta.db_table)}) AS {quote(f'policy_v{n}')}"  # noqa: S608
-            for n, h in enumerate(model.history.model for model in POLICY_MODELS)  # type: ignore[attr-defined]
+            for n, h in enumerate(model.history.model for model in _versioned_models())  # type: ignore[attr-defined]
         )
         fields = ", ".join(quote(f.column) for f in ResponseTarget._meta.concrete_fields)
         table = quote(ResponseTarget._meta.db_table)
@@ -174,17 +198,23 @@ def _target_with_version(plan: SupportPlan, severity: Severity) -> tuple[Respons
         raise UnknownTarget(f"no response target for plan {plan.code} and severity {severity.code}")
     target = rows[0]
     target.plan, target.severity = plan, severity  # already loaded: no query when read
-    version = tuple(getattr(target, f"policy_v{n}") for n in range(len(POLICY_MODELS)))
+    version = tuple(getattr(target, f"policy_v{n}") for n in range(len(_versioned_models())))
     return target, version
 
 
-def policy_version() -> tuple[object, ...]:
-    """The database's policy version (one query): the latest history id per policy table."""
+def config_version() -> tuple[object, ...]:
+    """The database's configuration version (one query): the latest history id of each
+    SLA policy table, then of each registered table (`versioned_models_register`)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(_sql("version"))
         return tuple(cursor.fetchone())
+
+
+def policy_version() -> tuple[object, ...]:
+    """The database's SLA policy version (one query): the latest history id per policy table."""
+    return config_version()[: len(POLICY_MODELS)]
 
 
 def policy_current(*, version: tuple[object, ...] | None = None) -> SlaPolicy:

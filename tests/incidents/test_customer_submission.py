@@ -371,3 +371,28 @@ def test_the_new_incident_emails_can_be_sent_again_by_id(customer, organization)
     )
     assert incident_submitted_notify(incident.pk) == 2  # the submitter and the support team
     assert incident_submitted_notify(999_999) == 0
+
+
+def test_a_form_sent_back_without_versions_in_the_registry_offers_free_text_only(client, customer):
+    client.force_login(customer)
+    response = client.post(NEW_URL, form_data(title=""))  # names a product, so no version query before cleaning
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "product_version" not in form.fields
+    assert form.fields["product_text"].label == "Product and version"
+    assert 'name="product_version"' not in response.content.decode()
+
+
+def test_a_form_sent_back_with_versions_in_the_registry_offers_them_again(client, customer):
+    from lifecycle.models import Product, ProductVersion
+
+    product = Product.objects.create(code="caw", name="Contoso Advanced Warehousing")
+    version = ProductVersion.objects.create(product=product, version="24.3", policy="modern")
+    client.force_login(customer)
+    response = client.post(NEW_URL, form_data(title=""))
+    assert response.status_code == 400
+    assert f'<option value="{version.pk}">Contoso Advanced Warehousing 24.3</option>' in response.content.decode()
+    assert response.context["form"].fields["product_text"].label == "Other product or version"
+    response = client.post(NEW_URL, form_data())  # free text beside the registry is accepted
+    assert response.status_code == 302
+    assert Incident.objects.get().product_text == "Contoso Advanced Warehousing 24.3"
