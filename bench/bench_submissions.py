@@ -19,6 +19,7 @@ import argparse
 import http.client
 import os
 import re
+import runpy
 import secrets
 import shutil
 import socket
@@ -223,6 +224,17 @@ def processes(*, parent: int | None = None, name: str | None = None) -> list[int
     return found
 
 
+def gunicorn_config(env: dict[str, str]) -> dict[str, object]:
+    """The settings the project's gunicorn.conf.py gives under `env`."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
@@ -231,11 +243,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--per-client", type=int, default=60, help="forms each client files (default 60)")
-    # One process per core (a request is mostly Python CPU), and a few threads each so that
-    # one request's database round trips overlap another's CPU. Measured on 2 cores: 2 x 4
-    # beat 4 x 2, 3 x 2 and 2 x 2 (docs/BENCHMARKS.md).
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    # The server runs with the project's gunicorn.conf.py; these override its defaults.
+    parser.add_argument("--workers", type=int, help="gunicorn worker processes (WEB_CONCURRENCY)")
+    parser.add_argument("--threads", type=int, help="threads per gunicorn worker (WEB_THREADS)")
+    parser.add_argument("--keep-alive", type=int, help="keep-alive seconds (WEB_KEEPALIVE)")
     args = parser.parse_args()
 
     if BENCH_VAR.exists():
@@ -257,24 +268,19 @@ def main() -> int:
 
     severity_pk = str(Severity.objects.get(code="B").pk)
 
+    for name, value in (
+        ("WEB_CONCURRENCY", args.workers),
+        ("WEB_THREADS", args.threads),
+        ("WEB_KEEPALIVE", args.keep_alive),
+    ):
+        if value is not None:
+            env[name] = str(value)
+    server_config = gunicorn_config(env)
     port = free_port()
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     log = (BENCH_VAR / "gunicorn.log").open("w")
     server = subprocess.Popen(
-        [
-            gunicorn,
-            "portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            str(args.threads),
-            "--keep-alive",
-            "30",
-        ],
+        [gunicorn, "portal.wsgi", "--bind", f"127.0.0.1:{port}"],
         cwd=BASE_DIR,
         env=env,
         stdout=log,
@@ -335,7 +341,10 @@ def main() -> int:
     duplicates = Incident.objects.filter(organization__name__startswith="Bench customer").count() - len(set(rows))
 
     print(f"clients: {args.clients}, forms per client: {args.per_client} (every 10th posted twice)")
-    print(f"gunicorn: {args.workers} workers x {args.threads} threads (gthread), DEBUG off")
+    print(
+        f"gunicorn (gunicorn.conf.py): {server_config['workers']} workers x {server_config['threads']} threads "
+        f"({server_config['worker_class']}), keep-alive {server_config['keepalive']} s, DEBUG off"
+    )
     print(f"incidents filed: {len(accepted)} in {elapsed:.2f} s -> {len(accepted) / elapsed:.1f} incidents/s")
     print(f"submission POSTs: {len(latencies)} -> {len(latencies) / elapsed:.1f} requests/s")
     if latencies:
@@ -364,6 +373,9 @@ def main() -> int:
     )
     for error in errors[:10]:
         print("  error:", error)
+    if errors:
+        print(f"the server's log ({BENCH_VAR / 'gunicorn.log'}), last lines:")
+        print("\n".join((BENCH_VAR / "gunicorn.log").read_text().splitlines()[-40:]))
     ok = not (lost or mismatched or without_due or extra or duplicates or errors) and doubles_same == doubles_posted
     ok = ok and email_tasks in (None, len(accepted))
     print("RESULT:", "OK" if ok else "FAILED")
