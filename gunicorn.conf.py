@@ -3,14 +3,17 @@ Dockerfile and docker-compose.yml, and `bench/bench_submissions.py`. gunicorn re
 file from the working directory; the command line adds the address and the access log.
 
     WEB_CONCURRENCY   worker processes (default: 2 per core)
-    WEB_THREADS       threads per worker (default 2)
-    WEB_KEEPALIVE     seconds an idle keep-alive connection is held (default 2)
+    WEB_THREADS       threads per worker (default 1: sync workers)
+    WEB_KEEPALIVE     seconds an idle keep-alive connection is held, threaded workers only (default 2)
 
-A request is mostly Python on the CPU and a few database round trips, so a worker per
-core is not enough to keep the cores busy while others wait on PostgreSQL, and many
-threads in one process only contend for its interpreter lock: two processes per core
-with two threads each did best on the benchmark (docs/BENCHMARKS.md). More machines:
-run more of these behind the load balancer; nothing is kept in a worker between requests.
+A request is mostly Python on the CPU plus a few database round trips: one process per
+core would leave the cores idle while requests wait on PostgreSQL, and threads in one
+process contend for its interpreter lock. Threaded workers also keep each keep-alive
+connection in the process that accepted it, so a few busy clients can load one process
+while another idles. Sync workers take a connection only when free, which spreads the
+load evenly: two per core did best on the benchmark (docs/BENCHMARKS.md). Sync workers
+expect a buffering reverse proxy or load balancer in front for slow clients, as every
+production deployment has; more machines: more of these behind it.
 """
 
 import gc
@@ -18,7 +21,7 @@ import multiprocessing
 import os
 
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * multiprocessing.cpu_count())
-threads = int(os.environ.get("WEB_THREADS") or 2)
+threads = int(os.environ.get("WEB_THREADS") or 1)
 worker_class = "gthread" if threads > 1 else "sync"
 keepalive = int(os.environ.get("WEB_KEEPALIVE") or 2)
 

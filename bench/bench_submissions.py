@@ -1,6 +1,6 @@
 """Incident submissions through HTTP: gunicorn + PostgreSQL, 8 concurrent clients.
 
-Starts gunicorn as a subprocess on 127.0.0.1 against a throwaway database (a fresh
+Starts gunicorn (with the project's gunicorn.conf.py) on 127.0.0.1 against a throwaway database (a fresh
 PostgreSQL database on the server of $DATABASE_URL when set, else a SQLite file under
 var/), signs in one contact per client, and has each client post the "new incident" form
 for a bounded number of submissions (every 10th form is posted twice, as a double click
@@ -10,7 +10,7 @@ time: none lost, none doubled, and that each enqueued exactly one new-incident e
 (no Celery worker runs; the tasks stay in the bench's filesystem broker folder). Reports the
 CPU per submission of gunicorn, PostgreSQL and the bench's own clients, and the load average.
 
-    DEBUG=true .venv/bin/python bench/bench_submissions.py [--clients 8] [--per-client 60]
+    DEBUG=true .venv/bin/python bench/bench_submissions.py [--clients 8] [--per-client 60] [--workers N ...]
 """
 
 from __future__ import annotations

@@ -20,17 +20,17 @@ def load(monkeypatch, **env: str) -> dict:
     return runpy.run_path(str(CONF))
 
 
-def test_defaults_two_processes_per_core_with_two_threads_preloaded(monkeypatch):
+def test_defaults_two_sync_processes_per_core_preloaded(monkeypatch):
     import multiprocessing
 
     conf = load(monkeypatch)
     assert conf["workers"] == 2 * multiprocessing.cpu_count()
-    assert (conf["threads"], conf["worker_class"], conf["preload_app"]) == (2, "gthread", True)
+    assert (conf["threads"], conf["worker_class"], conf["preload_app"]) == (1, "sync", True)
 
 
-def test_the_environment_overrides_and_one_thread_means_sync_workers(monkeypatch):
-    conf = load(monkeypatch, WEB_CONCURRENCY="5", WEB_THREADS="1", WEB_KEEPALIVE="0")
-    assert (conf["workers"], conf["threads"], conf["worker_class"], conf["keepalive"]) == (5, 1, "sync", 0)
+def test_the_environment_overrides_and_threads_mean_threaded_workers(monkeypatch):
+    conf = load(monkeypatch, WEB_CONCURRENCY="5", WEB_THREADS="4", WEB_KEEPALIVE="0")
+    assert (conf["workers"], conf["threads"], conf["worker_class"], conf["keepalive"]) == (5, 4, "gthread", 0)
 
 
 def test_the_hooks_freeze_the_preloaded_objects_and_raise_the_young_threshold(monkeypatch):
