@@ -139,27 +139,21 @@ def _fired_step_ids(incident_id: int) -> set[int]:
     )
 
 
-def incident_next_check_compute(
-    incident: Incident, *, ctx: WatchContext | None = None, is_new: bool = False
-) -> dt.datetime | None:
+def incident_next_check_compute(incident: Incident, *, ctx: WatchContext | None = None) -> dt.datetime | None:
     """The due time of the earliest step not fired yet (possibly in the past: the sweep
-    then fires it, marked late), or None when nothing is left to watch. A new incident
-    (`is_new`) has no fired steps to look up."""
+    then fires it, marked late), or None when nothing is left to watch. An incident not
+    inserted yet has no fired steps to look up."""
     plan = incident_step_plan(incident, ctx=ctx)
     if not plan:
         return None
-    fired = _fired_step_ids(incident.pk) if incident.pk and not is_new else set()
+    fired = _fired_step_ids(incident.pk) if incident.pk else set()
     return next((p.due_at for p in plan if p.step.pk not in fired), None)
 
 
-def _context_with_deadline(
-    incident: Incident, deadline: sla.Deadline | None, *, config: WatchConfig | None = None
-) -> WatchContext:
-    """A context that reuses the target and calendar of the deadline just computed for
-    this incident (the same the watcher would load) and, if given, the policies of `config`."""
-    ctx = WatchContext()
-    if config is not None:
-        ctx._policies = config.policies
+def _context_with_deadline(incident: Incident, deadline: sla.Deadline | None, *, config: WatchConfig) -> WatchContext:
+    """A context with the policies of `config` and the target and calendar of the deadline
+    just computed for this incident (the same the watcher would load)."""
+    ctx = WatchContext(_policies=config.policies)
     if deadline is not None and (deadline.target.plan_id, deadline.target.severity_id) == (
         incident.plan_id,
         incident.severity_id,
@@ -170,16 +164,9 @@ def _context_with_deadline(
     return ctx
 
 
-def incident_next_check_refresh(
-    incident: Incident, *, deadline: sla.Deadline | None = None, is_new: bool = False
-) -> None:
-    """Recompute and store `next_check_at` after any input changed.
-
-    A caller that has just computed the incident's deadline passes it: its target and
-    calendar are reused, not loaded again.
-    """
-    ctx = _context_with_deadline(incident, deadline)
-    incident.next_check_at = incident_next_check_compute(incident, ctx=ctx, is_new=is_new)
+def incident_next_check_refresh(incident: Incident) -> None:
+    """Recompute and store `next_check_at` after any input changed."""
+    incident.next_check_at = incident_next_check_compute(incident)
     Incident.objects.filter(pk=incident.pk).update(next_check_at=incident.next_check_at)
 
 
