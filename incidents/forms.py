@@ -189,6 +189,8 @@ class IncidentForm(forms.Form):
                 self.fields["product_text"].label = self.base_fields["product_text"].label
                 self.fields["product_text"].help_text = self.base_fields["product_text"].help_text
                 self._offer_versions(False)
+                # Cleaning made bound fields, which copied the label: render from the field again.
+                self._bound_fields_cache.pop("product_text", None)
 
     def severity_options(self) -> list[tuple[Severity, bool]]:
         """Each severity with whether it is the chosen one, for the radio cards."""

@@ -380,7 +380,19 @@ def test_a_form_sent_back_without_versions_in_the_registry_offers_free_text_only
     form = response.context["form"]
     assert "product_version" not in form.fields
     assert form.fields["product_text"].label == "Product and version"
-    assert 'name="product_version"' not in response.content.decode()
+    content = response.content.decode()
+    assert 'name="product_version"' not in content
+    # What the page shows, not only the field: no "other" beside a list that is not there.
+    assert "Other product or version" not in content
+    assert "Only if your version is not in the list." not in content
+    assert ">Product and version<" in content or "Product and version</label>" in content
+
+
+def test_a_severity_a_form_sent_back_without_versions_shows_free_text_only(client, customer):
+    client.force_login(customer)
+    response = client.post(NEW_URL, form_data(severity=severity("A").pk))  # errors from clean(), not a field
+    assert response.status_code == 400
+    assert "Other product or version" not in response.content.decode()
 
 
 def test_a_form_sent_back_with_versions_in_the_registry_offers_them_again(client, customer):
