@@ -5,17 +5,20 @@ Sent by a Celery task (`incidents.tasks.submitted_emails_send`) enqueued when th
 commits (`transaction.on_commit`), so a rolled-back submission never emails anyone and the
 customer's request does not wait for the mail server. Each message is rendered in its recipient's language, with
 times in their zone and in the region's zone. A failing mail server is logged, never shown
-to the customer as a failed submission.
+to the customer as a failed submission. Until they went out, the emails are pending in the
+incident's outbox columns (`emails_pending`, `emails_lease_until`): beat's re-send enqueues
+them again when the broker was down at the submission or a worker or the mail server failed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -94,10 +97,6 @@ def _render(incident: Incident, recipient: Recipient) -> EmailMultiAlternatives:
     return message
 
 
-# How long a sent batch is remembered: far longer than any redelivery of its task.
-SENT_MARKER_SECONDS = 7 * 24 * 3600
-
-
 def _load(incident_id: int) -> Incident | None:
     return (
         Incident.objects.select_related("organization", "region", "severity", "plan", "submitted_by__membership")
@@ -106,46 +105,72 @@ def _load(incident_id: int) -> Incident | None:
     )
 
 
-def _sent_marker(incident: Incident) -> str:
-    # The id alone could be reused by a test database that rolls back; the submission
-    # instant and token make the key name this submission only.
-    token = incident.submission_token or ""
-    return f"incidents:submitted-emails:{incident.pk}:{incident.submitted_at.isoformat()}:{token}"
+def incident_submitted_notify_once(incident_id: int, *, now: dt.datetime | None = None) -> int:
+    """Send the new-incident emails if they are still pending; returns how many were sent.
 
-
-def incident_submitted_notify_once(incident_id: int) -> int:
-    """Send the new-incident emails unless they were sent already; returns how many were sent.
-
-    For the task enqueued on commit: a redelivered task (its worker died after sending)
-    finds the marker in the shared cache and sends nothing. Only a batch that went out is
-    marked, so a failed send can be tried again.
+    The incident's outbox columns make this safe to run more than once, from several
+    workers at once: a conditional UPDATE claims the pending emails with a lease (the loser
+    sends nothing), and only a batch that went out clears them. A redelivered task (its
+    worker died after sending) finds nothing pending. A failed send keeps the lease, so the
+    re-send (`submitted_emails_overdue`) tries again once it expires.
     """
+    now = now or timezone.now()
+    lease_until = now + dt.timedelta(seconds=settings.INCIDENT_EMAILS_LEASE_SECONDS)
+    claimed = (
+        Incident.objects.filter(pk=incident_id, emails_pending=True)
+        .filter(Q(emails_lease_until__isnull=True) | Q(emails_lease_until__lt=now))
+        .update(emails_lease_until=lease_until)
+    )
+    if not claimed:
+        return 0
     incident = _load(incident_id)
-    if incident is None:
+    if incident is None:  # deleted meanwhile
         return 0
-    marker = _sent_marker(incident)
-    if cache.get(marker) is not None:
+    try:
+        sent = _send(incident)
+    except Exception:
+        logger.exception("new-incident emails for %s failed; they are tried again after the lease", incident.number)
         return 0
-    sent = incident_submitted_notify(incident)
-    if sent:
-        cache.set(marker, sent, SENT_MARKER_SECONDS)
+    Incident.objects.filter(pk=incident_id, emails_lease_until=lease_until).update(
+        emails_pending=False, emails_lease_until=None
+    )
     return sent
 
 
+def submitted_emails_overdue(*, now: dt.datetime, limit: int = 500) -> list[int]:
+    """Incidents whose new-incident emails are still pending well after the submission,
+    and not leased by a worker: the broker was down when they were filed, or their worker
+    or the mail server failed. Oldest first; served by a partial index on the few pending rows."""
+    submitted_before = now - dt.timedelta(seconds=settings.INCIDENT_EMAILS_RESEND_AFTER_SECONDS)
+    return list(
+        Incident.objects.filter(emails_pending=True, submitted_at__lte=submitted_before)
+        .filter(Q(emails_lease_until__isnull=True) | Q(emails_lease_until__lt=now))
+        .order_by("submitted_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def incident_submitted_notify(incident: Incident | int) -> int:
-    """Send the new-incident emails; returns how many were sent.
+    """Send the new-incident emails, pending or not; returns how many were sent (0 when
+    the mail server failed, which is logged).
 
     Takes the incident just created (its related rows are already loaded, so no query is
-    repeated) or an incident id (loaded here, e.g. for a re-send).
+    repeated) or an incident id (loaded here, e.g. for a re-send by hand).
     """
     if isinstance(incident, int):
         loaded = _load(incident)
         if loaded is None:
             return 0
         incident = loaded
-    messages = [_render(incident, recipient) for recipient in incident_submitted_recipients(incident)]
     try:
-        return get_connection().send_messages(messages) or 0
+        return _send(incident)
     except Exception:
         logger.exception("new-incident emails for %s failed", incident.number)
         return 0
+
+
+def _send(incident: Incident) -> int:
+    messages = [_render(incident, recipient) for recipient in incident_submitted_recipients(incident)]
+    if not messages:
+        return 0
+    return get_connection().send_messages(messages) or 0

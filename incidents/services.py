@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -135,12 +136,14 @@ def incident_create(
     files: Sequence[UploadedFile] = (),
     submission_token: uuid.UUID | None = None,
     now: dt.datetime,
+    emails: bool = False,
 ) -> Incident:
     """File an incident: consume the contract, compute the deadline, number it.
 
     Raises `portal.services.EntitlementError` when the organisation cannot submit, and
     `AttachmentRejected` for a file over the limits; nothing is written then. The same
-    `submission_token` posted twice returns the first incident.
+    `submission_token` posted twice returns the first incident. With `emails`, the
+    new-incident emails are pending in the incident's outbox columns until they are sent.
     """
     for upload in files:
         attachment_check(upload)
@@ -171,6 +174,7 @@ def incident_create(
                 submitted_at=now,
                 response_due_at=deadline.due_at if deadline is not None else None,
                 submission_token=submission_token,
+                emails_pending=emails,
             )
             # The watcher's policies and webhook endpoints: this process's snapshot, checked
             # against the version the deadline's query has just read.
@@ -383,7 +387,9 @@ def incident_submit(
     now: dt.datetime,
 ) -> tuple[Incident, bool]:
     """File an incident from the customer's form; once it is committed, a Celery task
-    sends the emails (`incidents.tasks.submitted_emails_send`).
+    sends the emails (`incidents.tasks.submitted_emails_send`). They stay pending in the
+    incident's outbox until sent, so a broker that is down now only delays them: beat's
+    `incidents.submitted_emails_resend` enqueues them again.
 
     Returns `(incident, created)`: a second post of the same form (same token) gives the
     first incident and `created=False`, and sends nothing again.
@@ -395,6 +401,7 @@ def incident_submit(
         files=files,
         submission_token=submission_token,
         now=now,
+        emails=True,
     )
     # incident_create returns the earlier row for a token it has seen (or lost a race on):
     # that row was submitted at another instant.
@@ -405,14 +412,27 @@ def incident_submit(
 
 
 def _submitted_emails_enqueue(incident_id: int) -> None:
+    from kombu.exceptions import OperationalError as BrokerUnreachable
+
     from incidents.tasks import submitted_emails_send
 
-    try:
-        submitted_emails_send.delay(incident_id)
-    except Exception:
-        # The broker is down (or raced, e.g. kombu's filesystem transport creating its
-        # exchange file in several processes at once): the incident is filed all the same.
-        logger.exception("incident %s: could not enqueue the new-incident emails", incident_id)
+    for attempt in (1, 2):
+        try:
+            submitted_emails_send.delay(incident_id)
+            return
+        except Exception as exc:
+            # kombu's filesystem transport can read its exchange file while another
+            # process is still creating it: a second try a moment later succeeds. A broker
+            # that cannot be reached (Celery has retried the connection already) is not
+            # tried again; the incident is filed all the same and its emails stay pending
+            # for the re-send.
+            if attempt == 2 or isinstance(exc, BrokerUnreachable):
+                logger.exception(
+                    "incident %s: could not enqueue the new-incident emails; they stay pending for the re-send",
+                    incident_id,
+                )
+                return
+            time.sleep(0.05)
 
 
 def incident_confirm_resolution(*, incident: Incident, by: AbstractBaseUser, now: dt.datetime) -> Incident:

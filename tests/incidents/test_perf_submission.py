@@ -90,7 +90,9 @@ def test_the_task_for_a_missing_incident_sends_nothing():
     assert mail.outbox == []
 
 
-def test_a_failed_send_is_not_marked_and_the_next_try_sends(organization, customer, monkeypatch):
+def test_a_failed_send_stays_pending_under_its_lease_and_the_resend_sends_it_after(
+    organization, customer, monkeypatch, settings
+):
     from incidents import notifications
 
     incident = submit(organization, customer)
@@ -100,9 +102,66 @@ def test_a_failed_send_is_not_marked_and_the_next_try_sends(organization, custom
             raise OSError("mail server down")
 
     monkeypatch.setattr(notifications, "get_connection", lambda: Down())
-    assert tasks.submitted_emails_send(incident.pk) == 0
+    assert notifications.incident_submitted_notify_once(incident.pk, now=NOW) == 0
     monkeypatch.undo()
-    assert tasks.submitted_emails_send(incident.pk) == 2  # the submitter and the support team
+    incident.refresh_from_db()
+    assert incident.emails_pending is True
+    assert incident.emails_lease_until == NOW + dt.timedelta(seconds=settings.INCIDENT_EMAILS_LEASE_SECONDS)
+    # Meanwhile the lease keeps another run (a second worker, a redelivery) from sending.
+    assert notifications.incident_submitted_notify_once(incident.pk, now=NOW + dt.timedelta(seconds=10)) == 0
+    assert notifications.submitted_emails_overdue(now=incident.emails_lease_until) == []
+    after = incident.emails_lease_until + dt.timedelta(seconds=1)
+    assert notifications.submitted_emails_overdue(now=after) == [incident.pk]
+    assert notifications.incident_submitted_notify_once(incident.pk, now=after) == 2  # the submitter and the team
+    incident.refresh_from_db()
+    assert (incident.emails_pending, incident.emails_lease_until) == (False, None)
+    assert notifications.submitted_emails_overdue(now=after + dt.timedelta(hours=1)) == []
+
+
+def test_the_resend_takes_only_pending_emails_well_after_their_submission(organization, customer, settings):
+    from incidents import notifications
+
+    settings.INCIDENT_EMAILS_RESEND_AFTER_SECONDS = 120
+    pending = submit(organization, customer)
+    sent = submit(organization, customer)
+    assert tasks.submitted_emails_send(sent.pk) == 2
+    seeded = incident_create(  # e.g. the demo data: no emails were ever due
+        organization=organization,
+        submitted_by=customer,
+        data=NewIncident(title="Seeded", description="x", severity=severity("C"), product_text="CAW"),
+        now=NOW,
+    )
+    assert seeded.emails_pending is False
+    assert pending.emails_pending is True
+    assert notifications.submitted_emails_overdue(now=NOW + dt.timedelta(seconds=119)) == []  # the task's turn
+    assert notifications.submitted_emails_overdue(now=NOW + dt.timedelta(seconds=120)) == [pending.pk]
+    assert notifications.submitted_emails_overdue(now=NOW + dt.timedelta(seconds=120), limit=0) == []
+
+
+def test_the_resend_task_enqueues_each_overdue_incident_once(organization, customer, monkeypatch, settings):
+    settings.INCIDENT_EMAILS_RESEND_AFTER_SECONDS = 0
+    first = submit(organization, customer)
+    second = submit(organization, customer)
+    enqueued = []
+    monkeypatch.setattr(tasks.submitted_emails_send, "delay", lambda *args: enqueued.append(args))
+    assert tasks.submitted_emails_resend() == 2
+    assert sorted(enqueued) == sorted([(first.pk,), (second.pk,)])
+
+
+def test_the_resend_runs_from_beat(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["incident-emails-resend"]
+    assert entry["task"] == tasks.submitted_emails_resend.name == "incidents.submitted_emails_resend"
+    assert entry["schedule"] == settings.INCIDENT_EMAILS_RESEND_SECONDS
+    assert entry["options"]["expires"] < entry["schedule"]
+
+
+def test_an_incident_without_recipients_is_done_after_one_run(organization, customer, settings):
+    settings.SUPPORT_TEAM_EMAIL = ""
+    type(customer).objects.filter(pk=customer.pk).update(email="")
+    incident = submit(organization, customer)
+    assert tasks.submitted_emails_send(incident.pk) == 0
+    incident.refresh_from_db()
+    assert incident.emails_pending is False  # nothing to send is not a failure to retry forever
 
 
 def test_the_task_runs_eagerly_through_the_form_and_mails_the_submitter(
@@ -280,6 +339,46 @@ def test_a_submission_whose_email_task_cannot_be_enqueued_is_filed_all_the_same(
     assert response.status_code == 302
     assert response["Location"] == reverse("incidents:submitted", args=[incident.number])
     assert "could not enqueue the new-incident emails" in caplog.text
+    assert incident.emails_pending is True  # for the re-send
+
+
+def test_a_transient_enqueue_failure_is_tried_once_more(
+    client, customer, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    calls = []
+
+    def raced(*args):  # kombu's filesystem transport read a half-written exchange file
+        calls.append(args)
+        if len(calls) == 1:
+            raise ValueError("Expecting value: line 1 column 1 (char 0)")
+
+    monkeypatch.setattr(tasks.submitted_emails_send, "delay", raced)
+    client.force_login(customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        form_post(client)
+    incident = Incident.objects.get()
+    assert calls == [(incident.pk,), (incident.pk,)]
+    assert "could not enqueue" not in caplog.text
+
+
+def test_an_unreachable_broker_is_not_tried_again_on_the_request(
+    client, customer, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    from kombu.exceptions import OperationalError
+
+    calls = []
+
+    def unreachable(*args):  # Celery has already retried the connection
+        calls.append(args)
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.submitted_emails_send, "delay", unreachable)
+    client.force_login(customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = form_post(client)
+    assert response.status_code == 302
+    assert len(calls) == 1
+    assert "they stay pending for the re-send" in caplog.text
 
 
 def test_a_double_submit_after_the_last_incident_was_used_answers_with_the_first(client, customer, organization):
