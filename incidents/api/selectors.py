@@ -68,6 +68,14 @@ def api_attachments(*, user, incident: Incident) -> list[Attachment]:
     return list(attachments)
 
 
+def api_attachment_get(*, user, incident: Incident, pk: int) -> Attachment | None:
+    """One file of the incident that `user` may see (customers: not internal), or None."""
+    attachments = Attachment.objects.filter(incident=incident, pk=pk)
+    if not user.is_staff:
+        attachments = attachments.filter(is_internal=False).exclude(comment__visibility=Visibility.INTERNAL)
+    return attachments.first()
+
+
 def severity_by_code(code: str) -> Severity | None:
     return Severity.objects.filter(code=code).first()
 

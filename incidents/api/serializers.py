@@ -83,10 +83,16 @@ class AttachmentSerializer(serializers.Serializer):
     size = serializers.IntegerField(help_text=_("In bytes."))
     content_type = serializers.CharField()
     uploaded_at = UtcDateTimeField()
+    url = serializers.SerializerMethodField(help_text=_("The file's content through the API (with your token)."))
     download_url = serializers.SerializerMethodField(help_text=_("The portal's download link (signed-in browser)."))
 
+    def get_url(self, attachment) -> str:
+        return self._absolute(reverse("api:incidents:attachment", args=[attachment.incident.number, attachment.pk]))
+
     def get_download_url(self, attachment) -> str:
-        path = reverse("incidents:attachment", args=[attachment.incident.number, attachment.pk])
+        return self._absolute(reverse("incidents:attachment", args=[attachment.incident.number, attachment.pk]))
+
+    def _absolute(self, path: str) -> str:
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
 

@@ -25,6 +25,11 @@ urlpatterns = [
     path("incidents/<incident_number:number>/comments/", views.IncidentCommentsApi.as_view(), name="comments"),
     path("incidents/<incident_number:number>/attachments/", views.IncidentAttachmentsApi.as_view(), name="attachments"),
     path(
+        "incidents/<incident_number:number>/attachments/<int:pk>/",
+        views.IncidentAttachmentDownloadApi.as_view(),
+        name="attachment",
+    ),
+    path(
         "incidents/<incident_number:number>/confirm-resolution/",
         views.IncidentConfirmResolutionApi.as_view(),
         name="confirm_resolution",

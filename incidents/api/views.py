@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 
+from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -246,6 +247,42 @@ class IncidentAttachmentsApi(APIView):
         return Response(
             s.AttachmentSerializer(attachment, context={"request": request}).data, status=status.HTTP_201_CREATED
         )
+
+
+class IncidentAttachmentDownloadApi(APIView):
+    @extend_schema(
+        operation_id="incidents_attachments_download",
+        summary=_("Download a file"),
+        description=_(
+            "The file's content as it was uploaded, as `application/octet-stream` with its name in "
+            "`Content-Disposition`. Files that support keeps internal are not found for customers."
+        ),
+        parameters=[NUMBER_PARAMETER, OpenApiParameter("id", int, OpenApiParameter.PATH, description=_("File id."))],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description=_("The file.")),
+            **COMMON_ERRORS,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, number: str, pk: int) -> FileResponse:
+        incident = selectors.api_incident_get(user=request.user, number=number)
+        attachment = selectors.api_attachment_get(user=request.user, incident=incident, pk=pk)
+        if attachment is None:
+            raise ApiError(
+                _("Incident %(number)s has no file %(id)s that you can see.") % {"number": number, "id": pk},
+                code="not_found",
+                status_code=404,
+            )
+        try:
+            content = attachment.file.open("rb")
+        except FileNotFoundError:
+            raise ApiError(_("This file is no longer stored."), code="not_found", status_code=404) from None
+        response = FileResponse(
+            content, as_attachment=True, filename=attachment.original_name, content_type="application/octet-stream"
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class IncidentConfirmResolutionApi(APIView):

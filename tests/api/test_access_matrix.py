@@ -102,6 +102,23 @@ def test_retrieve(client_for, incident, persona):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
+def test_download(client_for, incident, persona):
+    from incidents.services import comment_add
+
+    attachment = comment_add(
+        incident=incident,
+        author=incident.submitted_by,
+        body="Log",
+        files=[SimpleUploadedFile("log.txt", b"trace")],
+        now=incident.submitted_at,
+    ).attachments.get()
+    response = client_for(persona).get(f"/api/v1/incidents/{incident.number}/attachments/{attachment.pk}/")
+    _check(response, READ[persona])
+    if READ[persona] == 200:
+        assert b"".join(response.streaming_content) == b"trace"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
 def test_list_comments(client_for, incident, persona):
     _check(client_for(persona).get(f"/api/v1/incidents/{incident.number}/comments/"), READ[persona])
 

@@ -348,9 +348,56 @@ def test_a_file_is_attached_with_a_reply(token_for, customer, file_incident):
     assert body["name"] == "event-log.txt"
     assert body["size"] == 14
     assert body["download_url"].endswith(f"/incidents/{incident.number}/files/{body['id']}/")
+    assert body["url"] == f"http://testserver{URL}{incident.number}/attachments/{body['id']}/"
     comment = incident.comments.get()
     assert comment.body == "Attached event-log.txt."
     assert comment.attachments.get().original_name == "event-log.txt"
+
+
+def test_a_file_is_downloaded_with_the_token_as_it_was_uploaded(token_for, customer, file_incident):
+    incident = file_incident(customer)
+    client = token_for(customer)
+    content = bytes(range(256)) * 40  # binary, not only text
+    upload = SimpleUploadedFile("dump ü.zip", content, content_type="application/zip")
+    url = client.post(f"{URL}{incident.number}/attachments/", {"file": upload}, format="multipart").json()["url"]
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == content
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "dump" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_file_that_is_not_there_or_not_yours_is_a_404_in_the_api_format(
+    token_for, customer, engineer, file_incident, now
+):
+    from incidents.models import Visibility
+    from incidents.services import comment_add
+
+    incident = file_incident(customer)
+    internal = comment_add(
+        incident=incident,
+        author=engineer,
+        body="Our trace",
+        visibility=Visibility.INTERNAL,
+        files=[SimpleUploadedFile("trace.txt", b"internal")],
+        now=now,
+    ).attachments.get()
+    customer_view = token_for(customer)
+    for pk in (internal.pk, 987_654):
+        response = customer_view.get(f"{URL}{incident.number}/attachments/{pk}/")
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+        assert str(pk) in response.json()["message"]
+    staff = token_for(engineer).get(f"{URL}{incident.number}/attachments/{internal.pk}/")
+    assert staff.status_code == 200
+    assert b"".join(staff.streaming_content) == b"internal"
+    internal.file.storage.delete(internal.file.name)  # lost from storage
+    gone = token_for(engineer).get(f"{URL}{incident.number}/attachments/{internal.pk}/")
+    assert gone.status_code == 404
+    assert gone.json()["message"] == "This file is no longer stored."
 
 
 def test_a_file_of_a_type_not_accepted_is_a_400_naming_the_file(token_for, customer, file_incident):
