@@ -241,3 +241,27 @@ def test_a_closed_incident_cannot_be_escalated(client, customer, file_incident, 
     response = client.post(url, {"criterion": "impact_grew", "description": "Worse."})
     assert response.status_code == 400
     assert "closed" in response.content.decode()
+
+
+def test_marking_contacts_verified_in_the_admin_records_each_in_their_history(admin_client, admin_user):
+    from django.utils import timezone
+
+    from escalation.models import EscalationContact
+
+    contacts = [
+        EscalationContact.objects.create(
+            name=name, role="Escalation manager", email=f"{name}@example.com", phone="+1 1"
+        )
+        for name in ("ann", "bob")
+    ]
+    response = admin_client.post(
+        "/admin/escalation/escalationcontact/",
+        {"action": "mark_verified_today", "_selected_action": [c.pk for c in contacts]},
+        follow=True,
+    )
+    assert "2 contact(s) marked as verified." in response.content.decode()
+    for contact in contacts:
+        contact.refresh_from_db()
+        assert contact.verified_on == timezone.localdate()
+        latest = contact.history.latest()
+        assert (latest.verified_on, latest.history_user) == (timezone.localdate(), admin_user)
