@@ -8,7 +8,7 @@ DEMO_ENV := DEBUG=true
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test lint fmt bench messages clean
+.PHONY: help demo test lint fmt bench messages translations clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -48,9 +48,13 @@ fmt: $(VENV)/.dev ## Format and autofix
 bench: $(VENV)/.dev ## Run the benchmarks in bench/ (results go in docs/BENCHMARKS.md)
 	@set -e; for b in bench/bench_*.py; do echo "== $$b"; DEBUG=true $(PY) $$b; done
 
-messages: $(VENV)/.dev ## Extract translatable strings into locale/
+messages: $(VENV)/.dev ## Extract translatable strings into locale/*/django.po (needs gettext)
 	mkdir -p locale
-	DEBUG=true $(PY) manage.py makemessages -l de -l da -l ja --ignore=.venv --ignore=var
+	DEBUG=true $(PY) manage.py makemessages -l de -l da -l ja --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=docs
+	@for po in locale/*/LC_MESSAGES/django.po; do printf '%s: ' $$po; msgfmt --statistics -o /dev/null $$po; done
+
+translations: $(VENV)/.dev ## Compile locale/*/django.po into the django.mo files the site reads (needs gettext)
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
 clean: ## Remove the demo database, broker folders and mail (keeps .venv)
 	rm -rf var

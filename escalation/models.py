@@ -131,7 +131,9 @@ class EscalationStep(models.Model):
 
     def clean(self) -> None:
         if self.kind == StepKind.BREACH and (self.percent_of_target != 100 or self.extra_minutes):
-            raise ValidationError(_("The breach step is at 100 % of the target with no extra minutes."))
+            raise ValidationError(
+                _("The breach step is at %(percent)s %% of the target with no extra minutes."), params={"percent": 100}
+            )
         if self.kind == StepKind.WARNING and self.percent_of_target >= 100:
             raise ValidationError({"percent_of_target": _("A warning comes before the breach: use less than 100 %.")})
 

@@ -1,0 +1,127 @@
+"""The portal in German, Danish and Japanese: every message translated, the compiled
+catalogues in step with the sources, and a contact's saved language used for their pages
+and emails."""
+
+from __future__ import annotations
+
+import gettext
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+from django.utils import translation
+
+from portal.models import Membership
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
+SLA_PAGE = "/support/"
+PLACEHOLDER = re.compile(r"%\([a-zA-Z0-9_]+\)[sdif]|%[sdif]|\{[a-zA-Z0-9_]*\}")
+
+
+def po_file(language: str) -> polib.POFile:
+    return polib.pofile(str(LOCALE / language / "LC_MESSAGES" / "django.po"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_is_translated_and_none_is_fuzzy(language):
+    po = po_file(language)
+    assert len(po) > 1000
+    assert [e.msgid for e in po.untranslated_entries()] == []
+    assert [e.msgid for e in po.fuzzy_entries()] == []
+    assert po.metadata["Language"] == language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_compiled_catalogue_is_the_source_as_it_is_now(language):
+    """`make translations` compiles locale/*/django.po; a source edited without compiling
+    would leave the old text on the site."""
+    po = po_file(language)
+    with open(LOCALE / language / "LC_MESSAGES" / "django.mo", "rb") as handle:
+        catalog = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+    for entry in po.translated_entries():
+        key = entry.msgid if not entry.msgctxt else f"{entry.msgctxt}\x04{entry.msgid}"
+        if entry.msgid_plural:
+            for n, form in entry.msgstr_plural.items():
+                assert catalog[(key, int(n))] == form, entry.msgid
+        else:
+            assert catalog[key] == entry.msgstr, entry.msgid
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_keep_every_placeholder(language):
+    for entry in po_file(language).translated_entries():
+        if entry.msgid_plural:
+            expected = set(PLACEHOLDER.findall(entry.msgid_plural))
+            for form in entry.msgstr_plural.values():
+                assert set(PLACEHOLDER.findall(form)) <= expected, (entry.msgid, form)
+        else:
+            assert sorted(PLACEHOLDER.findall(entry.msgstr)) == sorted(PLACEHOLDER.findall(entry.msgid)), (
+                entry.msgid,
+                entry.msgstr,
+            )
+
+
+def in_language(language: str, text: str) -> str:
+    with translation.override(language):
+        translated = translation.gettext(text)
+    assert translated != text, f"{text!r} has no {language} translation"
+    return translated
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_contact_sees_the_pages_in_their_saved_language(client, customer, language):
+    Membership.objects.filter(user=customer).update(language=language)
+    client.force_login(customer)
+    response = client.get(reverse("incidents:list"), headers={"accept-language": "en"})
+    assert response["Content-Language"] == language
+    page = response.content.decode()
+    assert f'<html lang="{language}"' in page
+    assert in_language(language, "My incidents") in page
+    assert in_language(language, "File a new incident") in page
+
+
+@pytest.mark.django_db
+def test_visitors_and_engineers_get_their_browsers_language(client, engineer, sla):
+    response = client.get(SLA_PAGE, headers={"accept-language": "ja,en;q=0.5"})
+    assert response["Content-Language"] == "ja"
+    assert in_language("ja", "Knowledge base") in response.content.decode()
+    client.force_login(engineer)
+    assert client.get(SLA_PAGE, headers={"accept-language": "da"})["Content-Language"] == "da"
+    assert client.get(SLA_PAGE, headers={"accept-language": "en"})["Content-Language"] == "en"
+
+
+@pytest.mark.django_db
+def test_the_new_incident_emails_are_in_each_recipients_language(organization, customer, customer_admin):
+    from incidents import tasks
+    from incidents.services import NewIncident, incident_submit
+    from tests.conftest import NOW
+    from tests.factories import severity
+
+    Membership.objects.filter(user=customer).update(language="de")
+    Membership.objects.filter(user=customer_admin).update(language="ja")
+    customer.refresh_from_db()
+    incident, _ = incident_submit(
+        organization=organization,
+        submitted_by=customer,
+        data=NewIncident(title="Lagerplatz", description="x", severity=severity("B"), product_text="CAW"),
+        submission_token=None,
+        now=NOW,
+    )
+    tasks.submitted_emails_send(incident.pk)
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    german, japanese = by_recipient[customer.email], by_recipient[customer_admin.email]
+    assert incident.number in german.subject
+    assert incident.number in japanese.subject
+    assert "We received your incident" not in german.subject
+    assert "New incident from your organisation" not in japanese.subject
+    assert german.subject != japanese.subject
+    assert german.body.startswith(in_language("de", "Hello,"))
+    assert japanese.body.startswith(in_language("ja", "Hello,"))
+    team = by_recipient[settings.SUPPORT_TEAM_EMAIL]
+    assert team.subject.startswith(f"[{incident.number}] Sev B")  # the team reads English
