@@ -125,3 +125,23 @@ def test_the_new_incident_emails_are_in_each_recipients_language(organization, c
     assert japanese.body.startswith(in_language("ja", "Hello,"))
     team = by_recipient[settings.SUPPORT_TEAM_EMAIL]
     assert team.subject.startswith(f"[{incident.number}] Sev B")  # the team reads English
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "expected"), [("ja", "2026年11月23日"), ("de", "Mo, 23. Nov"), ("da", "man 23. Nov")])
+def test_dates_are_written_the_way_each_language_writes_them(client, customer, organization, language, expected):
+    from incidents.services import NewIncident, incident_create
+    from tests.conftest import NOW
+    from tests.factories import severity
+
+    incident = incident_create(
+        organization=organization,
+        submitted_by=customer,
+        data=NewIncident(title="Dates", description="x", severity=severity("C"), product_text="CAW"),
+        now=NOW,
+    )
+    Membership.objects.filter(user=customer).update(language=language)
+    client.force_login(customer)
+    page = client.get(reverse("incidents:detail", args=[incident.number])).content.decode()
+    assert expected in page
+    assert "23 Nov 2026" not in page
