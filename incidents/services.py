@@ -19,6 +19,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from escalation.models import WebhookEvent
 from escalation.services import incident_next_check_for_new, incident_next_check_refresh, watch_config
@@ -84,12 +86,16 @@ def attachment_check(upload: UploadedFile) -> None:
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
         raise AttachmentRejected(
-            f"{name} is {upload.size / 1024 / 1024:.1f} MB; files may be at most {limit // 1024 // 1024} MB."
+            _("%(name)s is %(size)s MB; files may be at most %(limit)s MB.")
+            % {"name": name, "size": number_format(upload.size / 1024 / 1024, 1), "limit": limit // 1024 // 1024}
         )
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in settings.ATTACHMENT_ALLOWED_EXTENSIONS:
         allowed = ", ".join(settings.ATTACHMENT_ALLOWED_EXTENSIONS)
-        raise AttachmentRejected(f"{name}: files of this type are not accepted. Allowed types: {allowed}.")
+        raise AttachmentRejected(
+            _("%(name)s: files of this type are not accepted. Allowed types: %(allowed)s.")
+            % {"name": name, "allowed": allowed}
+        )
 
 
 def _attachments_save(
@@ -213,8 +219,8 @@ def incident_transition(
         return incident
     if to_status not in ALLOWED_TRANSITIONS[from_status]:
         raise TransitionNotAllowed(
-            f"An incident that is {IncidentStatus(from_status).label.lower()} cannot become "
-            f"{IncidentStatus(to_status).label.lower()}."
+            _("An incident that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": IncidentStatus(from_status).label, "to": IncidentStatus(to_status).label}
         )
     changes: dict[str, object] = {"status": to_status}
     if to_status == S.RESOLVED:
@@ -228,7 +234,9 @@ def incident_transition(
         updated = Incident.objects.filter(pk=incident.pk, status=from_status).update(**changes)
         if not updated:
             incident.refresh_from_db()
-            raise TransitionNotAllowed("Someone else changed this incident's status a moment ago; please look again.")
+            raise TransitionNotAllowed(
+                _("Someone else changed this incident's status a moment ago; please look again.")
+            )
         for field, value in changes.items():
             setattr(incident, field, value)
         StatusChange.objects.create(
@@ -267,7 +275,7 @@ def incident_change_severity(
 ) -> Incident:
     """Change the severity and recompute the deadline from the original submission time."""
     if not reason.strip():
-        raise IncidentError("Give a reason for the severity change.")
+        raise IncidentError(_("Give a reason for the severity change."))
     if severity.pk == incident.severity_id:
         return incident
     previous_severity = incident.severity
@@ -309,7 +317,7 @@ def incident_assign(
 def incident_mark_non_chargeable(*, incident: Incident, reason: str, by: AbstractBaseUser) -> Incident:
     """Give the incident back to the contract (our defect, duplicate, cancelled)."""
     if not reason.strip():
-        raise IncidentError("Give a reason, e.g. product defect, duplicate or cancelled.")
+        raise IncidentError(_("Give a reason, e.g. product defect, duplicate or cancelled."))
     incident.is_chargeable = False
     incident.non_chargeable_reason = reason[:200]
     incident._change_reason = f"Non-chargeable: {reason}"[:100]
@@ -321,9 +329,9 @@ def incident_close_as_duplicate(
     *, incident: Incident, original: Incident, by: AbstractBaseUser, now: dt.datetime
 ) -> Incident:
     if original.pk == incident.pk:
-        raise IncidentError("An incident cannot be a duplicate of itself.")
+        raise IncidentError(_("An incident cannot be a duplicate of itself."))
     if original.organization_id != incident.organization_id:
-        raise IncidentError("The original incident belongs to another organisation.")
+        raise IncidentError(_("The original incident belongs to another organisation."))
     with transaction.atomic():
         incident.duplicate_of = original
         incident.save(update_fields=["duplicate_of", "updated_at"])
@@ -349,10 +357,10 @@ def comment_add(
     on an incident awaiting the customer moves it back to in progress.
     """
     if not body.strip():
-        raise IncidentError("Write a message.")
+        raise IncidentError(_("Write a message."))
     is_staff = bool(getattr(author, "is_staff", False))
     if visibility == Visibility.INTERNAL and not is_staff:
-        raise IncidentError("Only support staff can write internal notes.")
+        raise IncidentError(_("Only support staff can write internal notes."))
     for upload in files:
         attachment_check(upload)
     with transaction.atomic():
@@ -438,7 +446,7 @@ def _submitted_emails_enqueue(incident_id: int) -> None:
 def incident_confirm_resolution(*, incident: Incident, by: AbstractBaseUser, now: dt.datetime) -> Incident:
     """The customer confirms that the resolution works: resolved becomes closed."""
     if incident.status != S.RESOLVED:
-        raise TransitionNotAllowed("Only a resolved incident can be confirmed as solved.")
+        raise TransitionNotAllowed(_("Only a resolved incident can be confirmed as solved."))
     return incident_transition(
         incident=incident, to_status=S.CLOSED, by=by, now=now, note="Resolution confirmed by the customer"
     )
@@ -447,9 +455,9 @@ def incident_confirm_resolution(*, incident: Incident, by: AbstractBaseUser, now
 def incident_reopen(*, incident: Incident, by: AbstractBaseUser, reason: str, now: dt.datetime) -> Incident:
     """The customer says the problem is not solved: back to in progress, with their reason as a reply."""
     if incident.status not in (S.RESOLVED, S.CLOSED):
-        raise TransitionNotAllowed("Only a resolved or closed incident can be reopened.")
+        raise TransitionNotAllowed(_("Only a resolved or closed incident can be reopened."))
     if not reason.strip():
-        raise IncidentError("Tell us why the problem is not solved.")
+        raise IncidentError(_("Tell us why the problem is not solved."))
     with transaction.atomic():
         incident_transition(incident=incident, to_status=S.IN_PROGRESS, by=by, now=now, note="Reopened by the customer")
         comment_add(incident=incident, author=by, body=reason, now=now)
@@ -465,11 +473,11 @@ def incident_share(*, incident: Incident, with_user: AbstractBaseUser, by: Abstr
 
     by_membership = Membership.objects.filter(user=by, organization_id=incident.organization_id, is_active=True).first()
     if by_membership is None or (by_membership.role != Role.ADMIN and incident.submitted_by_id != by.pk):
-        raise IncidentError("Only the person who filed the incident or an organisation admin can share it.")
+        raise IncidentError(_("Only the person who filed the incident or an organisation admin can share it."))
     if not Membership.objects.filter(
         user=with_user, organization_id=incident.organization_id, is_active=True, role=Role.SUBMITTER
     ).exists():
-        raise IncidentError("Incidents can be shared with submitters of your organisation only.")
+        raise IncidentError(_("Incidents can be shared with submitters of your organisation only."))
     incident.shared_with.add(with_user)
     return incident
 
@@ -479,6 +487,6 @@ def incident_unshare(*, incident: Incident, with_user: AbstractBaseUser, by: Abs
 
     by_membership = Membership.objects.filter(user=by, organization_id=incident.organization_id, is_active=True).first()
     if by_membership is None or (by_membership.role != Role.ADMIN and incident.submitted_by_id != by.pk):
-        raise IncidentError("Only the person who filed the incident or an organisation admin can stop sharing it.")
+        raise IncidentError(_("Only the person who filed the incident or an organisation admin can stop sharing it."))
     incident.shared_with.remove(with_user)
     return incident

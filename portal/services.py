@@ -7,6 +7,8 @@ import functools
 
 from django.db import connection, connections, transaction
 from django.db.models import Count, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from portal import rows
 from portal.models import Contract, ContractStatus, Organization, prorated_allotment
@@ -68,15 +70,29 @@ def contract_for_submission(*, organization: Organization, day: dt.date) -> Cont
     if contract is None:
         latest = Contract.objects.filter(organization=organization).order_by("-ends_on").first()
         if latest is None:
-            raise NoActiveContract("Your organisation has no support contract.")
+            raise NoActiveContract(_("Your organisation has no support contract."))
         if latest.status_on(day) == ContractStatus.EXPIRED:
-            raise NoActiveContract(f"Your organisation's support contract ended on {latest.ends_on:%d %B %Y}.")
-        raise NoActiveContract(f"Your organisation's support contract starts on {latest.starts_on:%d %B %Y}.")
+            raise NoActiveContract(
+                _("Your organisation's support contract ended on %(date)s.")
+                % {"date": date_format(latest.ends_on, _("j F Y"))}
+            )
+        raise NoActiveContract(
+            _("Your organisation's support contract starts on %(date)s.")
+            % {"date": date_format(latest.starts_on, _("j F Y"))}
+        )
     used = contract_incidents_used(contract)
     if used >= contract.incidents_allotted:
         raise AllotmentExhausted(
-            f"Your organisation has used all {contract.incidents_allotted} incidents of its "
-            f"{contract.plan.name} contract (term {contract.starts_on:%d %b %Y} to {contract.ends_on:%d %b %Y})."
+            _(
+                "Your organisation has used all %(allotted)s incidents of its %(plan)s contract "
+                "(term %(starts)s to %(ends)s)."
+            )
+            % {
+                "allotted": contract.incidents_allotted,
+                "plan": contract.plan.name,
+                "starts": date_format(contract.starts_on, _("j M Y")),
+                "ends": date_format(contract.ends_on, _("j M Y")),
+            }
         )
     return contract
 
@@ -159,7 +175,7 @@ def contract_upgrade(*, contract: Contract, plan, on: dt.date) -> Contract:
     the prorated allotment for the remaining days.
     """
     if contract.status_on(on) != ContractStatus.ACTIVE:
-        raise EntitlementError("Only an active contract can be upgraded.")
+        raise EntitlementError(_("Only an active contract can be upgraded."))
     old_ends_on = contract.ends_on
     Contract.objects.filter(pk=contract.pk).update(ends_on=max(contract.starts_on, on - dt.timedelta(days=1)))
     upgraded = Contract(

@@ -186,7 +186,7 @@ def test_a_transition_the_table_forbids_is_refused(client, engineer, incident):
     client.force_login(engineer)
     url = reverse("admin:incidents_incident_transition", args=[incident.pk])
     response = client.post(url, {"to_status": "mitigated"}, follow=True)
-    assert "cannot become mitigated" in response.content.decode()
+    assert "cannot become “Mitigated”" in response.content.decode()
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.NEW
 

@@ -48,7 +48,7 @@ def test_reopen_clears_resolved_and_closed(organization, customer, engineer):
 
 def test_a_move_the_table_forbids_raises_and_writes_nothing(organization, customer, engineer):
     incident = file_incident(organization, customer)
-    with pytest.raises(TransitionNotAllowed, match="cannot become mitigated"):
+    with pytest.raises(TransitionNotAllowed, match="cannot become “Mitigated”"):
         incident_transition(incident=incident, to_status=S.MITIGATED, by=engineer, now=NOW)
     assert StatusChange.objects.filter(incident=incident).count() == 1
 

@@ -128,7 +128,9 @@ def test_the_new_incident_emails_are_in_each_recipients_language(organization, c
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("language", "expected"), [("ja", "2026年11月23日"), ("de", "Mo, 23. Nov"), ("da", "man 23. Nov")])
+@pytest.mark.parametrize(
+    ("language", "expected"), [("ja", "2026年11月23日"), ("de", "Mo, 23. Nov"), ("da", "man 23. Nov")]
+)
 def test_dates_are_written_the_way_each_language_writes_them(client, customer, organization, language, expected):
     from incidents.services import NewIncident, incident_create
     from tests.conftest import NOW
@@ -145,3 +147,22 @@ def test_dates_are_written_the_way_each_language_writes_them(client, customer, o
     page = client.get(reverse("incidents:detail", args=[incident.number])).content.decode()
     assert expected in page
     assert "23 Nov 2026" not in page
+
+
+@pytest.mark.django_db
+def test_why_a_german_contact_cannot_submit_is_said_in_german(client, sla):
+    import datetime as dt
+
+    from portal.models import Role
+    from tests.factories import ContractFactory, MemberFactory, OrganizationFactory
+
+    org = OrganizationFactory(name="Abgelaufen GmbH")
+    ContractFactory(organization=org, starts_on=dt.date(2025, 1, 1), ends_on=dt.date(2025, 12, 31))
+    contact = MemberFactory(organization=org, role=Role.SUBMITTER, email="jana.klein@abgelaufen.example", language="de")
+    client.force_login(contact)
+    from tests.incidents.test_customer_submission import form_data
+
+    response = client.post(reverse("incidents:new"), form_data(title="Etikett"))
+    assert response["Location"] == reverse("incidents:cannot_submit")
+    page = client.get(response["Location"]).content.decode()
+    assert "Der Supportvertrag Ihrer Organisation ist am 31. Dezember 2025 abgelaufen." in page
