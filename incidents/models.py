@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from incidents.seeded_texts import translated
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -41,6 +43,10 @@ class SupportPlan(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def display_description(self) -> str:
+        return translated(self.description)
+
 
 class Severity(models.Model):
     code = models.CharField(_("code"), max_length=10, unique=True)
@@ -61,7 +67,20 @@ class Severity(models.Model):
         verbose_name_plural = _("severities")
 
     def __str__(self) -> str:
-        return f"{self.code} – {self.name}"
+        return f"{self.code} – {self.display_name}"
+
+    # The seeded texts in the reader's language (incidents/seeded_texts.py).
+    @property
+    def display_name(self) -> str:
+        return translated(self.name)
+
+    @property
+    def display_impact(self) -> str:
+        return translated(self.business_impact)
+
+    @property
+    def display_obligation(self) -> str:
+        return translated(self.customer_obligation)
 
 
 class Coverage(models.TextChoices):
@@ -112,7 +131,11 @@ class SupportRegion(models.Model):
         verbose_name = _("support region")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return translated(self.name)
 
     def clean(self) -> None:
         if self.holiday_subdivision:
@@ -186,7 +209,15 @@ class RegionLanguage(models.Model):
         verbose_name = _("language served")
 
     def __str__(self) -> str:
-        return f"{self.language}: {self.hours}"
+        return f"{self.display_language}: {self.display_hours}"
+
+    @property
+    def display_language(self) -> str:
+        return translated(self.language)
+
+    @property
+    def display_hours(self) -> str:
+        return translated(self.hours)
 
 
 class IncidentStatus(models.TextChoices):

@@ -166,3 +166,49 @@ def test_why_a_german_contact_cannot_submit_is_said_in_german(client, sla):
     assert response["Location"] == reverse("incidents:cannot_submit")
     page = client.get(response["Location"]).content.decode()
     assert "Der Supportvertrag Ihrer Organisation ist am 31. Dezember 2025 abgelaufen." in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_seeded_sla_texts_are_shown_in_the_readers_language(sla, language):
+    """Every text the seed migration wrote (severities, plans' descriptions, regions and
+    their languages and hours) has a translation; a text a manager edited is shown as written."""
+    from incidents.models import RegionLanguage, Severity, SupportPlan, SupportRegion
+
+    catalog = {entry.msgid: entry.msgstr for entry in po_file(language).translated_entries()}
+    shown = []
+    with translation.override(language):
+        for severity in Severity.objects.all():
+            shown += [
+                (severity.name, severity.display_name),
+                (severity.business_impact, severity.display_impact),
+                (severity.customer_obligation, severity.display_obligation),
+            ]
+            assert str(severity) == f"{severity.code} – {severity.display_name}"
+        shown += [(plan.description, plan.display_description) for plan in SupportPlan.objects.all()]
+        for region in SupportRegion.objects.all():
+            shown.append((region.name, region.display_name))
+            assert str(region) == region.display_name
+        for served in RegionLanguage.objects.all():
+            shown += [(served.language, served.display_language), (served.hours, served.display_hours)]
+        edited = Severity.objects.get(code="B")
+        edited.business_impact = "Our own wording."
+        assert edited.display_impact == "Our own wording."
+    assert len(shown) >= 27
+    for seeded, displayed in shown:
+        assert displayed == catalog[seeded], seeded
+
+
+@pytest.mark.django_db
+def test_the_new_incident_form_explains_the_severities_in_the_contacts_language(client, customer):
+    Membership.objects.filter(user=customer).update(language="de")
+    client.force_login(customer)
+    page = client.get(reverse("incidents:new")).content.decode()
+    assert (
+        in_language(
+            "de",
+            "Moderate business impact: the customer's business has moderate loss or degradation of services, but work can reasonably continue in an impaired manner.",
+        )
+        in page
+    )
+    assert "Moderate business impact" not in page
