@@ -19,6 +19,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from incidents.seeded_texts import translated
+
 # An event that fired more than this after its due time is shown as late.
 LATE_AFTER = dt.timedelta(minutes=1)
 
@@ -128,6 +130,11 @@ class EscalationStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy}: {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The seeded names in the reader's language (incidents/seeded_texts.py)."""
+        return translated(self.name)
 
     def clean(self) -> None:
         if self.kind == StepKind.BREACH and (self.percent_of_target != 100 or self.extra_minutes):

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from escalation.models import Criterion, EscalationContact, EscalationEvent, EscalationPolicy, EscalationStep
 from incidents.models import Incident, ResponseTarget, SupportPlan
+from incidents.seeded_texts import translated
 
 
 def public_escalation_contacts() -> QuerySet[EscalationContact]:
@@ -64,7 +65,7 @@ def escalation_procedure() -> list[PolicyTable]:
             recipients = []
             if step.notify_assignee:
                 recipients.append(str(EscalationStep._meta.get_field("notify_assignee").verbose_name))
-            recipients += [group.name for group in step.notify_groups.all()]
+            recipients += [translated(group.name) for group in step.notify_groups.all()]
             recipients += [contact.name for contact in step.notify_contacts.all()]
             offsets = []
             for plan in plans:

@@ -49,6 +49,18 @@ SEEDED_TEXTS = (
     gettext_noop("Danish"),
 )
 
+# The escalation policy's seeded step names (escalation/migrations/0003_seed_default_policies)
+# and the support team's groups (incidents/migrations/0005_support_roles).
+SEEDED_ESCALATION_TEXTS = (
+    gettext_noop("Warning"),
+    gettext_noop("Breach"),
+    gettext_noop("Level 2"),
+    gettext_noop("Level 3"),
+    gettext_noop("Support engineers"),
+    gettext_noop("Support leads"),
+    gettext_noop("Support managers"),
+)
+
 
 def translated(text: str) -> str:
     """`text` in the active language if it is one of the seeded texts, else as it is."""

@@ -212,3 +212,11 @@ def test_the_new_incident_form_explains_the_severities_in_the_contacts_language(
         in page
     )
     assert "Moderate business impact" not in page
+
+
+@pytest.mark.django_db
+def test_the_escalation_page_names_the_seeded_steps_and_groups_in_the_visitors_language(client, sla):
+    page = client.get(reverse("escalation:page"), headers={"accept-language": "de"}).content.decode()
+    for seeded in ("Level 2", "Breach", "Support leads", "Support managers"):
+        assert in_language("de", seeded) in page
+    assert "Support leads" not in page
