@@ -27,4 +27,6 @@ urlpatterns = [
     path("api/", include("portal.api.urls")),
     path("accounts/api-tokens/", include("portal.api.token_urls")),
     path("sitemap.xml", sitemap, {"sitemaps": KB_SITEMAPS}, name="sitemap"),
+    # Django's set_language view: the footer's language choice for visitors and engineers.
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

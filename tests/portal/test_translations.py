@@ -220,3 +220,32 @@ def test_the_escalation_page_names_the_seeded_steps_and_groups_in_the_visitors_l
     for seeded in ("Level 2", "Breach", "Support leads", "Support managers"):
         assert in_language("de", seeded) in page
     assert "Support leads" not in page
+
+
+@pytest.mark.django_db
+def test_a_visitor_chooses_a_language_in_the_footer_and_keeps_it(client, sla):
+    page = client.get(SLA_PAGE, headers={"accept-language": "en"}).content.decode()
+    assert 'action="/i18n/setlang/"' in page
+    assert '<option value="da" lang="da">Dansk</option>' in page
+    response = client.post("/i18n/setlang/", {"language": "da", "next": SLA_PAGE})
+    assert response.status_code == 302
+    assert response["Location"] == SLA_PAGE
+    again = client.get(SLA_PAGE, headers={"accept-language": "en"})  # the cookie wins over the browser
+    assert again["Content-Language"] == "da"
+    assert '<option value="da" lang="da" selected>Dansk</option>' in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_contact_is_sent_to_their_account_page_to_change_their_language(client, customer):
+    client.force_login(customer)
+    page = client.get(reverse("incidents:list")).content.decode()
+    assert 'action="/i18n/setlang/"' not in page  # their saved language would win over it
+    assert f'href="{reverse("account")}">change it on your account page' in page
+
+
+@pytest.mark.django_db
+def test_the_language_choice_refuses_an_unknown_language_and_a_foreign_next(client, sla):
+    response = client.post("/i18n/setlang/", {"language": "xx", "next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"  # not the foreign address
+    assert client.get(SLA_PAGE, headers={"accept-language": "en"})["Content-Language"] == "en"
