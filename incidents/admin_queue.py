@@ -15,7 +15,7 @@ from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents import selectors_queue as q
+from incidents.downloads import attachment_response
 from incidents.models import Attachment, Incident, IncidentStatus, Severity, Visibility
 from incidents.services import (
     ALLOWED_TRANSITIONS,
@@ -427,10 +428,9 @@ class IncidentAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         attachment = get_object_or_404(Attachment, pk=attachment_id, incident=incident)
         try:
-            handle = attachment.file.open("rb")
+            return attachment_response(attachment)
         except FileNotFoundError:
             raise Http404(_("The file is missing from storage.")) from None
-        return FileResponse(handle, as_attachment=True, filename=attachment.original_name)
 
     # Actions ----------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import select_template
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from incidents import selectors
+from incidents.downloads import attachment_response
 from incidents.forms import CommentForm, IncidentFilterForm, IncidentForm, ReopenForm
 from incidents.models import Incident, Severity
 from incidents.services import (
@@ -418,12 +419,7 @@ def incident_unshare_view(request: HttpRequest, number: str, user_id: int) -> Ht
 @login_required
 def attachment_download(request: HttpRequest, number: str, pk: int) -> FileResponse:
     attachment = selectors.attachment_get_for_user(user=request.user, number=number, pk=pk)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type="application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    try:
+        return attachment_response(attachment)
+    except FileNotFoundError:
+        raise Http404(_("The file is missing from storage.")) from None

@@ -25,6 +25,7 @@ from escalation.services_requests import escalation_request_by_customer
 from incidents import sla
 from incidents.api import selectors
 from incidents.api import serializers as s
+from incidents.downloads import attachment_response
 from incidents.models import ResponseTarget
 from incidents.services import NewIncident, comment_add, incident_confirm_resolution, incident_submit
 from portal.api.errors import ApiError
@@ -274,15 +275,9 @@ class IncidentAttachmentDownloadApi(APIView):
                 status_code=404,
             )
         try:
-            content = attachment.file.open("rb")
+            return attachment_response(attachment)
         except FileNotFoundError:
             raise ApiError(_("This file is no longer stored."), code="not_found", status_code=404) from None
-        response = FileResponse(
-            content, as_attachment=True, filename=attachment.original_name, content_type="application/octet-stream"
-        )
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 class IncidentConfirmResolutionApi(APIView):

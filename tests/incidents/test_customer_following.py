@@ -320,6 +320,15 @@ def test_files_are_served_only_to_people_who_see_the_incident(
     assert client.get(url).status_code == 302
 
 
+def test_a_file_lost_from_storage_is_a_404_not_an_error(client, customer, organization):
+    incident = file_incident(organization, customer, files=[SimpleUploadedFile("screen.png", b"PNG")])
+    attachment = incident.attachments.get()
+    attachment.file.storage.delete(attachment.file.name)
+    client.force_login(customer)
+    response = client.get(reverse("incidents:attachment", args=[incident.number, attachment.pk]))
+    assert response.status_code == 404
+
+
 def test_an_internal_file_is_a_404_for_the_customer(client, customer, engineer, organization):
     incident = file_incident(organization, customer)
     comment_add(

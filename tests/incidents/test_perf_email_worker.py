@@ -31,6 +31,16 @@ def wait_for(condition, *, timeout: float = 60, message: str = "condition") -> N
     raise AssertionError(f"timed out waiting for {message}")
 
 
+def submit(organization, customer):
+    return incident_submit(
+        organization=organization,
+        submitted_by=customer,
+        data=NewIncident(title="Bin codes", description="x", severity=severity("B"), product_text="CAW 24.3"),
+        submission_token=uuid.uuid4(),
+        now=timezone.now(),
+    )
+
+
 def messages_in(folder: Path) -> list[str]:
     """The messages the file mail backend wrote (each starts with its headers)."""
     if not folder.is_dir():
@@ -47,13 +57,7 @@ def test_a_worker_sends_each_recipient_one_email_and_a_redelivery_sends_none(
     app.control.purge()
     mail_dir = tmp_path / "mail"
     monkeypatch.setenv("EMAIL_URL", f"filemail:///{mail_dir}")  # read by the worker
-    incident, created = incident_submit(
-        organization=organization,
-        submitted_by=customer,
-        data=NewIncident(title="Bin codes", description="x", severity=severity("B"), product_text="CAW 24.3"),
-        submission_token=uuid.uuid4(),
-        now=timezone.now(),
-    )
+    incident, created = submit(organization, customer)
     assert created  # committed (autocommit): the task is on the queue now
     worker = celery_worker_process("mail")
     wait_for(lambda: len(messages_in(mail_dir)) == 2, message="the submitter's and the team's email")
@@ -90,13 +94,7 @@ def test_emails_that_could_not_be_enqueued_are_sent_by_the_worker_on_the_resend(
 
     with monkeypatch.context() as down:
         down.setattr(submitted_emails_send, "delay", broker_down)
-        incident, created = incident_submit(
-            organization=organization,
-            submitted_by=customer,
-            data=NewIncident(title="Bin codes", description="x", severity=severity("B"), product_text="CAW 24.3"),
-            submission_token=uuid.uuid4(),
-            now=timezone.now(),
-        )
+        incident, created = submit(organization, customer)
     assert created
     assert Incident.objects.get(pk=incident.pk).emails_pending is True
     worker = celery_worker_process("mail")
