@@ -88,7 +88,8 @@ def main() -> int:
     import django
 
     django.setup()
-    from incidents import businesshours, sla
+    from sla import businesshours
+    from sla import clock as sla
 
     policy = sla.SlaPolicy()
     region = policy.regions[REGION]

@@ -73,7 +73,7 @@ class Receiver:
 
 
 def empty_sweep_ms(now: dt.datetime, runs: int = 300) -> float:
-    from escalation.services import escalation_sweep
+    from escalation.watcher import escalation_sweep
 
     samples = []
     for _ in range(runs):
@@ -176,9 +176,9 @@ def main() -> None:
     from django.db.models import Max
     from django.utils import timezone
 
+    from accounts.models import Contract, Organization
     from escalation.models import DeliveryStatus, EscalationEvent, WebhookDelivery, WebhookEndpoint
-    from incidents.models import Severity, SupportPlan, SupportRegion
-    from portal.models import Contract, Organization
+    from sla.models import Severity, SupportPlan, SupportRegion
 
     print(f"database: {connection.vendor}; broker: {os.environ.get('CELERY_BROKER_URL', 'filesystem://')}")
     call_command("migrate", verbosity=0)

@@ -93,8 +93,8 @@ def build_world(now: dt.datetime):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from incidents.models import Severity, SupportPlan, SupportRegion
-    from portal.models import Contract, Organization, StaffProfile
+    from accounts.models import Contract, Organization, StaffProfile
+    from sla.models import Severity, SupportPlan, SupportRegion
 
     users = get_user_model().objects
     regions = list(SupportRegion.objects.all())
@@ -287,7 +287,8 @@ def main() -> int:
     from django.urls import reverse
     from django.utils import timezone
 
-    from incidents.models import Incident, SupportPlan, SupportRegion
+    from incidents.models import Incident
+    from sla.models import SupportPlan, SupportRegion
 
     t0 = time.perf_counter()
     migrate(own)

@@ -93,9 +93,9 @@ def seed(env: dict[str, str], clients: int, per_client: int) -> list[str]:
     code = f"""
 import datetime as dt
 from django.contrib.auth import get_user_model
-from incidents.models import SupportPlan, SupportRegion
-from portal.models import Contract, Membership, Organization, Role
-from portal.services import contract_create
+from sla.models import SupportPlan, SupportRegion
+from accounts.models import Contract, Membership, Organization, Role
+from accounts.entitlements import contract_create
 today = dt.date.today()
 for n in range({clients}):
     org, _ = Organization.objects.get_or_create(name=f"Bench customer {{n}}", defaults=dict(
@@ -264,7 +264,8 @@ def main() -> int:
     import django
 
     django.setup()
-    from incidents.models import Incident, Severity
+    from incidents.models import Incident
+    from sla.models import Severity
 
     severity_pk = str(Severity.objects.get(code="B").pk)
 

@@ -8,8 +8,8 @@ class EscalationConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from escalation import services
-        from incidents import sla
+        from escalation import watcher as services
+        from sla import clock as sla
 
         # The watcher's configuration snapshot is versioned with the SLA policy (one query).
         sla.versioned_models_register(*services.VERSIONED_MODELS)

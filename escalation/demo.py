@@ -7,8 +7,8 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 
 from escalation.models import Criterion, EscalationContact, EscalationStep, StepKind, WebhookEndpoint, WebhookFormat
-from escalation.services import escalation_sweep
 from escalation.services_requests import escalation_request_by_customer
+from escalation.watcher import escalation_sweep
 from incidents.models import Incident
 
 # name, role, email, phone, hours, channels, public, order

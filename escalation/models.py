@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from incidents.seeded_texts import translated
+from core.seeded_texts import translated
 
 # An event that fired more than this after its due time is shown as late.
 LATE_AFTER = dt.timedelta(minutes=1)
@@ -54,10 +54,10 @@ class EscalationPolicy(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     severity = models.ForeignKey(
-        "incidents.Severity", on_delete=models.CASCADE, related_name="escalation_policies", verbose_name=_("severity")
+        "sla.Severity", on_delete=models.CASCADE, related_name="escalation_policies", verbose_name=_("severity")
     )
     plan = models.ForeignKey(
-        "incidents.SupportPlan",
+        "sla.SupportPlan",
         on_delete=models.CASCADE,
         related_name="escalation_policies",
         null=True,
@@ -278,7 +278,7 @@ class WebhookEndpoint(models.Model):
     )
     format = models.CharField(_("format"), max_length=10, choices=WebhookFormat.choices, default=WebhookFormat.GENERIC)
     organization = models.ForeignKey(
-        "portal.Organization",
+        "accounts.Organization",
         on_delete=models.CASCADE,
         null=True,
         blank=True,

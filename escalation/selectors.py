@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from core.seeded_texts import translated
 from escalation.models import Criterion, EscalationContact, EscalationEvent, EscalationPolicy, EscalationStep
-from incidents.models import Incident, ResponseTarget, SupportPlan
-from incidents.seeded_texts import translated
+from incidents.models import Incident
+from sla.models import ResponseTarget, SupportPlan
 
 
 def public_escalation_contacts() -> QuerySet[EscalationContact]:

@@ -21,8 +21,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from escalation.delivery import event_delivery_enqueue
 from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource, WebhookEvent
-from escalation.services import event_delivery_enqueue
 from escalation.webhooks import webhooks_emit
 from incidents.models import Incident
 

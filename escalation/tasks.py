@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from escalation import services, webhooks
+from escalation import delivery, watcher, webhooks
 
 
 @shared_task(name="escalation.sweep", ignore_result=True, soft_time_limit=50, time_limit=60)
@@ -16,7 +16,7 @@ def sweep() -> int:
 
     A full batch means more may be due: another sweep is enqueued at once, so a burst of
     due incidents is worked off by every free worker instead of one batch per tick."""
-    result = services.escalation_sweep(now=timezone.now(), on_full_batch=_sweep_again)
+    result = watcher.escalation_sweep(now=timezone.now(), on_full_batch=_sweep_again)
     return result.fired
 
 
@@ -36,9 +36,9 @@ def _sweep_again() -> None:
 def deliver_events(self, event_ids: list[int]) -> None:
     """Deliver a batch of events (the sweep enqueues one per `ESCALATION_DELIVERY_BATCH`
     events it fired); the ones whose email failed are retried with backoff."""
-    result = services.escalation_events_deliver(event_ids=event_ids, now=timezone.now())
+    result = delivery.escalation_events_deliver(event_ids=event_ids, now=timezone.now())
     if result.failed:
-        exc = services.DeliveryFailed(result.error)
+        exc = delivery.DeliveryFailed(result.error)
         raise self.retry(args=(result.failed,), exc=exc, countdown=webhooks.backoff_seconds(self.request.retries + 1))
 
 
@@ -54,8 +54,8 @@ def deliver_events(self, event_ids: list[int]) -> None:
 def deliver_event(self, event_id: int) -> None:
     """One event (messages queued before batches existed are still understood)."""
     try:
-        services.escalation_event_deliver(event_id=event_id, now=timezone.now())
-    except services.DeliveryFailed as exc:
+        delivery.escalation_event_deliver(event_id=event_id, now=timezone.now())
+    except delivery.DeliveryFailed as exc:
         raise self.retry(exc=exc, countdown=webhooks.backoff_seconds(self.request.retries + 1)) from exc
 
 
@@ -79,9 +79,9 @@ def deliver_webhook(self, delivery_id: int) -> None:
 def resend() -> None:
     """Beat runs this every ESCALATION_RESEND_SECONDS: events and webhook deliveries that a
     crash left undelivered are enqueued again (the deliveries themselves are idempotent)."""
-    services.escalation_outbox_resend(now=timezone.now())
+    delivery.escalation_outbox_resend(now=timezone.now())
 
 
 @shared_task(name="escalation.policy_refresh", ignore_result=True, soft_time_limit=300, time_limit=360)
 def policy_refresh(policy_id: int) -> None:
-    services.policy_incidents_refresh(policy_id=policy_id)
+    watcher.policy_incidents_refresh(policy_id=policy_id)

@@ -7,7 +7,8 @@ import uuid
 
 from django.contrib.auth import get_user_model
 
-from incidents.models import Incident, IncidentKind, IncidentStatus, Severity, Visibility
+from accounts.models import Organization
+from incidents.models import Incident, IncidentKind, IncidentStatus, Visibility
 from incidents.services import (
     NewIncident,
     comment_add,
@@ -16,7 +17,7 @@ from incidents.services import (
     incident_record_first_response,
     incident_transition,
 )
-from portal.models import Organization
+from sla.models import Severity
 
 S = IncidentStatus
 

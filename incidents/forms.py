@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from incidents.models import IncidentKind, IncidentStatus, Severity, ms_case_number_validator
+from incidents.models import IncidentKind, IncidentStatus, ms_case_number_validator
+from sla.models import Severity
 
 MAX_FILES_PER_UPLOAD = 10
 PHONE_RE = re.compile(r"^\+?[0-9 ()./-]{6,40}$")

@@ -1,223 +1,15 @@
-"""SLA policy (plans, severities, response targets, regional calendars) and incidents."""
+"""Incidents, their comments, attachments and audit trail (status and severity changes)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
-
-import holidays as holidays_lib
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from incidents.seeded_texts import translated
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(_("%(value)s is not an IANA time zone such as Europe/Berlin."), params={"value": value})
-
-
-def validate_holiday_country(value: str) -> None:
-    if value and value not in holidays_lib.list_supported_countries():
-        raise ValidationError(
-            _("%(value)s is not a country code known to the holidays package."), params={"value": value}
-        )
-
-
-class SupportPlan(models.Model):
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    description = models.TextField(_("description"), blank=True)
-    display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["display_order", "code"]
-        verbose_name = _("support plan")
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def display_description(self) -> str:
-        return translated(self.description)
-
-
-class Severity(models.Model):
-    code = models.CharField(_("code"), max_length=10, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    business_impact = models.TextField(_("business impact"))
-    customer_obligation = models.TextField(_("customer's obligation"), blank=True)
-    requires_around_the_clock_contact = models.BooleanField(
-        _("customer must stay reachable around the clock"),
-        default=False,
-        help_text=_("Submitters must confirm they stay reachable 24/7 and give a phone number."),
-    )
-    display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["display_order", "code"]
-        verbose_name = _("severity")
-        verbose_name_plural = _("severities")
-
-    def __str__(self) -> str:
-        return f"{self.code} – {self.display_name}"
-
-    # The seeded texts in the reader's language (incidents/seeded_texts.py).
-    @property
-    def display_name(self) -> str:
-        return translated(self.name)
-
-    @property
-    def display_impact(self) -> str:
-        return translated(self.business_impact)
-
-    @property
-    def display_obligation(self) -> str:
-        return translated(self.customer_obligation)
-
-
-class Coverage(models.TextChoices):
-    ALWAYS = "24x7", _("24/7")
-    BUSINESS_HOURS = "business_hours", _("Business hours")
-
-
-class ResponseTarget(models.Model):
-    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="targets", verbose_name=_("plan"))
-    severity = models.ForeignKey(Severity, on_delete=models.CASCADE, related_name="targets", verbose_name=_("severity"))
-    minutes = models.PositiveIntegerField(_("initial response (minutes)"), validators=[MinValueValidator(1)])
-    coverage = models.CharField(_("coverage"), max_length=20, choices=Coverage.choices, default=Coverage.BUSINESS_HOURS)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["plan__display_order", "severity__display_order"]
-        constraints = [
-            models.UniqueConstraint(fields=["plan", "severity"], name="one_target_per_plan_and_severity"),
-            models.CheckConstraint(condition=Q(minutes__gte=1), name="target_minutes_positive"),
-        ]
-        verbose_name = _("response target")
-
-    def __str__(self) -> str:
-        return f"{self.plan.code}/{self.severity.code}: {self.minutes} min {self.get_coverage_display()}"
-
-    @property
-    def duration(self) -> dt.timedelta:
-        return dt.timedelta(minutes=self.minutes)
-
-
-class SupportRegion(models.Model):
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=100)
-    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
-    holiday_country = models.CharField(
-        _("holiday country"),
-        max_length=3,
-        blank=True,
-        validators=[validate_holiday_country],
-        help_text=_("ISO country code whose public holidays close the region, e.g. US, JP, DE."),
-    )
-    holiday_subdivision = models.CharField(_("holiday subdivision"), max_length=10, blank=True)
-    display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["display_order", "code"]
-        verbose_name = _("support region")
-
-    def __str__(self) -> str:
-        return self.display_name
-
-    @property
-    def display_name(self) -> str:
-        return translated(self.name)
-
-    def clean(self) -> None:
-        if self.holiday_subdivision:
-            if not self.holiday_country:
-                raise ValidationError({"holiday_subdivision": _("Choose a holiday country first.")})
-            known = holidays_lib.list_supported_countries().get(self.holiday_country, [])
-            if self.holiday_subdivision not in known:
-                raise ValidationError(
-                    {"holiday_subdivision": _("%(sub)s is not a subdivision of %(country)s.")},
-                    params={"sub": self.holiday_subdivision, "country": self.holiday_country},
-                )
-
-
-class Weekday(models.IntegerChoices):
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
-
-
-class OpeningInterval(models.Model):
-    region = models.ForeignKey(SupportRegion, on_delete=models.CASCADE, related_name="intervals")
-    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
-    opens_at = models.TimeField(_("opens at"))
-    closes_at = models.TimeField(_("closes at"), help_text=_("00:00 means midnight at the end of the day."))
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["region", "weekday", "opens_at"]
-        verbose_name = _("opening interval")
-
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
-
-    def clean(self) -> None:
-        if self.closes_at != dt.time(0) and self.closes_at <= self.opens_at:
-            raise ValidationError({"closes_at": _("The closing time must be after the opening time.")})
-
-
-class DateException(models.Model):
-    class Kind(models.TextChoices):
-        CLOSED = "closed", _("Closed (extra holiday)")
-        OPEN = "open", _("Open (overrides a public holiday)")
-
-    region = models.ForeignKey(SupportRegion, on_delete=models.CASCADE, related_name="date_exceptions")
-    on = models.DateField(_("date"))
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    note = models.CharField(_("note"), max_length=200, blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["region", "on"]
-        constraints = [models.UniqueConstraint(fields=["region", "on"], name="one_exception_per_region_and_date")]
-        verbose_name = _("date exception")
-
-    def __str__(self) -> str:
-        return f"{self.on} {self.get_kind_display()}"
-
-
-class RegionLanguage(models.Model):
-    region = models.ForeignKey(SupportRegion, on_delete=models.CASCADE, related_name="languages")
-    language = models.CharField(_("language"), max_length=50)
-    hours = models.CharField(_("hours"), max_length=200, help_text=_("e.g. Monday–Friday 09:00–17:00 local time"))
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["region", "language"]
-        verbose_name = _("language served")
-
-    def __str__(self) -> str:
-        return f"{self.display_language}: {self.display_hours}"
-
-    @property
-    def display_language(self) -> str:
-        return translated(self.language)
-
-    @property
-    def display_hours(self) -> str:
-        return translated(self.hours)
+from sla.models import Severity, SupportPlan, SupportRegion
 
 
 class IncidentStatus(models.TextChoices):
@@ -257,9 +49,9 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
 class Incident(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True, null=True, blank=True)
-    organization = models.ForeignKey("portal.Organization", on_delete=models.PROTECT, related_name="incidents")
+    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="incidents")
     contract = models.ForeignKey(
-        "portal.Contract", on_delete=models.PROTECT, related_name="incidents", null=True, blank=True
+        "accounts.Contract", on_delete=models.PROTECT, related_name="incidents", null=True, blank=True
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="submitted_incidents"

@@ -23,8 +23,8 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
+from accounts.models import Membership, Role
 from incidents.models import Incident
-from portal.models import Membership, Role
 
 logger = logging.getLogger(__name__)
 

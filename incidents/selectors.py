@@ -8,19 +8,9 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from incidents.models import (
-    OPEN_STATUSES,
-    Attachment,
-    Comment,
-    Incident,
-    ResponseTarget,
-    Severity,
-    SeverityChange,
-    StatusChange,
-    SupportPlan,
-    Visibility,
-)
-from portal.models import Role
+from accounts.models import Role
+from incidents.models import OPEN_STATUSES, Attachment, Comment, Incident, SeverityChange, StatusChange, Visibility
+from sla.models import ResponseTarget, Severity, SupportPlan
 
 
 @dataclass(frozen=True)

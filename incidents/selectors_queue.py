@@ -16,8 +16,9 @@ from django.apps import apps
 from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from incidents import businesshours, sla
 from incidents.models import OPEN_STATUSES, Attachment, Comment, Incident, SeverityChange, StatusChange
+from sla import businesshours
+from sla import clock as sla
 
 # A running clock turns from "on track" to "warning" this long before the deadline.
 WARNING_WINDOW = dt.timedelta(hours=1)

@@ -22,23 +22,23 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from accounts.entitlements import EntitlementError, contract_for_submission
+from accounts.models import Organization
 from escalation.models import WebhookEvent
-from escalation.services import incident_next_check_for_new, incident_next_check_refresh, watch_config
+from escalation.watcher import incident_next_check_for_new, incident_next_check_refresh, watch_config
 from escalation.webhooks import webhooks_emit
-from incidents import sla
 from incidents.models import (
     Attachment,
     Comment,
     Incident,
     IncidentKind,
     IncidentStatus,
-    Severity,
     SeverityChange,
     StatusChange,
     Visibility,
 )
-from portal.models import Organization
-from portal.services import EntitlementError, contract_for_submission
+from sla import clock as sla
+from sla.models import Severity
 
 S = IncidentStatus
 logger = logging.getLogger(__name__)
@@ -146,7 +146,7 @@ def incident_create(
 ) -> Incident:
     """File an incident: consume the contract, compute the deadline, number it.
 
-    Raises `portal.services.EntitlementError` when the organisation cannot submit, and
+    Raises `accounts.entitlements.EntitlementError` when the organisation cannot submit, and
     `AttachmentRejected` for a file over the limits; nothing is written then. The same
     `submission_token` posted twice returns the first incident. With `emails`, the
     new-incident emails are pending in the incident's outbox columns until they are sent.
@@ -469,7 +469,7 @@ def incident_share(*, incident: Incident, with_user: AbstractBaseUser, by: Abstr
 
     Only the incident's submitter or an organisation admin may share it.
     """
-    from portal.models import Membership, Role
+    from accounts.models import Membership, Role
 
     by_membership = Membership.objects.filter(user=by, organization_id=incident.organization_id, is_active=True).first()
     if by_membership is None or (by_membership.role != Role.ADMIN and incident.submitted_by_id != by.pk):
@@ -483,7 +483,7 @@ def incident_share(*, incident: Incident, with_user: AbstractBaseUser, by: Abstr
 
 
 def incident_unshare(*, incident: Incident, with_user: AbstractBaseUser, by: AbstractBaseUser) -> Incident:
-    from portal.models import Membership, Role
+    from accounts.models import Membership, Role
 
     by_membership = Membership.objects.filter(user=by, organization_id=incident.organization_id, is_active=True).first()
     if by_membership is None or (by_membership.role != Role.ADMIN and incident.submitted_by_id != by.pk):

@@ -23,10 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.entitlements import EntitlementError, contract_active_get
+from accounts.models import Membership, Role
+from core.markdown import render_markdown
 from incidents import selectors
 from incidents.downloads import attachment_response
 from incidents.forms import CommentForm, IncidentFilterForm, IncidentForm, ReopenForm
-from incidents.models import Incident, Severity
+from incidents.models import Incident
 from incidents.services import (
     IncidentError,
     NewIncident,
@@ -37,9 +40,7 @@ from incidents.services import (
     incident_submit,
     incident_unshare,
 )
-from portal.markdown import render_markdown
-from portal.models import Membership, Role
-from portal.services import EntitlementError, contract_active_get
+from sla.models import Severity
 
 INCIDENTS_PER_PAGE = 20
 DRAFT_KEY = "incident_draft"

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.markdown import render_markdown
 from knowledgebase import selectors, services
 from knowledgebase.models import Article, ArticleVote, Category, DeflectionEvent
-from portal.markdown import render_markdown
 
 
 @admin.register(Category)

@@ -13,10 +13,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.markdown import render_markdown
 from knowledgebase import selectors, services
 from knowledgebase.forms import SearchForm
 from knowledgebase.models import SEARCH_CONFIGS, ArticleStatus, Category
-from portal.markdown import render_markdown
 
 
 def _language(request: HttpRequest) -> str:

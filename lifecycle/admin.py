@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db import models
-from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from lifecycle.models import (
     Compatibility,
     DynamicsProduct,
-    EvidenceRecord,
     LifecyclePolicy,
     PlannedRelease,
     Product,
     ProductVersion,
     RoadmapStatement,
-    SupportChannel,
 )
 
 
@@ -65,13 +61,6 @@ class LifecyclePolicyAdmin(SimpleHistoryAdmin):
         return not LifecyclePolicy.objects.exists() and super().has_add_permission(request)
 
 
-@admin.register(SupportChannel)
-class SupportChannelAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "kind", "address", "hours", "is_active", "display_order"]
-    list_editable = ["is_active", "display_order"]
-    list_filter = ["kind", "is_active"]
-
-
 @admin.register(RoadmapStatement)
 class RoadmapStatementAdmin(SimpleHistoryAdmin):
     list_display = ["__str__", "reviewed_on", "reviewed_by"]
@@ -84,15 +73,3 @@ class RoadmapStatementAdmin(SimpleHistoryAdmin):
 class PlannedReleaseAdmin(SimpleHistoryAdmin):
     list_display = ["version", "wave", "planned_on", "status", "product"]
     list_filter = ["status", "product"]
-
-
-@admin.register(EvidenceRecord)
-class EvidenceRecordAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "kind", "agent", "dated_on", "valid_until"]
-    list_filter = ["kind"]
-    search_fields = ["title", "agent", "details"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    fieldsets = [
-        (None, {"fields": ["kind", "title", "details", "agent"]}),
-        (_("Dates and link"), {"fields": ["dated_on", "valid_until", "url"]}),
-    ]

@@ -12,19 +12,16 @@ import datetime as dt
 
 from django.conf import settings
 
+from cfmd.models import EvidenceKind, EvidenceRecord
 from lifecycle.models import (
-    ChannelKind,
     Compatibility,
     DynamicsProduct,
-    EvidenceKind,
-    EvidenceRecord,
     PlannedRelease,
     PolicyKind,
     Product,
     ProductVersion,
     ReleaseStatus,
     RoadmapStatement,
-    SupportChannel,
 )
 from lifecycle.services import (
     DATA_FILE,
@@ -33,6 +30,7 @@ from lifecycle.services import (
     lifecycle_policy_update,
     roadmap_statement_review,
 )
+from sla.models import ChannelKind, SupportChannel
 
 HISTORY_START = dt.datetime(2025, 10, 1, 9, 0, tzinfo=dt.UTC)
 PRODUCT = ("contoso-advanced-warehousing", "Contoso Advanced Warehousing")

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from incidents.models import validate_time_zone
+from sla.models import validate_time_zone
 
 
 class Product(models.Model):
@@ -156,37 +156,6 @@ class LifecyclePolicy(models.Model):
         return str(_("Lifecycle policy"))
 
 
-class ChannelKind(models.TextChoices):
-    PORTAL = "portal", _("Support portal")
-    EMAIL = "email", _("Email")
-    PHONE = "phone", _("Phone")
-    CHAT = "chat", _("Chat / Teams")
-
-
-class SupportChannel(models.Model):
-    """A way for customers to reach support, with its hours (shown on the contacts page)."""
-
-    kind = models.CharField(_("kind"), max_length=10, choices=ChannelKind.choices)
-    name = models.CharField(_("name"), max_length=120)
-    address = models.CharField(
-        _("address"), max_length=200, help_text=_("A web address, an email address or a phone number.")
-    )
-    hours = models.CharField(
-        _("hours"), max_length=200, help_text=_("e.g. Monday–Friday 08:00–18:00 Central European Time")
-    )
-    description = models.TextField(_("description"), blank=True)
-    is_active = models.BooleanField(_("published"), default=True)
-    display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["display_order", "name"]
-        verbose_name = _("support channel")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.get_kind_display()})"
-
-
 class RoadmapStatement(models.Model):
     """The statement of direction. One row is shown (the first); admins edit it."""
 
@@ -231,36 +200,3 @@ class PlannedRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} ({self.wave})"
-
-
-class EvidenceKind(models.TextChoices):
-    ESCROW = "escrow", _("Source code escrow")
-    CUSTOMER_REFERENCE = "customer_reference", _("Customer reference")
-    TEST_REPORT = "test_report", _("Solution test report")
-    COMPETENCY = "competency", _("Competency / partner designation")
-    PARTNER_PROFILE = "partner_profile", _("Partner profile")
-
-
-class EvidenceRecord(models.Model):
-    """A piece of CfMD evidence that staff keep up to date in the admin."""
-
-    kind = models.CharField(_("kind"), max_length=20, choices=EvidenceKind.choices)
-    title = models.CharField(_("title"), max_length=200)
-    details = models.TextField(_("details"), blank=True)
-    agent = models.CharField(
-        _("agent or party"),
-        max_length=200,
-        blank=True,
-        help_text=_("The escrow agent, the test lab, the referencing customer or the issuing body."),
-    )
-    dated_on = models.DateField(_("dated on / last deposit"))
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    url = models.URLField(_("evidence link"), blank=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["kind", "-dated_on", "title"]
-        verbose_name = _("evidence record")
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.title}"

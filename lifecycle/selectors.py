@@ -20,20 +20,19 @@ from django.core.exceptions import FieldError
 from django.db import models
 from django.utils.translation import gettext as _
 
+from cfmd.models import EvidenceRecord
 from lifecycle import phases
 from lifecycle.models import (
-    ChannelKind,
     Compatibility,
     DynamicsProduct,
-    EvidenceRecord,
     LifecyclePolicy,
     Phase,
     PlannedRelease,
     Product,
     ProductVersion,
     RoadmapStatement,
-    SupportChannel,
 )
+from sla.models import ChannelKind, SupportChannel
 
 DEFAULT_DATES_ZONE = "America/Los_Angeles"
 
@@ -317,7 +316,7 @@ class SlaMatrixAsOf:
 
 def sla_matrix_as_of(at: dt.datetime | None = None) -> SlaMatrixAsOf:
     """Plan × severity response targets now or at `at`, like incidents.selectors.sla_matrix()."""
-    from incidents.models import ResponseTarget, Severity, SupportPlan
+    from sla.models import ResponseTarget, Severity, SupportPlan
 
     plans = sorted(rows_as_of(SupportPlan, at).rows, key=lambda p: (p.display_order, p.code))
     severities = sorted(rows_as_of(Severity, at).rows, key=lambda s: (s.display_order, s.code))

@@ -92,11 +92,16 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "simple_history",
-    "portal",
+    # The domain apps, bottom layer first (docs/ARCHITECTURE.md).
+    "sla",
+    "accounts",
+    "lifecycle",
+    "notify",
     "incidents",
     "escalation",
     "knowledgebase",
-    "lifecycle",
+    "cfmd",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -253,7 +258,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ESCALATION_SWEEP_SECONDS = _int("ESCALATION_SWEEP_SECONDS", 2)
-# The escalation watcher's outbox (see escalation/services.py).
+# The escalation watcher's outbox (see escalation/delivery.py).
 ESCALATION_SWEEP_BATCH = _int("ESCALATION_SWEEP_BATCH", 500)
 ESCALATION_RESEND_SECONDS = _int("ESCALATION_RESEND_SECONDS", 30)
 ESCALATION_RESEND_AFTER_SECONDS = _int("ESCALATION_RESEND_AFTER_SECONDS", 60)
@@ -288,16 +293,16 @@ def _rate(name: str, default: str) -> str:
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "portal.api.pagination.ApiPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.ApiPagination",
     "PAGE_SIZE": 25,
     # The API (portal/api/): personal tokens or the browser session, JSON only, one error format.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "portal.api.authentication.BearerTokenAuthentication",
+        "accounts.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["portal.api.parsers.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.LimitedJSONParser"],
     "EXCEPTION_HANDLER": "portal.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["portal.api.throttles.IpRateThrottle", "portal.api.throttles.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -336,7 +341,7 @@ SPECTACULAR_SETTINGS = {
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 # Also loads the contact's membership, organisation and region with the user (one query).
-AUTHENTICATION_BACKENDS = ["portal.auth.PortalBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.auth.PortalBackend"]
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

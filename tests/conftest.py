@@ -80,7 +80,7 @@ def now() -> dt.datetime:
 @pytest.fixture
 def sla(db):
     """The seeded SLA policy (from the data migration), by code."""
-    from incidents.models import Severity, SupportPlan, SupportRegion
+    from sla.models import Severity, SupportPlan, SupportRegion
 
     return {
         "plans": {p.code: p for p in SupportPlan.objects.all()},
@@ -109,7 +109,7 @@ def other_organization(db, sla):
 
 @pytest.fixture
 def customer_admin(organization):
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import MemberFactory
 
     return MemberFactory(organization=organization, role=Role.ADMIN, email="olivia.admin@fabrikam.example")
@@ -117,7 +117,7 @@ def customer_admin(organization):
 
 @pytest.fixture
 def customer(organization):
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import MemberFactory
 
     return MemberFactory(organization=organization, role=Role.SUBMITTER, email="carl.contact@fabrikam.example")
@@ -125,7 +125,7 @@ def customer(organization):
 
 @pytest.fixture
 def colleague(organization):
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import MemberFactory
 
     return MemberFactory(organization=organization, role=Role.SUBMITTER, email="cora.colleague@fabrikam.example")
@@ -133,7 +133,7 @@ def colleague(organization):
 
 @pytest.fixture
 def viewer(organization):
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import MemberFactory
 
     return MemberFactory(organization=organization, role=Role.VIEWER, email="vera.viewer@fabrikam.example")
@@ -141,7 +141,7 @@ def viewer(organization):
 
 @pytest.fixture
 def outsider(other_organization):
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import MemberFactory
 
     return MemberFactory(organization=other_organization, role=Role.ADMIN, email="oscar.outsider@northwind.example")

@@ -8,8 +8,8 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from incidents.models import Severity, SupportPlan, SupportRegion
-from portal.models import Contract, Membership, Organization, Role, StaffProfile
+from accounts.models import Contract, Membership, Organization, Role, StaffProfile
+from sla.models import Severity, SupportPlan, SupportRegion
 
 PASSWORD = "correct-horse-battery"
 

@@ -12,8 +12,8 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import Membership
 from incidents.services import NewIncident, incident_create
-from portal.models import Membership
 from tests.conftest import NOW
 from tests.factories import severity
 

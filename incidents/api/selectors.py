@@ -6,10 +6,11 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from accounts.models import Membership, Role
+from core.api.errors import ApiError
 from incidents import selectors
-from incidents.models import Attachment, Comment, Incident, Severity, SupportPlan, SupportRegion, Visibility
-from portal.api.errors import ApiError
-from portal.models import Membership, Role
+from incidents.models import Attachment, Comment, Incident, Visibility
+from sla.models import Severity, SupportPlan, SupportRegion
 
 
 def api_incident_get(*, user, number: str) -> Incident:

@@ -13,20 +13,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.serializers import QueryBooleanField, QuerySerializer, StrictSerializer, UtcDateTimeField
 from escalation.models import Criterion
 from incidents.api import selectors
 from incidents.forms import PHONE_RE
-from incidents.models import (
-    Coverage,
-    IncidentKind,
-    IncidentStatus,
-    Severity,
-    SupportPlan,
-    SupportRegion,
-    Visibility,
-    ms_case_number_validator,
-)
-from portal.api.serializers import QueryBooleanField, QuerySerializer, StrictSerializer, UtcDateTimeField
+from incidents.models import IncidentKind, IncidentStatus, Visibility, ms_case_number_validator
+from sla.models import Coverage, Severity, SupportPlan, SupportRegion
 
 MAX_DESCRIPTION = 50_000
 MAX_COMMENT = 50_000

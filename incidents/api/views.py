@@ -21,17 +21,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.errors import ApiError
+from core.api.pagination import ApiPagination
+from core.api.parsers import LimitedMultiPartParser
+from core.api.serializers import COMMON_ERRORS, PAGE_PARAMETERS, PUBLIC_ERRORS, error, paginated
 from escalation.services_requests import escalation_request_by_customer
-from incidents import sla
 from incidents.api import selectors
 from incidents.api import serializers as s
 from incidents.downloads import attachment_response
-from incidents.models import ResponseTarget
 from incidents.services import NewIncident, comment_add, incident_confirm_resolution, incident_submit
-from portal.api.errors import ApiError
-from portal.api.pagination import ApiPagination
-from portal.api.parsers import LimitedMultiPartParser
-from portal.api.serializers import COMMON_ERRORS, PAGE_PARAMETERS, PUBLIC_ERRORS, error, paginated
+from sla import clock as sla
+from sla.models import ResponseTarget
 
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6c1f3a52-7d0e-4f7b-9a43-1d2b5b0f7e11")
 NUMBER_PARAMETER = OpenApiParameter(

@@ -1,14 +1,14 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from portal.markdown import render_markdown
+from core.markdown import render_markdown
 
 register = template.Library()
 
 
 @register.filter
 def markdown(text: str) -> SafeString:
-    """Markdown to sanitised HTML (see `portal.markdown`)."""
+    """Markdown to sanitised HTML (see `core.markdown`)."""
     return render_markdown(text)
 
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api.serializers import QuerySerializer, UtcDateTimeField
 from knowledgebase.models import ArticleKind, ArticleVisibility, Category
-from portal.api.serializers import QuerySerializer, UtcDateTimeField
 
 
 class ArticleListQuerySerializer(QuerySerializer):

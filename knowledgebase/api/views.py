@@ -12,11 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.errors import ApiError
+from core.api.pagination import ApiPagination
+from core.api.serializers import PAGE_PARAMETERS, PUBLIC_ERRORS, error, paginated
 from knowledgebase import selectors
 from knowledgebase.api import serializers as s
-from portal.api.errors import ApiError
-from portal.api.pagination import ApiPagination
-from portal.api.serializers import PAGE_PARAMETERS, PUBLIC_ERRORS, error, paginated
 
 
 class ArticleListApi(APIView):

@@ -71,10 +71,5 @@ class Migration(migrations.Migration):
     dependencies = [("knowledgebase", "0002_search_vector_trigger")]
 
     operations = [
-        migrations.AddField(
-            model_name="article",
-            name="suggest_vector",
-            field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
-        ),
         migrations.RunPython(forward, backward),
     ]

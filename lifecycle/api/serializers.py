@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from core.api.serializers import QueryBooleanField, QuerySerializer
 from lifecycle.models import Phase, PolicyKind
-from portal.api.serializers import QueryBooleanField, QuerySerializer
 
 
 class VersionListQuerySerializer(QuerySerializer):

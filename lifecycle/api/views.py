@@ -10,10 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.pagination import ApiPagination
+from core.api.serializers import PAGE_PARAMETERS, PUBLIC_ERRORS, error, paginated
 from lifecycle import selectors
 from lifecycle.api import serializers as s
-from portal.api.pagination import ApiPagination
-from portal.api.serializers import PAGE_PARAMETERS, PUBLIC_ERRORS, error, paginated
 
 
 class VersionListApi(APIView):

@@ -19,11 +19,11 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from accounts.entitlements import EntitlementError
+from core.api.errors import ApiError, RequestTooLarge, error_body
 from escalation.services_requests import EscalationRequestError
 from incidents.services import AttachmentRejected, IncidentError, TransitionNotAllowed
-from incidents.sla import UnknownTarget
-from portal.api.errors import ApiError, RequestTooLarge, error_body
-from portal.services import EntitlementError
+from sla.clock import UnknownTarget
 
 
 def _flatten(detail) -> list[str]:

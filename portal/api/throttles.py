@@ -9,7 +9,7 @@ from __future__ import annotations
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from portal.models import ApiToken
+from accounts.models import ApiToken
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):

@@ -7,7 +7,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from portal.api.errors import error_body
+from core.api.errors import error_body
 
 
 def _with_slash_exists(request: HttpRequest) -> bool:

@@ -24,7 +24,7 @@ def api():
 @pytest.fixture
 def token_for(now):
     """An API client authenticated with a new personal token of `user`."""
-    from portal.api.services import api_token_create
+    from accounts.api.services import api_token_create
 
     def make(user) -> APIClient:
         _, raw_key = api_token_create(user=user, name="Test integration", now=now)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from portal.api.services import MAX_ACTIVE_TOKENS, ApiTokenError, api_token_create, api_token_revoke
-from portal.models import ApiToken
+from accounts.api.services import MAX_ACTIVE_TOKENS, ApiTokenError, api_token_create, api_token_revoke
+from accounts.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 

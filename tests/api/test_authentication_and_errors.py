@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from portal.api.services import api_token_create, api_token_revoke
-from portal.models import ApiToken
+from accounts.api.services import api_token_create, api_token_revoke
+from accounts.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ def test_last_used_is_written_at_most_once_a_minute(customer, now, django_assert
 def test_a_recently_used_token_costs_one_query_to_authenticate(customer, now, django_assert_num_queries):
     from django.test import RequestFactory
 
-    from portal.api.authentication import BearerTokenAuthentication
+    from accounts.api.authentication import BearerTokenAuthentication
 
     _, raw_key = api_token_create(user=customer, name="Helpdesk", now=now)
     ApiToken.objects.update(last_used_at=dt.datetime.now(tz=dt.UTC))

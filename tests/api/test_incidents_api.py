@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from incidents import sla as sla_engine
 from incidents.models import Comment, Incident, IncidentStatus, Visibility
 from incidents.services import comment_add, incident_transition
+from sla import clock as sla_engine
 
 pytestmark = pytest.mark.django_db
 

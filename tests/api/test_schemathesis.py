@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from portal.api.services import api_token_create
+from accounts.api.services import api_token_create
 
 pytestmark = pytest.mark.django_db
 

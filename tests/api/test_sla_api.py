@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from incidents import sla as sla_engine
+from sla import clock as sla_engine
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def test_bad_deadline_parameters_are_a_400_naming_the_field(api, params, field, 
 
 
 def test_a_plan_without_a_target_for_the_severity_is_a_400(api, sla):
-    from incidents.models import ResponseTarget
+    from sla.models import ResponseTarget
 
     ResponseTarget.objects.filter(plan__code="premier", severity__code="C").delete()
     response = api.get("/api/v1/sla/deadline/", {"plan": "premier", "severity": "C", "region": "japan"})

@@ -137,7 +137,7 @@ def test_evidence_pack_command_writes_a_pdf(demo, tmp_path):
 
 
 def test_evidence_pack_as_of_shows_what_the_sla_promised_then(page, live_server, screenshot, demo):
-    from incidents.models import ResponseTarget
+    from sla.models import ResponseTarget
 
     target = ResponseTarget.objects.get(plan__code="subscription", severity__code="B")
     for minutes, when in [

@@ -9,9 +9,9 @@ import re
 import pytest
 from django.core import mail
 
+from accounts.models import Role
 from incidents.models import Incident
 from incidents.services import NewIncident, incident_create
-from portal.models import Role
 from tests.factories import ContractFactory, MemberFactory, OrganizationFactory, severity
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,7 @@ from incidents.services import NewIncident, incident_create
 @pytest.fixture
 def file_incident(organization, customer, sla):
     """File an incident through the service at a given instant."""
-    from portal.models import Contract
+    from accounts.models import Contract
 
     Contract.objects.filter(organization=organization).update(incidents_allotted=1000)
 

@@ -8,9 +8,11 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from escalation import claims, services, webhooks
+from escalation import claims, webhooks
+from escalation import delivery as services
+from escalation.delivery import escalation_events_deliver
 from escalation.models import DeliveryStatus, EscalationEvent, WebhookDelivery, WebhookEndpoint
-from escalation.services import escalation_events_deliver, escalation_sweep
+from escalation.watcher import escalation_sweep
 from tests.escalation.receiver import start_receiver
 
 pytestmark = pytest.mark.django_db

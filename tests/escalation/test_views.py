@@ -10,9 +10,9 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
+from escalation.delivery import escalation_event_deliver
 from escalation.models import EscalationContact, EscalationEvent, EscalationRequest, EventKind
 from escalation.selectors import escalation_events_for_incident
-from escalation.services import escalation_event_deliver
 from escalation.services_requests import (
     EscalationRequestError,
     escalation_request_verify,

@@ -8,13 +8,11 @@ import logging
 import pytest
 from django.core import mail
 
-from escalation import services
+from escalation import delivery
+from escalation import watcher as services
+from escalation.delivery import escalation_event_deliver, escalation_outbox_resend
 from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind, WebhookDelivery
-from escalation.services import (
-    escalation_event_deliver,
-    escalation_outbox_resend,
-    escalation_sweep,
-)
+from escalation.watcher import escalation_sweep
 from incidents.models import Incident, IncidentStatus
 from incidents.services import incident_change_severity, incident_record_first_response, incident_transition
 
@@ -227,7 +225,7 @@ def test_a_failing_row_is_pushed_forward_and_logged_and_the_others_still_fire(fi
         return real_plan(inc, ctx=ctx)
 
     monkeypatch.setattr(services, "incident_step_plan", plan)
-    with caplog.at_level(logging.ERROR, logger="escalation.services"):
+    with caplog.at_level(logging.ERROR, logger="escalation.watcher"):
         result = escalation_sweep(now=now + 46 * MIN)
     assert result.failed == 1
     assert result.fired == 1
@@ -311,7 +309,7 @@ def test_the_resend_picks_up_events_a_crash_left_undelivered(
     incident = file_incident(at=now)
     escalation_sweep(now=now + 46 * MIN)
     enqueued = []
-    monkeypatch.setattr(services, "events_delivery_enqueue", enqueued.append)
+    monkeypatch.setattr(delivery, "events_delivery_enqueue", enqueued.append)
     # Too fresh: its own task may still be in the queue.
     assert escalation_outbox_resend(now=now + 46 * MIN + dt.timedelta(seconds=5)) == (0, 0)
     assert escalation_outbox_resend(now=now + 50 * MIN) == (1, 0)

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from escalation import webhooks
+from escalation.delivery import escalation_outbox_resend
 from escalation.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookFormat
-from escalation.services import escalation_outbox_resend, escalation_sweep
+from escalation.watcher import escalation_sweep
 from escalation.webhooks import signature_verify, webhook_deliver, webhooks_emit
 from incidents.models import IncidentStatus
 from incidents.services import incident_record_first_response, incident_transition
@@ -193,8 +194,8 @@ def test_emit_without_endpoints_writes_nothing(file_incident, now):
 def test_an_escalation_event_task_sends_its_webhooks_too(
     file_incident, now, receiver, django_capture_on_commit_callbacks
 ):
+    from escalation.delivery import escalation_event_deliver
     from escalation.models import EscalationEvent
-    from escalation.services import escalation_event_deliver
 
     endpoint(receiver.url)
     file_incident(at=now)

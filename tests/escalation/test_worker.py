@@ -22,7 +22,8 @@ from django.utils import timezone
 from escalation.models import DeliveryStatus, EscalationEvent, WebhookDelivery, WebhookEndpoint
 from escalation.tasks import sweep
 from escalation.webhooks import signature_verify
-from incidents.models import Incident, ResponseTarget
+from incidents.models import Incident
+from sla.models import ResponseTarget
 from tests.escalation.receiver import start_receiver
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

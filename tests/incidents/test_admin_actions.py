@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from django.contrib.admin import helpers
 
+from accounts.entitlements import contract_incidents_used
 from incidents.models import IncidentStatus, SeverityChange
-from portal.services import contract_incidents_used
 from tests.conftest import NOW
 from tests.factories import severity
 from tests.incidents.test_admin_queue import CHANGELIST, change_url, file_incident

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import ApiToken
 from incidents.services import incident_mark_non_chargeable
-from portal.models import ApiToken
 from tests.conftest import NOW
 from tests.factories import ContractFactory, OrganizationFactory, StaffFactory
 from tests.incidents.test_admin_queue import file_incident
@@ -29,7 +29,7 @@ def test_contracts_list_incidents_used_and_left(client, manager, organization, c
     file_incident(organization, customer)
     incident_mark_non_chargeable(incident=first, reason="Product defect", by=engineer)
     client.force_login(manager)
-    response = client.get(reverse("admin:portal_contract_changelist"))
+    response = client.get(reverse("admin:accounts_contract_changelist"))
     row = next(c for c in response.context["cl"].result_list if c.pk == contract.pk)
     assert row.used == 1
     assert '<td class="field-incidents_left">999</td>' in response.content.decode()
@@ -37,7 +37,7 @@ def test_contracts_list_incidents_used_and_left(client, manager, organization, c
 
 def test_the_contract_list_costs_the_same_queries_for_any_number_of_rows(client, manager, sla):
     client.force_login(manager)
-    url = reverse("admin:portal_contract_changelist")
+    url = reverse("admin:accounts_contract_changelist")
     for i in range(2):
         ContractFactory(organization=OrganizationFactory(name=f"Org {i}"))
     with CaptureQueriesContext(connection) as few:
@@ -52,7 +52,7 @@ def test_the_contract_list_costs_the_same_queries_for_any_number_of_rows(client,
 def test_a_new_contract_left_without_an_allotment_is_prorated(client, manager, organization, sla):
     client.force_login(manager)
     response = client.post(
-        reverse("admin:portal_contract_add"),
+        reverse("admin:accounts_contract_add"),
         {
             "organization": organization.pk,
             "plan": sla["plans"]["premier"].pk,
@@ -74,16 +74,16 @@ def test_api_tokens_are_listed_without_their_hash_and_cannot_be_edited(client, c
         user=customer_admin, name="ERP sync", prefix="abc123", key_hash="f" * 64, created_at=NOW - dt.timedelta(days=1)
     )
     client.force_login(admin_user)
-    listing = client.get(reverse("admin:portal_apitoken_changelist")).content.decode()
+    listing = client.get(reverse("admin:accounts_apitoken_changelist")).content.decode()
     assert "ERP sync" in listing
-    detail = client.get(reverse("admin:portal_apitoken_change", args=[token.pk])).content.decode()
+    detail = client.get(reverse("admin:accounts_apitoken_change", args=[token.pk])).content.decode()
     assert "f" * 64 not in detail
     assert 'name="_save"' not in detail
 
 
 def test_organisation_page_shows_contacts_and_history(client, manager, organization, customer):
     client.force_login(manager)
-    page = client.get(reverse("admin:portal_organization_change", args=[organization.pk])).content.decode()
+    page = client.get(reverse("admin:accounts_organization_change", args=[organization.pk])).content.decode()
     assert customer.email in page or str(customer.pk) in page
-    history = client.get(reverse("admin:portal_organization_history", args=[organization.pk]))
+    history = client.get(reverse("admin:accounts_organization_history", args=[organization.pk]))
     assert history.status_code == 200

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Contract
 from incidents.models import Incident, IncidentStatus
 from incidents.services import NewIncident, incident_assign, incident_create, incident_record_first_response
-from portal.models import Contract
 from tests.conftest import NOW
 from tests.factories import ContractFactory, OrganizationFactory, severity
 

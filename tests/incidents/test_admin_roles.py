@@ -26,18 +26,18 @@ def test_the_migration_creates_the_three_groups_with_permissions():
 
 @pytest.mark.parametrize("model", SLA_POLICY)
 def test_engineers_read_but_cannot_change_the_sla_policy(engineer, lead, model):
-    assert engineer.has_perm(f"incidents.view_{model}")
-    assert not engineer.has_perm(f"incidents.change_{model}")
-    assert not engineer.has_perm(f"incidents.add_{model}")
-    assert lead.has_perm(f"incidents.change_{model}")
-    assert lead.has_perm(f"incidents.add_{model}")
+    assert engineer.has_perm(f"sla.view_{model}")
+    assert not engineer.has_perm(f"sla.change_{model}")
+    assert not engineer.has_perm(f"sla.add_{model}")
+    assert lead.has_perm(f"sla.change_{model}")
+    assert lead.has_perm(f"sla.add_{model}")
 
 
 def test_engineers_work_incidents(engineer):
     assert engineer.has_perm("incidents.change_incident")
     assert engineer.has_perm("incidents.add_comment")
     assert not engineer.has_perm("incidents.delete_incident")
-    assert not engineer.has_perm("portal.change_contract")
+    assert not engineer.has_perm("accounts.change_contract")
 
 
 def test_leads_manage_every_escalation_model_present(engineer, lead):
@@ -51,15 +51,15 @@ def test_leads_manage_every_escalation_model_present(engineer, lead):
 
 
 def test_managers_also_manage_contracts(lead, manager):
-    assert manager.has_perm("portal.change_contract")
-    assert manager.has_perm("portal.add_contract")
-    assert manager.has_perm("incidents.change_responsetarget")
-    assert not lead.has_perm("portal.change_contract")
+    assert manager.has_perm("accounts.change_contract")
+    assert manager.has_perm("accounts.add_contract")
+    assert manager.has_perm("sla.change_responsetarget")
+    assert not lead.has_perm("accounts.change_contract")
 
 
 def test_an_engineer_cannot_open_the_contract_editor_but_a_manager_can(client, engineer, manager, organization):
     contract = organization.contracts.get()
-    url = reverse("admin:portal_contract_change", args=[contract.pk])
+    url = reverse("admin:accounts_contract_change", args=[contract.pk])
     client.force_login(engineer)
     page = client.get(url)
     assert page.status_code == 200
@@ -70,7 +70,7 @@ def test_an_engineer_cannot_open_the_contract_editor_but_a_manager_can(client, e
 
 
 def test_managers_see_the_api_token_list_but_engineers_do_not(client, engineer, manager):
-    url = reverse("admin:portal_apitoken_changelist")
+    url = reverse("admin:accounts_apitoken_changelist")
     client.force_login(engineer)
     assert client.get(url).status_code == 403
     client.force_login(manager)

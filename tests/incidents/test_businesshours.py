@@ -1,6 +1,6 @@
 """The business-hours engine, as behaviour: no database, ISO strings on both sides.
 
-Calendars here are built the way `incidents.sla` builds them from the seeded regions:
+Calendars here are built the way `sla.clock` builds them from the seeded regions:
 Monday–Friday hours in the region's zone, closed on the `holidays` package's public
 holidays. Each DST class names the transition instants it crosses.
 """
@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from incidents import businesshours
-from incidents.businesshours import Calendar, add_business_time, business_time_between, is_open, next_open
+from sla import businesshours
+from sla.businesshours import Calendar, add_business_time, business_time_between, is_open, next_open
 
 H = dt.timedelta(hours=1)
 MIN = dt.timedelta(minutes=1)

@@ -10,7 +10,7 @@ import holidays
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from incidents.businesshours import Calendar, add_business_time, business_time_between, is_open, next_open
+from sla.businesshours import Calendar, add_business_time, business_time_between, is_open, next_open
 
 ZONES = ["America/Los_Angeles", "Europe/London", "Europe/Berlin", "Asia/Tokyo", "Australia/Lord_Howe", "UTC"]
 YEARS = range(2025, 2031)

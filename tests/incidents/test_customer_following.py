@@ -102,7 +102,7 @@ def test_an_invalid_filter_shows_everything_instead_of_failing(client, customer_
 
 
 def test_the_list_is_paginated_and_keeps_the_filters(client, customer_admin, organization):
-    from portal.models import Contract
+    from accounts.models import Contract
 
     Contract.objects.filter(organization=organization).update(incidents_allotted=100)
     for n in range(23):
@@ -116,7 +116,7 @@ def test_the_list_is_paginated_and_keeps_the_filters(client, customer_admin, org
 
 
 def test_the_list_needs_few_queries(client, customer_admin, organization, django_assert_max_num_queries):
-    from portal.models import Contract
+    from accounts.models import Contract
 
     Contract.objects.filter(organization=organization).update(incidents_allotted=100)
     for n in range(15):
@@ -180,7 +180,7 @@ def test_markdown_in_the_description_is_sanitised(client, customer, organization
 
 
 def test_the_due_time_shows_in_the_viewers_and_the_regions_zone(client, outsider, other_organization):
-    from portal.models import Membership
+    from accounts.models import Membership
 
     Membership.objects.filter(user=outsider).update(time_zone="Asia/Tokyo")
     incident = file_incident(other_organization, outsider)
@@ -434,7 +434,7 @@ def test_only_submitters_of_the_organisation_can_be_shared_with(client, customer
 
 
 def test_a_colleague_it_is_shared_with_cannot_share_it_further(client, customer, colleague, organization):
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import MemberFactory
 
     third = MemberFactory(organization=organization, role=Role.SUBMITTER, email="theo.third@fabrikam.example")

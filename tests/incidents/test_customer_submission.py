@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
+from accounts.models import Contract, Membership
 from incidents.models import Attachment, Incident
-from portal.models import Contract, Membership
 from tests.conftest import NOW
 from tests.factories import ContractFactory, OrganizationFactory, severity
 
@@ -238,7 +238,7 @@ def test_a_viewer_cannot_file_incidents(client, viewer):
 def test_emails_go_to_submitter_admins_who_want_them_and_the_support_team(
     client, customer, customer_admin, organization, django_capture_on_commit_callbacks, settings, tasks_run_eagerly
 ):
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import MemberFactory
 
     quiet_admin = MemberFactory(organization=organization, role=Role.ADMIN, email="quinn.quiet@fabrikam.example")
@@ -266,7 +266,7 @@ def test_emails_go_to_submitter_admins_who_want_them_and_the_support_team(
 
 
 def test_an_expired_contract_gets_the_clear_page_and_the_draft_is_kept(client, sla):
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import MemberFactory
 
     org = OrganizationFactory(name="Expired Corp")

@@ -13,11 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from escalation.services import incident_next_check_compute
-from incidents import businesshours, tasks
-from incidents import sla as clock
-from incidents.models import DateException, Incident, OpeningInterval, ResponseTarget
+from escalation.watcher import incident_next_check_compute
+from incidents import tasks
+from incidents.models import Incident
 from incidents.services import NewIncident, incident_create, incident_submit
+from sla import businesshours, clock
+from sla.models import DateException, OpeningInterval, ResponseTarget
 from tests.conftest import NOW
 from tests.factories import severity
 
@@ -281,9 +282,9 @@ def test_filing_an_incident_stays_within_its_query_budget(organization, customer
     sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     # The target and the policy version in one query; no region, interval, exception or
     # fired-step lookups (the deadline's calendar is handed to the watcher).
-    assert sum("incidents_responsetarget" in s for s in sql) == 1
-    assert not any('FROM "incidents_openinginterval"' in s for s in sql)
-    assert not any('FROM "incidents_dateexception"' in s for s in sql)
+    assert sum("sla_responsetarget" in s for s in sql) == 1
+    assert not any('FROM "sla_openinginterval"' in s for s in sql)
+    assert not any('FROM "sla_dateexception"' in s for s in sql)
     assert not any('FROM "escalation_escalationevent"' in s for s in sql)
     assert len(sql) <= 8, "\n".join(sql)
 
@@ -318,8 +319,8 @@ def test_the_submission_post_stays_within_its_query_budget(client, customer, sla
     # history row, its number, its status row. The session comes from the cache.
     assert len(sql) <= 9, text
     assert sum('FROM "auth_user"' in s for s in sql) == 1
-    assert not any('FROM "portal_membership"' in s or 'FROM "portal_organization"' in s for s in sql), text
-    assert not any('FROM "incidents_supportplan"' in s or 'FROM "incidents_supportregion"' in s for s in sql), text
+    assert not any('FROM "accounts_membership"' in s or 'FROM "accounts_organization"' in s for s in sql), text
+    assert not any('FROM "sla_supportplan"' in s or 'FROM "sla_supportregion"' in s for s in sql), text
     assert not any('FROM "django_session"' in s for s in sql), text
     assert not any("escalation_escalationpolicy" in s or "escalation_webhookendpoint" in s for s in sql), text
     assert not any('FROM "lifecycle_productversion"' in s for s in sql), text  # a product was named
@@ -382,7 +383,7 @@ def test_an_unreachable_broker_is_not_tried_again_on_the_request(
 
 
 def test_a_double_submit_after_the_last_incident_was_used_answers_with_the_first(client, customer, organization):
-    from portal.models import Contract
+    from accounts.models import Contract
 
     Contract.objects.filter(organization=organization).update(incidents_allotted=1)
     client.force_login(customer)
@@ -400,7 +401,7 @@ def test_a_double_submit_after_the_last_incident_was_used_answers_with_the_first
 
 
 def test_a_policy_step_added_in_another_process_moves_the_next_check(organization, customer, monkeypatch):
-    from escalation import services as watcher
+    from escalation import watcher
     from escalation.models import EscalationPolicy, EscalationStep, StepKind
 
     first = submit(organization, customer)
@@ -416,7 +417,7 @@ def test_a_policy_step_added_in_another_process_moves_the_next_check(organizatio
 
 
 def test_a_webhook_endpoint_added_in_another_process_gets_the_next_incident(organization, customer, monkeypatch):
-    from escalation import services as watcher
+    from escalation import watcher
     from escalation.models import WebhookDelivery, WebhookEndpoint
 
     submit(organization, customer)  # warms the snapshot without endpoints

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from incidents import sla
-from incidents.models import Coverage, DateException, OpeningInterval, ResponseTarget, Severity
+from sla import clock as sla
+from sla.models import Coverage, DateException, OpeningInterval, ResponseTarget, Severity
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group, Permission
 
-from incidents.models import OpeningInterval, ResponseTarget, Severity, SupportPlan, SupportRegion
+from sla.models import OpeningInterval, ResponseTarget, Severity, SupportPlan, SupportRegion
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,7 @@ def test_the_lead_sees_the_sla_models_in_the_admin(lead_client):
 
 def test_a_plan_without_a_target_for_every_severity_is_refused(lead_client):
     plan = SupportPlan.objects.get(code="premier")
-    url = f"/admin/incidents/supportplan/{plan.pk}/change/"
+    url = f"/admin/sla/supportplan/{plan.pk}/change/"
     data = post_data(lead_client.get(url))
     severity_b = Severity.objects.get(code="B")
     index = inline_index(data, "targets", "severity", severity_b.pk)
@@ -89,7 +89,7 @@ def test_a_plan_without_a_target_for_every_severity_is_refused(lead_client):
 
 def test_editing_a_target_on_the_plan_page_saves_it_with_history(lead_client):
     plan = SupportPlan.objects.get(code="premier")
-    url = f"/admin/incidents/supportplan/{plan.pk}/change/"
+    url = f"/admin/sla/supportplan/{plan.pk}/change/"
     data = post_data(lead_client.get(url))
     index = inline_index(data, "targets", "severity", Severity.objects.get(code="C").pk)
     data[f"targets-{index}-minutes"] = 180
@@ -98,11 +98,11 @@ def test_editing_a_target_on_the_plan_page_saves_it_with_history(lead_client):
     target = ResponseTarget.objects.get(plan=plan, severity__code="C")
     assert target.minutes == 180
     assert target.history.first().history_user.username == "leah.lead"
-    assert lead_client.get(f"/admin/incidents/supportplan/{plan.pk}/history/").status_code == 200
+    assert lead_client.get(f"/admin/sla/supportplan/{plan.pk}/history/").status_code == 200
 
 
 def test_a_new_severity_needs_a_target_on_every_plan(lead_client):
-    url = "/admin/incidents/severity/add/"
+    url = "/admin/sla/severity/add/"
     page = lead_client.get(url)
     assert page.context["inline_admin_formsets"][0].formset.total_form_count() == 3
     data = post_data(page)
@@ -129,17 +129,15 @@ def test_a_new_severity_needs_a_target_on_every_plan(lead_client):
 
 def test_the_lists_warn_when_a_target_is_missing(lead_client):
     Severity.objects.create(code="D", name="Advisory", business_impact="Questions only.", display_order=4)
-    page = lead_client.get("/admin/incidents/responsetarget/").content.decode()
+    page = lead_client.get("/admin/sla/responsetarget/").content.decode()
     assert "Every plan needs a response target for every severity" in page
     assert "Subscription × D, Professional Direct × D, Premier × D" in page
-    assert (
-        "Every plan needs a response target" not in lead_client.get("/admin/incidents/supportregion/").content.decode()
-    )
+    assert "Every plan needs a response target" not in lead_client.get("/admin/sla/supportregion/").content.decode()
 
 
 def test_overlapping_opening_intervals_are_refused(lead_client):
     region = SupportRegion.objects.get(code="germany")
-    url = f"/admin/incidents/supportregion/{region.pk}/change/"
+    url = f"/admin/sla/supportregion/{region.pk}/change/"
     data = post_data(lead_client.get(url))
     total = int(data["intervals-TOTAL_FORMS"])
     data.update(
@@ -158,7 +156,7 @@ def test_overlapping_opening_intervals_are_refused(lead_client):
 
 def test_a_region_without_opening_hours_is_refused(lead_client):
     region = SupportRegion.objects.get(code="denmark")
-    url = f"/admin/incidents/supportregion/{region.pk}/change/"
+    url = f"/admin/sla/supportregion/{region.pk}/change/"
     data = post_data(lead_client.get(url))
     for index in range(int(data["intervals-TOTAL_FORMS"])):
         data[f"intervals-{index}-DELETE"] = "on"
@@ -170,7 +168,7 @@ def test_a_region_without_opening_hours_is_refused(lead_client):
 
 def test_a_region_gets_evening_hours_and_an_extra_closed_date(lead_client):
     region = SupportRegion.objects.get(code="germany")
-    url = f"/admin/incidents/supportregion/{region.pk}/change/"
+    url = f"/admin/sla/supportregion/{region.pk}/change/"
     data = post_data(lead_client.get(url))
     total = int(data["intervals-TOTAL_FORMS"])
     data.update(
@@ -193,7 +191,7 @@ def test_a_region_gets_evening_hours_and_an_extra_closed_date(lead_client):
 
 def test_an_unknown_time_zone_is_refused(lead_client):
     region = SupportRegion.objects.get(code="japan")
-    url = f"/admin/incidents/supportregion/{region.pk}/change/"
+    url = f"/admin/sla/supportregion/{region.pk}/change/"
     data = post_data(lead_client.get(url))
     data["time_zone"] = "Asia/Atlantis"
     response = lead_client.post(url, data)
@@ -203,6 +201,6 @@ def test_an_unknown_time_zone_is_refused(lead_client):
 def test_an_engineer_may_read_the_policy_but_not_change_it(client, engineer):
     client.login(username=engineer.username, password=PASSWORD)
     plan = SupportPlan.objects.get(code="premier")
-    assert client.get("/admin/incidents/supportplan/").status_code == 200
-    assert client.post(f"/admin/incidents/supportplan/{plan.pk}/change/", {"name": "Gold"}).status_code == 403
+    assert client.get("/admin/sla/supportplan/").status_code == 200
+    assert client.post(f"/admin/sla/supportplan/{plan.pk}/change/", {"name": "Gold"}).status_code == 403
     assert SupportPlan.objects.get(code="premier").name == "Premier"

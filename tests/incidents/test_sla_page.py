@@ -7,7 +7,7 @@ import re
 import pytest
 import time_machine
 
-from incidents.models import ResponseTarget
+from sla.models import ResponseTarget
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +99,7 @@ def test_last_changed_follows_the_history_of_the_rows(client):
 
 
 def test_last_changed_says_what_was_added_or_removed(client, sla):
-    from incidents.models import DateException
+    from sla.models import DateException
 
     closed = DateException.objects.create(
         region=sla["regions"]["japan"], on="2026-12-28", kind="closed", note="Office move"
@@ -196,7 +196,7 @@ class TestCalculator:
 
 
 def test_published_support_channels_are_listed_after_the_portal(client):
-    from lifecycle.models import SupportChannel
+    from sla.models import SupportChannel
 
     SupportChannel.objects.create(
         kind="phone", name="Severity A hotline", address="+1 206 555 0100", hours="24 hours a day", display_order=1

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 
-from incidents.models import ResponseTarget
+from sla.models import ResponseTarget
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from portal.markdown import ALLOWED_TAGS, render_markdown
+from core.markdown import ALLOWED_TAGS, render_markdown
 from tests.knowledgebase.xss_vectors import XSS_VECTORS
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")

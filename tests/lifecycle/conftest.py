@@ -7,18 +7,8 @@ import datetime as dt
 import pytest
 from django.apps import apps
 
-from lifecycle.models import (
-    ChannelKind,
-    Compatibility,
-    EvidenceKind,
-    EvidenceRecord,
-    PlannedRelease,
-    PolicyKind,
-    Product,
-    ProductVersion,
-    ReleaseStatus,
-    SupportChannel,
-)
+from cfmd.models import EvidenceKind, EvidenceRecord
+from lifecycle.models import Compatibility, PlannedRelease, PolicyKind, Product, ProductVersion, ReleaseStatus
 from lifecycle.services import (
     DATA_FILE,
     dynamics_lifecycle_import,
@@ -26,6 +16,7 @@ from lifecycle.services import (
     lifecycle_policy_update,
     roadmap_statement_review,
 )
+from sla.models import ChannelKind, SupportChannel
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -5,21 +5,21 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from lifecycle.models import EvidenceRecord
+from cfmd.models import EvidenceRecord
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
 MODELS = [
-    "product",
-    "productversion",
-    "dynamicsproduct",
-    "compatibility",
-    "lifecyclepolicy",
-    "supportchannel",
-    "roadmapstatement",
-    "plannedrelease",
-    "evidencerecord",
+    "lifecycle.product",
+    "lifecycle.productversion",
+    "lifecycle.dynamicsproduct",
+    "lifecycle.compatibility",
+    "lifecycle.lifecyclepolicy",
+    "sla.supportchannel",
+    "lifecycle.roadmapstatement",
+    "lifecycle.plannedrelease",
+    "cfmd.evidencerecord",
 ]
 
 
@@ -31,12 +31,13 @@ def admin_client(client):
 
 @pytest.mark.parametrize("model", MODELS)
 def test_every_lifecycle_model_has_a_working_admin(admin_client, versions, model):
-    assert admin_client.get(reverse(f"admin:lifecycle_{model}_changelist")).status_code == 200
+    app_label, model_name = model.split(".")
+    assert admin_client.get(reverse(f"admin:{app_label}_{model_name}_changelist")).status_code == 200
 
 
 def test_staff_add_an_evidence_record_and_its_history_is_kept(admin_client):
     response = admin_client.post(
-        reverse("admin:lifecycle_evidencerecord_add"),
+        reverse("admin:cfmd_evidencerecord_add"),
         {
             "kind": "escrow",
             "title": "Deposit 30.0",
@@ -49,6 +50,6 @@ def test_staff_add_an_evidence_record_and_its_history_is_kept(admin_client):
     )
     assert response.status_code == 302
     record = EvidenceRecord.objects.get(title="Deposit 30.0")
-    history = admin_client.get(reverse("admin:lifecycle_evidencerecord_history", args=[record.pk]))
+    history = admin_client.get(reverse("admin:cfmd_evidencerecord_history", args=[record.pk]))
     assert history.status_code == 200
     assert record.history.get().history_user.username == "ada.admin"

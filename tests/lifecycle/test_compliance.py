@@ -6,18 +6,11 @@ import datetime as dt
 
 import pytest
 
+from cfmd import compliance
+from cfmd.models import EvidenceKind, EvidenceRecord
 from escalation.models import EscalationContact
-from incidents.models import ResponseTarget
-from lifecycle import compliance
-from lifecycle.models import (
-    EvidenceKind,
-    EvidenceRecord,
-    LifecyclePolicy,
-    PlannedRelease,
-    ProductVersion,
-    RoadmapStatement,
-    SupportChannel,
-)
+from lifecycle.models import LifecyclePolicy, PlannedRelease, ProductVersion, RoadmapStatement
+from sla.models import ResponseTarget, SupportChannel
 from tests.lifecycle.conftest import TODAY
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from lifecycle import ical
+from cfmd import ical
 
 STAMP = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)
 

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from escalation.models import EscalationContact
-from incidents.models import ResponseTarget
 from lifecycle.models import RoadmapStatement
 from lifecycle.services import lifecycle_policy_update, roadmap_statement_review
+from sla.models import ResponseTarget
 
 pytestmark = pytest.mark.django_db
 

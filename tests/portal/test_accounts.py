@@ -11,10 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
-from incidents.models import Incident
-from incidents.services import NewIncident, incident_create, incident_mark_non_chargeable
-from portal.models import Contract, Invitation, Membership, Role
-from portal.services_accounts import (
+from accounts.models import Contract, Invitation, Membership, Role
+from accounts.services import (
     INVITATION_VALID_DAYS,
     InvitationExpired,
     InvitationUsed,
@@ -25,6 +23,8 @@ from portal.services_accounts import (
     invitation_token,
     membership_change_role,
 )
+from incidents.models import Incident
+from incidents.services import NewIncident, incident_create, incident_mark_non_chargeable
 from tests.conftest import NOW
 from tests.factories import PASSWORD, severity
 

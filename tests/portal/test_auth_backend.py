@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from portal.auth import PortalBackend, user_with_membership
+from accounts.auth import PortalBackend, user_with_membership
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def test_signing_in_through_the_form_uses_the_backend(client, customer):
 
     response = client.post("/accounts/login/", {"username": customer.username, "password": PASSWORD})
     assert response.status_code == 302
-    assert client.session["_auth_user_backend"] == "portal.auth.PortalBackend"
+    assert client.session["_auth_user_backend"] == "accounts.auth.PortalBackend"
 
 
 def orm_user(pk):
@@ -52,7 +52,7 @@ def field_values(instance) -> dict:
 def test_the_hand_written_query_loads_what_the_orm_loads(who, customer, engineer, django_assert_num_queries):
     from django.utils import timezone
 
-    from portal.models import StaffProfile
+    from accounts.models import StaffProfile
 
     if who == "plain":
         user = get_user_model().objects.create_user("plain", "plain@example.com", "x")
@@ -82,7 +82,7 @@ def test_the_hand_written_query_loads_what_the_orm_loads(who, customer, engineer
 
 
 def test_a_user_without_membership_raises_as_the_orm_does(engineer):
-    from portal.models import Membership
+    from accounts.models import Membership
 
     user = user_with_membership(engineer.pk)
     with pytest.raises(Membership.DoesNotExist):

@@ -11,10 +11,7 @@ import uuid
 import pytest
 from django.db import connection, transaction
 
-from incidents.models import Incident
-from incidents.services import NewIncident, incident_submit
-from portal.models import Contract, prorated_allotment
-from portal.services import (
+from accounts.entitlements import (
     AllotmentExhausted,
     EntitlementError,
     NoActiveContract,
@@ -23,6 +20,9 @@ from portal.services import (
     contract_incidents_used,
     contract_upgrade,
 )
+from accounts.models import Contract, prorated_allotment
+from incidents.models import Incident
+from incidents.services import NewIncident, incident_submit
 from tests.conftest import NOW
 from tests.factories import ContractFactory, severity
 
@@ -72,7 +72,7 @@ def test_after_an_upgrade_the_new_contract_is_the_one_in_force(organization, sla
 
 
 def test_the_lock_is_a_row_lock_on_the_contract_only():
-    from portal.services import _contract_lock_sql
+    from accounts.entitlements import _contract_lock_sql
 
     text = _contract_lock_sql("default")
     if connection.features.has_select_for_update_of:

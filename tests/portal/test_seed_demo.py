@@ -7,13 +7,13 @@ import io
 import pytest
 from django.core.management import call_command
 
+from accounts.demo import DEMO_LOGINS
+from accounts.entitlements import contract_incidents_used
+from accounts.models import Contract, Membership, Organization
 from escalation.models import EscalationContact
 from incidents.models import Incident, IncidentStatus
 from knowledgebase.models import Article
 from lifecycle.models import ProductVersion
-from portal.demo import DEMO_LOGINS
-from portal.models import Contract, Membership, Organization
-from portal.services import contract_incidents_used
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import translation
 
-from portal.models import Membership
+from accounts.models import Membership
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
@@ -153,7 +153,7 @@ def test_dates_are_written_the_way_each_language_writes_them(client, customer, o
 def test_why_a_german_contact_cannot_submit_is_said_in_german(client, sla):
     import datetime as dt
 
-    from portal.models import Role
+    from accounts.models import Role
     from tests.factories import ContractFactory, MemberFactory, OrganizationFactory
 
     org = OrganizationFactory(name="Abgelaufen GmbH")
@@ -173,7 +173,7 @@ def test_why_a_german_contact_cannot_submit_is_said_in_german(client, sla):
 def test_the_seeded_sla_texts_are_shown_in_the_readers_language(sla, language):
     """Every text the seed migration wrote (severities, plans' descriptions, regions and
     their languages and hours) has a translation; a text a manager edited is shown as written."""
-    from incidents.models import RegionLanguage, Severity, SupportPlan, SupportRegion
+    from sla.models import RegionLanguage, Severity, SupportPlan, SupportRegion
 
     catalog = {entry.msgid: entry.msgstr for entry in po_file(language).translated_entries()}
     shown = []

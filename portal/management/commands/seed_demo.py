@@ -11,8 +11,8 @@ import importlib
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from portal.demo import DEMO_LOGINS, DEMO_PASSWORD
-from portal.demo import seed as seed_portal
+from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
+from accounts.demo import seed as seed_portal
 
 APPS_WITH_DEMO_DATA = ["lifecycle", "incidents", "escalation", "knowledgebase"]
 

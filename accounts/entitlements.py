@@ -1,0 +1,192 @@
+"""Entitlements: which contract covers a submission, and how many incidents are left."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+from django.db import connection, connections, transaction
+from django.db.models import Count, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from accounts import rows
+from accounts.models import Contract, ContractStatus, Organization, prorated_allotment
+
+
+class EntitlementError(Exception):
+    """The organisation cannot submit an incident now; `reason` says why in the customer's terms."""
+
+    code = "entitlement"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NoActiveContract(EntitlementError):
+    code = "no_active_contract"
+
+
+class AllotmentExhausted(EntitlementError):
+    code = "allotment_exhausted"
+
+
+def contract_incidents_used(contract: Contract) -> int:
+    """The chargeable incidents filed on the contract (a few dozen at most; the foreign key's index)."""
+    # On every submission, under the contract's row lock: plain SQL, as the ORM's compile
+    # of this count costs three times its round trip (bench/bench_submissions.py).
+    from incidents.models import Incident
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INCIDENTS_USED_SQL.format(table=connection.ops.quote_name(Incident._meta.db_table)), [contract.pk]
+        )
+        return cursor.fetchone()[0]
+
+
+_INCIDENTS_USED_SQL = "SELECT COUNT(*) FROM {table} WHERE contract_id = %s AND is_chargeable"
+
+
+def contract_active_get(*, organization: Organization, day: dt.date) -> Contract | None:
+    """The organisation's contract in force on `day` (an upgrade supersedes its predecessor)."""
+    return (
+        Contract.objects.active_on(day)
+        .filter(organization=organization)
+        .select_related("plan")
+        .annotate(used=Count("incidents", filter=Q(incidents__is_chargeable=True)))
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+
+
+def contract_for_submission(*, organization: Organization, day: dt.date) -> Contract:
+    """Lock and return the contract a new incident consumes, or raise `EntitlementError`.
+
+    Must run inside a transaction: the row lock serialises concurrent submissions of one
+    organisation so that an allotment is never overdrawn.
+    """
+    contract = contract_active_lock(organization_id=organization.pk, day=day)
+    if contract is None:
+        latest = Contract.objects.filter(organization=organization).order_by("-ends_on").first()
+        if latest is None:
+            raise NoActiveContract(_("Your organisation has no support contract."))
+        if latest.status_on(day) == ContractStatus.EXPIRED:
+            raise NoActiveContract(
+                _("Your organisation's support contract ended on %(date)s.")
+                % {"date": date_format(latest.ends_on, _("j F Y"))}
+            )
+        raise NoActiveContract(
+            _("Your organisation's support contract starts on %(date)s.")
+            % {"date": date_format(latest.starts_on, _("j F Y"))}
+        )
+    used = contract_incidents_used(contract)
+    if used >= contract.incidents_allotted:
+        raise AllotmentExhausted(
+            _(
+                "Your organisation has used all %(allotted)s incidents of its %(plan)s contract "
+                "(term %(starts)s to %(ends)s)."
+            )
+            % {
+                "allotted": contract.incidents_allotted,
+                "plan": contract.plan.name,
+                "starts": date_format(contract.starts_on, _("j M Y")),
+                "ends": date_format(contract.ends_on, _("j M Y")),
+            }
+        )
+    return contract
+
+
+def contract_active_lock(*, organization_id: int, day: dt.date, using: str = "default") -> Contract | None:
+    """The organisation's contract in force on `day` with its plan, row-locked (on a
+    database with row locks) until the transaction ends: what
+    `Contract.objects.active_on(day).filter(organization=...).select_related("plan")
+    .select_for_update(of=("self",)).order_by("-starts_on", "-pk").first()` gives.
+
+    Written by hand (`accounts.rows`): on every submission, the ORM's compile of that query
+    cost several times its round trip."""
+    from sla.models import SupportPlan
+
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _contract_lock_sql(using),
+            [organization_id, *[connection.ops.adapt_datefield_value(day)] * 2],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    contract, plan = rows.instances(row, (Contract, SupportPlan), using=using)
+    rows.related_cache_set(contract, "plan", plan)
+    return contract  # type: ignore[return-value]
+
+
+@functools.cache
+def _contract_lock_sql(using: str) -> str:
+    from sla.models import SupportPlan
+
+    connection = connections[using]
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(Contract._meta.get_field(name).column)
+
+    pk = quote(Contract._meta.pk.column)
+    select = f"{rows.select_list(Contract, 'c', using=using)}, {rows.select_list(SupportPlan, 'p', using=using)}"
+    # Not superseded: no contract names this one as the one it upgraded.
+    sql = (
+        f"SELECT {select} FROM {rows.table(Contract, using=using)} c"  # noqa: S608 - names from _meta
+        f" INNER JOIN {rows.table(SupportPlan, using=using)} p ON p.{quote(SupportPlan._meta.pk.column)} = c.{column('plan')}"
+        f" WHERE c.{column('organization')} = %s AND c.{column('starts_on')} <= %s AND c.{column('ends_on')} >= %s"
+        f" AND NOT EXISTS (SELECT 1 FROM {rows.table(Contract, using=using)} s WHERE s.{column('upgraded_from')} = c.{pk})"
+        f" ORDER BY c.{column('starts_on')} DESC, c.{pk} DESC LIMIT 1"
+    )
+    # The lock serialises one organisation's submissions (PostgreSQL locks only this
+    # table's row); SQLite has no row locks, and its writers are serialised by BEGIN IMMEDIATE.
+    if connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF c"
+    elif connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    return sql
+
+
+def contract_create(
+    *, organization: Organization, plan, starts_on: dt.date, ends_on: dt.date, reference: str = ""
+) -> Contract:
+    contract = Contract(
+        organization=organization,
+        plan=plan,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        incidents_allotted=0,
+        reference=reference,
+    )
+    contract.incidents_allotted = prorated_allotment(contract.term_days)
+    contract.full_clean()
+    contract.save()
+    return contract
+
+
+@transaction.atomic
+def contract_upgrade(*, contract: Contract, plan, on: dt.date) -> Contract:
+    """Replace `contract` by one on `plan` from `on` to the same end, prorated on the remaining days.
+
+    Incidents already consumed in the term stay with the old contract; the new one gets
+    the prorated allotment for the remaining days.
+    """
+    if contract.status_on(on) != ContractStatus.ACTIVE:
+        raise EntitlementError(_("Only an active contract can be upgraded."))
+    old_ends_on = contract.ends_on
+    Contract.objects.filter(pk=contract.pk).update(ends_on=max(contract.starts_on, on - dt.timedelta(days=1)))
+    upgraded = Contract(
+        organization=contract.organization,
+        plan=plan,
+        starts_on=on,
+        ends_on=old_ends_on,
+        incidents_allotted=0,
+        upgraded_from=contract,
+        reference=contract.reference,
+    )
+    upgraded.incidents_allotted = prorated_allotment(upgraded.term_days)
+    upgraded.save()
+    return upgraded

@@ -1,0 +1,95 @@
+"""Forms of the customer account: preferences, members, invitations."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+    return [("UTC", "UTC"), *((zone, zone.replace("_", " ")) for zone in zones)]
+
+
+class PreferencesForm(forms.Form):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=40,
+        help_text=_("Used for Severity A incidents, when we must reach you around the clock."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    notify_on_all_incidents = forms.BooleanField(
+        label=_("Email me about every incident of my organisation"),
+        required=False,
+        help_text=_("For organisation admins: receive the confirmation of incidents filed by colleagues."),
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Role.choices,
+        initial=Role.SUBMITTER,
+        help_text=_("Admins manage people; submitters file and follow their incidents; viewers read only."),
+    )
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class AcceptInvitationForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, email: str = "", needs_password: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+        if not needs_password:
+            del self.fields["password1"]
+            del self.fields["password2"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "password1" not in self.fields:
+            return cleaned
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords differ."))
+        elif p1:
+            from django.contrib.auth import get_user_model
+
+            probe = get_user_model()(
+                username=self.email, email=self.email, first_name=cleaned.get("first_name", ""), last_name=""
+            )
+            try:
+                password_validation.validate_password(p1, probe)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned

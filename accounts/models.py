@@ -1,0 +1,183 @@
+"""Customer organisations, their people and roles, and their support contracts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from sla.models import validate_time_zone
+
+DAYS_PER_INCIDENT = 60
+
+
+def prorated_allotment(days: int) -> int:
+    """About one incident per 60 days of term: a 365-day term gives 6, never fewer than 1."""
+    return max(1, math.floor(days / DAYS_PER_INCIDENT))
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    region = models.ForeignKey("sla.SupportRegion", on_delete=models.PROTECT, related_name="organizations")
+    time_zone = models.CharField(_("default time zone"), max_length=64, validators=[validate_time_zone])
+    language = models.CharField(_("default language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("customer organisation")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Organisation admin")
+    SUBMITTER = "submitter", _("Submitter")
+    VIEWER = "viewer", _("Viewer (read only)")
+
+
+class Membership(models.Model):
+    """A customer contact: a Django user in one organisation with a role."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SUBMITTER)
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    notify_on_all_incidents = models.BooleanField(
+        _("email me about every incident of my organisation"),
+        default=True,
+        help_text=_("For organisation admins: receive the confirmation of incidents filed by colleagues."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["organization", "user__email"]
+        indexes = [models.Index(fields=["organization", "role"], name="membership_org_role_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.organization}, {self.get_role_display()})"
+
+    @property
+    def can_submit(self) -> bool:
+        return self.is_active and self.role in (Role.ADMIN, Role.SUBMITTER)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_active and self.role == Role.ADMIN
+
+
+class StaffProfile(models.Model):
+    """A support engineer's preferences (the admin shows times in their zone)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone], default="UTC")
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.time_zone})"
+
+
+class Invitation(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SUBMITTER)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organization}"
+
+
+class ContractStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting to start")
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+
+
+class ContractQuerySet(models.QuerySet["Contract"]):
+    def active_on(self, day: dt.date) -> ContractQuerySet:
+        return self.filter(starts_on__lte=day, ends_on__gte=day, superseded_by__isnull=True)
+
+
+class Contract(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="contracts")
+    plan = models.ForeignKey("sla.SupportPlan", on_delete=models.PROTECT, related_name="contracts")
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    incidents_allotted = models.PositiveIntegerField(_("incidents allotted"))
+    upgraded_from = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="superseded_by",
+        help_text=_("The contract this one replaced by a mid-term upgrade."),
+    )
+    reference = models.CharField(_("contract reference"), max_length=60, blank=True)
+    history = HistoricalRecords()
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["organization", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="contract_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["organization", "starts_on", "ends_on"], name="contract_org_term_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.organization} – {self.plan} ({self.starts_on} to {self.ends_on})"
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("The term must end on or after its start.")})
+
+    @property
+    def term_days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
+
+    def status_on(self, day: dt.date) -> ContractStatus:
+        if day < self.starts_on:
+            return ContractStatus.WAITING
+        if day > self.ends_on:
+            return ContractStatus.EXPIRED
+        return ContractStatus.ACTIVE
+
+
+class ApiToken(models.Model):
+    """A personal API token: shown once at creation, stored as a SHA-256 hash."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("The first characters, to recognise the token."))
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

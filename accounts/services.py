@@ -1,0 +1,258 @@
+"""Invitations and memberships: an organisation admin authorises the people of the organisation.
+
+An invitation is a row plus a signed link (`django.core.signing`): the link carries the
+invitation's id, the signature proves we made it, and the row says whether it is still
+pending. It expires `INVITATION_VALID_DAYS` after it was sent, measured against `now`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts.models import Invitation, Membership, Organization, Role
+
+logger = logging.getLogger(__name__)
+
+INVITATION_VALID_DAYS = 7
+INVITATION_SALT = "accounts.invitation"
+
+
+class AccountError(Exception):
+    """A request on people or invitations that the rules do not allow; the message is for the user."""
+
+
+class InvitationInvalid(AccountError):
+    pass
+
+
+class InvitationExpired(AccountError):
+    pass
+
+
+class InvitationUsed(AccountError):
+    pass
+
+
+class InvitationRevoked(AccountError):
+    pass
+
+
+class AlreadyMember(AccountError):
+    pass
+
+
+class LastAdmin(AccountError):
+    pass
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=INVITATION_SALT, compress=True)
+
+
+def invitation_url(invitation: Invitation) -> str:
+    return settings.SITE_URL + reverse("invitation_accept", args=[invitation_token(invitation)])
+
+
+def invitation_expires_at(invitation: Invitation) -> dt.datetime:
+    return invitation.created_at + dt.timedelta(days=INVITATION_VALID_DAYS)
+
+
+def _member_elsewhere(email: str, organization: Organization) -> Membership | None:
+    return (
+        Membership.objects.filter(user__email__iexact=email, is_active=True)
+        .exclude(organization=organization)
+        .select_related("organization")
+        .first()
+    )
+
+
+def invitation_create(
+    *, organization: Organization, email: str, role: str, invited_by: AbstractBaseUser, now: dt.datetime
+) -> Invitation:
+    """Invite `email` to the organisation with `role` and email them the signed link (on commit)."""
+    email = email.strip().lower()
+    if Membership.objects.filter(organization=organization, user__email__iexact=email, is_active=True).exists():
+        raise AlreadyMember(_("%(email)s is already a contact of your organisation.") % {"email": email})
+    if _member_elsewhere(email, organization) is not None:
+        raise AlreadyMember(
+            _("%(email)s is a contact of another organisation; ask our support team to move them.") % {"email": email}
+        )
+    with transaction.atomic():
+        # A new invitation replaces any pending one for the same address.
+        Invitation.objects.filter(
+            organization=organization, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=now)
+        invitation = Invitation.objects.create(
+            organization=organization, email=email, role=role, invited_by=invited_by, created_at=now
+        )
+        transaction.on_commit(lambda: invitation_send(invitation))
+    return invitation
+
+
+def invitation_send(invitation: Invitation) -> None:
+    context = {
+        "invitation": invitation,
+        "organization": invitation.organization,
+        "inviter": invitation.invited_by,
+        "url": invitation_url(invitation),
+        "valid_days": INVITATION_VALID_DAYS,
+        "expires_at": invitation_expires_at(invitation),
+        "role": Role(invitation.role).label,
+        "PRODUCT_NAME": settings.PRODUCT_NAME,
+        "VENDOR_NAME": settings.VENDOR_NAME,
+    }
+    with translation.override(invitation.organization.language):
+        subject = render_to_string("emails/accounts/invitation.subject.txt", context).strip()
+        text = render_to_string("emails/accounts/invitation.txt", context)
+        html = render_to_string("emails/accounts/invitation.html", context)
+    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except Exception:  # the invitation stays valid; the admin can send it again
+        logger.exception("invitation email to %s failed", invitation.email)
+
+
+def invitation_from_token(*, token: str, now: dt.datetime) -> Invitation:
+    """The pending invitation behind a link, or a typed error saying what is wrong with it."""
+    try:
+        payload = signing.loads(token, salt=INVITATION_SALT)
+    except signing.BadSignature:
+        raise InvitationInvalid(_("This invitation link is not valid. Check that you copied all of it.")) from None
+    invitation = (
+        Invitation.objects.filter(pk=payload.get("i"), email=payload.get("e")).select_related("organization").first()
+    )
+    if invitation is None:
+        raise InvitationInvalid(_("This invitation no longer exists. Ask your organisation admin for a new one."))
+    if invitation.revoked_at is not None:
+        raise InvitationRevoked(_("This invitation was withdrawn. Ask your organisation admin for a new one."))
+    if invitation.accepted_at is not None:
+        raise InvitationUsed(_("This invitation has already been accepted. Sign in with your email and password."))
+    if now > invitation_expires_at(invitation):
+        raise InvitationExpired(
+            _(
+                "This invitation expired on %(date)s. Ask your organisation admin to send you a new one; "
+                "invitations are valid for %(days)d days."
+            )
+            % {"date": f"{invitation_expires_at(invitation):%d %b %Y}", "days": INVITATION_VALID_DAYS}
+        )
+    return invitation
+
+
+def invitation_accept(
+    *,
+    token: str,
+    first_name: str,
+    last_name: str,
+    password: str | None,
+    time_zone: str,
+    phone: str = "",
+    now: dt.datetime,
+) -> AbstractBaseUser:
+    """Turn a pending invitation into a contact: create the user (or reuse a former contact's)."""
+    User = get_user_model()
+    with transaction.atomic():
+        invitation = invitation_from_token(token=token, now=now)
+        claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+            accepted_at=now
+        )
+        if not claimed:
+            raise InvitationUsed(_("This invitation has already been accepted. Sign in with your email and password."))
+        organization = invitation.organization
+        if _member_elsewhere(invitation.email, organization) is not None:
+            raise AlreadyMember(_("You are already a contact of another organisation."))
+        user = User.objects.filter(email__iexact=invitation.email).first()
+        if user is None:
+            user = User(username=invitation.email, email=invitation.email)
+        user.first_name = first_name.strip()
+        user.last_name = last_name.strip()
+        user.is_active = True
+        if password:
+            user.set_password(password)
+        user.save()
+        Membership.objects.update_or_create(
+            user=user,
+            defaults={
+                "organization": organization,
+                "role": invitation.role,
+                "time_zone": time_zone or organization.time_zone,
+                "language": organization.language,
+                "phone": phone.strip(),
+                "is_active": True,
+            },
+        )
+    return user
+
+
+def invitation_revoke(*, invitation: Invitation, now: dt.datetime) -> Invitation:
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    invitation.refresh_from_db()
+    return invitation
+
+
+def _other_active_admins(membership: Membership) -> bool:
+    return (
+        Membership.objects.filter(organization_id=membership.organization_id, role=Role.ADMIN, is_active=True)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+def membership_change_role(*, membership: Membership, role: str, by: AbstractBaseUser) -> Membership:
+    """Change a contact's role; an organisation always keeps at least one admin."""
+    if role not in Role.values:
+        raise AccountError(_("Choose a role."))
+    with transaction.atomic():
+        # Lock the organisation's admins so that two admins demoting each other cannot both win.
+        list(
+            Membership.objects.select_for_update()
+            .filter(organization_id=membership.organization_id, role=Role.ADMIN)
+            .values_list("pk", flat=True)
+        )
+        membership.refresh_from_db()
+        if membership.role == Role.ADMIN and role != Role.ADMIN and not _other_active_admins(membership):
+            raise LastAdmin(_("Your organisation needs at least one admin. Make someone else an admin first."))
+        membership.role = role
+        membership._change_reason = f"Role changed by {by}"
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def membership_revoke(*, membership: Membership, by: AbstractBaseUser) -> Membership:
+    """Withdraw a contact's access; their incidents stay with the organisation."""
+    if membership.user_id == by.pk:
+        raise AccountError(_("You cannot revoke your own access. Ask another admin of your organisation."))
+    with transaction.atomic():
+        membership.refresh_from_db()
+        if membership.role == Role.ADMIN and not _other_active_admins(membership):
+            raise LastAdmin(_("Your organisation needs at least one admin."))
+        membership.is_active = False
+        membership._change_reason = f"Access revoked by {by}"
+        membership.save(update_fields=["is_active"])
+    return membership
+
+
+def membership_update_preferences(
+    *, membership: Membership, time_zone: str, language: str, phone: str, notify_on_all_incidents: bool
+) -> Membership:
+    membership.time_zone = time_zone
+    membership.language = language
+    membership.phone = phone.strip()
+    membership.notify_on_all_incidents = notify_on_all_incidents
+    membership.full_clean(exclude=["user", "organization"])
+    membership.save(update_fields=["time_zone", "language", "phone", "notify_on_all_incidents"])
+    return membership

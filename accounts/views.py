@@ -1,0 +1,245 @@
+"""The customer's account: contract and preferences, the members page, accepting an invitation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.entitlements import contract_active_get
+from accounts.forms import AcceptInvitationForm, InvitationForm, PreferencesForm, RoleForm
+from accounts.models import Contract, Invitation, Membership, Role
+from accounts.services import (
+    AccountError,
+    invitation_accept,
+    invitation_create,
+    invitation_expires_at,
+    invitation_from_token,
+    invitation_revoke,
+    membership_change_role,
+    membership_revoke,
+    membership_update_preferences,
+)
+
+MEMBERS_PER_PAGE = 25
+
+
+def _membership(request: HttpRequest) -> Membership:
+    """The signed-in contact's active membership; 404 for anyone else (staff use the admin)."""
+    membership = getattr(request.user, "membership", None)
+    if membership is None or not membership.is_active:
+        raise Http404("Not a customer contact")
+    return membership
+
+
+def _admin_membership(request: HttpRequest) -> Membership:
+    membership = _membership(request)
+    if not membership.is_admin:
+        raise PermissionDenied(_("Only your organisation's admins manage people."))
+    return membership
+
+
+def contract_summary(*, organization, day: dt.date) -> dict[str, object]:
+    contract = contract_active_get(organization=organization, day=day)
+    latest = None
+    if contract is None:
+        latest = Contract.objects.filter(organization=organization).select_related("plan").order_by("-ends_on").first()
+    summary: dict[str, object] = {"contract": contract, "latest_contract": latest}
+    if contract is not None:
+        used = contract.used
+        summary.update(
+            {
+                "used": used,
+                "left": max(0, contract.incidents_allotted - used),
+                "renews_on": contract.ends_on + dt.timedelta(days=1),
+                "status": contract.status_on(day),
+                "days_left": (contract.ends_on - day).days,
+            }
+        )
+    elif latest is not None:
+        summary["status"] = latest.status_on(day)
+    return summary
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    organization = membership.organization
+    initial = {
+        "time_zone": membership.time_zone,
+        "language": membership.language,
+        "phone": membership.phone,
+        "notify_on_all_incidents": membership.notify_on_all_incidents,
+    }
+    form = PreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        membership_update_preferences(membership=membership, **form.cleaned_data)
+        messages.success(request, _("Your preferences are saved."))
+        return redirect("account")
+    admins = (
+        Membership.objects.filter(organization=organization, role=Role.ADMIN, is_active=True)
+        .select_related("user")
+        .order_by("user__last_name")
+    )
+    context = {
+        "membership": membership,
+        "organization": organization,
+        "form": form,
+        "admins": admins,
+        **contract_summary(organization=organization, day=timezone.localdate(timezone.now(), dt.UTC)),
+    }
+    return render(request, "accounts/account.html", context)
+
+
+@login_required
+def members(request: HttpRequest) -> HttpResponse:
+    membership = _admin_membership(request)
+    organization = membership.organization
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = invitation_create(
+                organization=organization,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+                now=timezone.now(),
+            )
+        except AccountError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request,
+                _("We emailed an invitation to %(email)s. The link is valid until %(date)s.")
+                % {
+                    "email": invitation.email,
+                    "date": f"{timezone.localtime(invitation_expires_at(invitation)):%d %b %Y %H:%M}",
+                },
+            )
+            return redirect("account_members")
+    people = Paginator(
+        Membership.objects.filter(organization=organization)
+        .select_related("user")
+        .order_by("-is_active", "user__email"),
+        MEMBERS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    now = timezone.now()
+    pending = [
+        (invitation, invitation_expires_at(invitation), invitation_expires_at(invitation) < now)
+        for invitation in Invitation.objects.filter(
+            organization=organization, accepted_at__isnull=True, revoked_at__isnull=True
+        ).select_related("invited_by")[:50]
+    ]
+    context = {
+        "membership": membership,
+        "organization": organization,
+        "form": form,
+        "people": people,
+        "pending": pending,
+        "roles": Role.choices,
+    }
+    return render(request, "accounts/members.html", context, status=400 if form.errors else 200)
+
+
+def _member_of_my_organization(request: HttpRequest, pk: int) -> tuple[Membership, Membership]:
+    mine = _admin_membership(request)
+    other = get_object_or_404(Membership.objects.select_related("user"), pk=pk, organization=mine.organization)
+    return mine, other
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, pk: int) -> HttpResponse:
+    _mine, other = _member_of_my_organization(request, pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a role."))
+        return redirect("account_members")
+    try:
+        membership_change_role(membership=other, role=form.cleaned_data["role"], by=request.user)
+    except AccountError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("%(name)s is now: %(role)s.")
+            % {"name": other.user.get_full_name() or other.user.email, "role": Role(other.role).label},
+        )
+    return redirect("account_members")
+
+
+@login_required
+@require_POST
+def member_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    _mine, other = _member_of_my_organization(request, pk)
+    try:
+        membership_revoke(membership=other, by=request.user)
+    except AccountError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("%(name)s can no longer sign in to your organisation.") % {"name": other.user.email}
+        )
+    return redirect("account_members")
+
+
+@login_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    mine = _admin_membership(request)
+    invitation = get_object_or_404(Invitation, pk=pk, organization=mine.organization)
+    invitation_revoke(invitation=invitation, now=timezone.now())
+    messages.success(request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email})
+    return redirect("account_members")
+
+
+def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    now = timezone.now()
+    try:
+        invitation = invitation_from_token(token=token, now=now)
+    except AccountError as error:
+        return render(request, "accounts/account_invitation_invalid.html", {"error": str(error)}, status=410)
+    existing = get_user_model().objects.filter(email__iexact=invitation.email).first()
+    needs_password = existing is None or not existing.has_usable_password()
+    initial = {"time_zone": invitation.organization.time_zone}
+    if existing is not None:
+        initial.update({"first_name": existing.first_name, "last_name": existing.last_name})
+    form = AcceptInvitationForm(
+        request.POST or None, initial=initial, email=invitation.email, needs_password=needs_password
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = invitation_accept(
+                token=token,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                password=data.get("password1"),
+                time_zone=data["time_zone"],
+                phone=data.get("phone", ""),
+                now=timezone.now(),
+            )
+        except AccountError as error:
+            return render(request, "accounts/account_invitation_invalid.html", {"error": str(error)}, status=410)
+        if needs_password:
+            auth_login(request, user)  # the one backend (settings.AUTHENTICATION_BACKENDS)
+            messages.success(
+                request,
+                _("Welcome, %(name)s. %(org)s has added you as a support contact.")
+                % {"name": user.first_name, "org": invitation.organization.name},
+            )
+            return redirect("incidents:list")
+        messages.success(request, _("Invitation accepted. Sign in with your existing password."))
+        return redirect("login")
+    context = {"invitation": invitation, "form": form, "expires_at": invitation_expires_at(invitation)}
+    return render(request, "accounts/account_invitation_accept.html", context, status=400 if form.errors else 200)

@@ -1,0 +1,49 @@
+"""Request body parsers that refuse oversized bodies before reading them (413 JSON)."""
+
+from __future__ import annotations
+
+import io
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from rest_framework.parsers import JSONParser, MultiPartParser
+
+from core.api.errors import RequestTooLarge
+
+JSON_MAX_BYTES = 1024 * 1024  # an incident's description fits many times over
+
+
+def _content_length(parser_context: dict | None) -> int:
+    request = (parser_context or {}).get("request")
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) if request is not None else 0
+    except (TypeError, ValueError):
+        return 0
+
+
+def _refuse_over(limit: int, parser_context: dict | None) -> None:
+    if _content_length(parser_context) > limit:
+        raise RequestTooLarge(
+            _("The request body is larger than %(limit)d MB, the most this endpoint accepts.")
+            % {"limit": max(1, limit // 1024 // 1024)}
+        )
+
+
+class LimitedJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        _refuse_over(JSON_MAX_BYTES, parser_context)
+        if stream is not None:
+            # Never read more than the limit, whatever Content-Length claimed.
+            body = stream.read(JSON_MAX_BYTES + 1)
+            if len(body) > JSON_MAX_BYTES:
+                raise RequestTooLarge(_("The request body is larger than 1 MB, the most this endpoint accepts."))
+            stream = io.BytesIO(body)
+        return super().parse(stream, media_type, parser_context)
+
+
+class LimitedMultiPartParser(MultiPartParser):
+    """Attachments: the file limit of the portal plus room for the form fields."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        _refuse_over(settings.ATTACHMENT_MAX_BYTES + JSON_MAX_BYTES, parser_context)
+        return super().parse(stream, media_type, parser_context)
