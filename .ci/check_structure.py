@@ -62,9 +62,9 @@ def check_file(path: Path) -> list[str]:
             name = node.func.attr
             if name == "is_installed":
                 problems.append(f"{rel}:{node.lineno}: apps.is_installed(): the project's apps are always there")
-            if name == "get_model" and node.args and isinstance(node.args[0], ast.Constant):
-                if node.args[0].value in APPS:
-                    problems.append(f"{rel}:{node.lineno}: get_model({node.args[0].value!r}, …): import the model")
+            first = node.args[0] if node.args else None
+            if name == "get_model" and isinstance(first, ast.Constant) and first.value in APPS:
+                problems.append(f"{rel}:{node.lineno}: get_model({first.value!r}, …): import the model")
         if isinstance(node, ast.Try):
             caught = {getattr(h.type, "id", None) for h in node.handlers if h.type is not None} | {
                 getattr(e, "id", None) for h in node.handlers if isinstance(h.type, ast.Tuple) for e in h.type.elts
