@@ -31,7 +31,7 @@ class Command(BaseCommand):
         query = {"as_of": as_of} if as_of else {}
         request = RequestFactory().get(path, query)
         request.user = AnonymousUser()
-        state = views.as_of_from(request, now=timezone.now())
+        state = views.page_as_of(request, now=timezone.now())
         if state.error:
             raise CommandError(f"--as-of {as_of}: {state.error}", returncode=2)
         context = views.evidence_pack_context(request, state)

@@ -44,18 +44,6 @@ def test_as_of_shows_the_earlier_response_target_after_a_change(client, complete
     assert "not recorded" in january
 
 
-def test_sla_matrix_as_of_reads_the_incidents_history(complete_cfmd, sla):
-    from lifecycle.selectors import moment_for, sla_matrix_as_of
-
-    target = ResponseTarget.objects.get(plan=sla["plans"]["premier"], severity=sla["severities"]["A"])
-    change_target(target, 45, AT)
-    change_target(target, 30, LATER)
-    cell = {(s.code, p.code): c for s, cells in sla_matrix_as_of(moment_for(dt.date(2026, 3, 1))).rows
-            for p, c in zip(sla_matrix_as_of().plans, cells, strict=True)}  # fmt: skip
-    assert cell[("A", "premier")].target.minutes == 45
-    assert cell[("B", "premier")].target.minutes == 120  # never changed: no history, current value
-
-
 def test_lifecycle_page_shows_microsofts_table_phases_zone_and_notice(client, complete_cfmd):
     response = client.get(reverse("lifecycle:lifecycle"))
     html = response.content.decode()
@@ -200,3 +188,13 @@ def test_evidence_pack_has_one_page_broken_section_per_requirement(client, compl
     html = client.get(reverse("lifecycle:evidence_pack")).content.decode()
     assert html.count('class="pack-section page-break"') == 11
     assert "print.css" in html
+
+
+def test_the_version_status_fragment_flags_an_unsupported_version(client, versions):
+    url = reverse("lifecycle:version_status")
+    ended = client.get(url, {"product_version": versions["28.0"].pk}).content.decode()
+    assert "notice-bad" in ended
+    assert "out of support since 2026-10-19" in ended
+    current = client.get(url, {"product_version": versions["29.0"].pk}).content.decode()
+    assert "notice" not in current
+    assert client.get(url, {"product_version": "nonsense"}).status_code == 200
