@@ -237,7 +237,7 @@ def support_lifecycle(facts: Facts) -> Requirement:
         str(GROUP_SUPPORT),
         _("Support lifecycle"),
         _("A published lifecycle policy; every released version has its dates and policy."),
-        evidence_url=facts.url("lifecycle:lifecycle"),
+        evidence_url=facts.url("cfmd:lifecycle"),
         evidence_label=_("Support lifecycle page"),
     )
     policy = lifecycle_selectors.lifecycle_policy(facts.at)
@@ -277,7 +277,7 @@ def support_contacts(facts: Facts) -> Requirement:
         str(GROUP_SUPPORT),
         _("Support contacts"),
         _("At least two published support channels (the portal and email or phone), each with its hours."),
-        evidence_url=facts.url("lifecycle:contacts"),
+        evidence_url=facts.url("cfmd:contacts"),
         evidence_label=_("Contacts page"),
     )
     channels = support_channels(facts.at)
@@ -301,7 +301,7 @@ def escalation_contact(facts: Facts) -> Requirement:
         str(GROUP_SUPPORT),
         _("Escalation contact for Microsoft"),
         _("A named escalation contact with name, email and phone, verified in the last 12 months."),
-        evidence_url=facts.url("lifecycle:contacts") + "#escalation",
+        evidence_url=facts.url("cfmd:contacts") + "#escalation",
         evidence_label=_("Contacts page: escalation"),
     )
     people = cfmd_selectors.escalation_contacts(facts.at)
@@ -326,7 +326,7 @@ def product_roadmap(facts: Facts) -> Requirement:
         str(GROUP_DIRECTION),
         _("Product roadmap"),
         _("A statement of direction aligned with Microsoft's, reviewed in the last 12 months, with planned releases."),
-        evidence_url=facts.url("lifecycle:roadmap"),
+        evidence_url=facts.url("cfmd:roadmap"),
         evidence_label=_("Roadmap page"),
     )
     statement = lifecycle_selectors.roadmap_statement(facts.at)

@@ -81,7 +81,7 @@ def lifecycle_calendar(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     rows = selectors.lifecycle_rows(on=selectors.lifecycle_today(now))
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
-    page_url = settings.SITE_URL + reverse("lifecycle:lifecycle")
+    page_url = settings.SITE_URL + reverse("cfmd:lifecycle")
     events: list[ical.AllDayEvent] = []
     for row in rows:
         v = row.version

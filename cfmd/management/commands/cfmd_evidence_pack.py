@@ -27,7 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", dest="as_of", default="", help="Show the data as it stood on YYYY-MM-DD")
 
     def handle(self, *args, output: Path, as_of: str, **options):
-        path = reverse("lifecycle:evidence_pack")
+        path = reverse("cfmd:evidence_pack")
         query = {"as_of": as_of} if as_of else {}
         request = RequestFactory().get(path, query)
         request.user = AnonymousUser()
