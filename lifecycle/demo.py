@@ -190,11 +190,7 @@ def _at(day: dt.date, now: dt.datetime) -> dt.datetime:
     return min(dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC), now)
 
 
-def seed(*, now: dt.datetime, stdout) -> None:
-    start = min(HISTORY_START, now)
-    result = dynamics_lifecycle_import(rows=dynamics_lifecycle_read(DATA_FILE), now=start)
-    dynamics = {d.key: d for d in DynamicsProduct.objects.all()}
-
+def _product(start: dt.datetime) -> Product:
     product = Product.objects.filter(code=PRODUCT[0]).first()
     if product is None:
         product = Product(
@@ -204,6 +200,11 @@ def seed(*, now: dt.datetime, stdout) -> None:
         )
         product._history_date = start
         product.save()
+    return product
+
+
+def _versions(product: Product, *, now: dt.datetime, start: dt.datetime) -> None:
+    dynamics = {d.key: d for d in DynamicsProduct.objects.all()}
     for version, build, policy, released, mainstream, extended, keys, notes in VERSIONS:
         released_on = _date(released)
         row = ProductVersion.objects.filter(product=product, version=version).first()
@@ -230,6 +231,9 @@ def seed(*, now: dt.datetime, stdout) -> None:
                 link._history_date = row.history.earliest().history_date
                 link.save()
 
+
+def _statement_and_policy(*, now: dt.datetime, start: dt.datetime) -> None:
+    """Each with a first state at `start` and a later change."""
     months_then, months_now = 6, 12
     if not RoadmapStatement.objects.exists():
         roadmap_statement_review(
@@ -259,6 +263,8 @@ def seed(*, now: dt.datetime, stdout) -> None:
             now=_at(dt.date(2026, 6, 1), now),
         )
 
+
+def _channels(start: dt.datetime) -> None:
     for kind, name, address, hours, description, order in CHANNELS:
         if not SupportChannel.objects.filter(kind=kind, name=name).exists():
             channel = SupportChannel(
@@ -272,6 +278,8 @@ def seed(*, now: dt.datetime, stdout) -> None:
             channel._history_date = start
             channel.save()
 
+
+def _releases(product: Product, start: dt.datetime) -> None:
     for wave, wave_on, version, planned, status, highlights in RELEASES:
         if not PlannedRelease.objects.filter(product=product, version=version).exists():
             release = PlannedRelease(
@@ -286,6 +294,15 @@ def seed(*, now: dt.datetime, stdout) -> None:
             release._history_date = start
             release.save()
 
+
+def seed(*, now: dt.datetime, stdout) -> None:
+    start = min(HISTORY_START, now)
+    result = dynamics_lifecycle_import(rows=dynamics_lifecycle_read(DATA_FILE), now=start)
+    product = _product(start)
+    _versions(product, now=now, start=start)
+    _statement_and_policy(now=now, start=start)
+    _channels(start)
+    _releases(product, start)
     stdout.write(
         f"lifecycle: Dynamics lifecycle {result.created} created / {result.unchanged} unchanged; "
         f"{ProductVersion.objects.count()} versions"
