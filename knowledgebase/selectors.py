@@ -358,11 +358,6 @@ class ArticleStats:
     deflected: int
 
     @property
-    def helpful_percent(self) -> int | None:
-        total = self.helpful + self.not_helpful
-        return round(100 * self.helpful / total) if total else None
-
-    @property
     def deflection_percent(self) -> int | None:
         return round(100 * self.deflected / self.suggestions_opened) if self.suggestions_opened else None
 
