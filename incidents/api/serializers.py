@@ -14,7 +14,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import QueryBooleanField, QuerySerializer, StrictSerializer, UtcDateTimeField
-from escalation.models import Criterion
 from incidents.api import selectors
 from incidents.forms import PHONE_RE
 from incidents.models import IncidentKind, IncidentStatus, Visibility, ms_case_number_validator
@@ -252,20 +251,6 @@ class AttachmentUploadSerializer(StrictSerializer):
         if not name.strip() or not name.isprintable():
             raise serializers.ValidationError(_("Give the file a name of printable characters, e.g. event-log.txt."))
         return upload
-
-
-class EscalationCreateSerializer(StrictSerializer):
-    criterion = serializers.ChoiceField(choices=Criterion.choices, help_text=_("Why the incident needs escalating."))
-    description = serializers.CharField(max_length=5000, help_text=_("What has changed, and what you need from us."))
-
-
-class EscalationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    incident = serializers.CharField(source="incident.number")
-    criterion = serializers.ChoiceField(choices=Criterion.choices)
-    description = serializers.CharField()
-    requested_by = serializers.CharField(source="name")
-    created_at = UtcDateTimeField()
 
 
 class ConfirmResolutionSerializer(StrictSerializer):
