@@ -3,7 +3,7 @@ engineer from the public escalation page (verified by a signed link sent by emai
 
 A verified request becomes an `EscalationEvent` of kind "requested": it pages the
 escalation contacts through the same outbox and delivery task as the watcher's steps,
-and shows on the incident's timeline.
+and is recorded on the incident's timeline (`incidents.services_escalations`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from escalation.delivery import event_delivery_enqueue
 from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource, WebhookEvent
 from escalation.webhooks import webhooks_emit
 from incidents.models import Incident
+from incidents.services_escalations import Escalated, escalations_record
 
 SIGNING_SALT = "escalation.request.verify"
 VERIFY_LINK_MAX_AGE = dt.timedelta(hours=24)
@@ -65,6 +66,18 @@ def _event_for_request(*, request: EscalationRequest, now: dt.datetime) -> Escal
         fired_at=now,
     )
     if request.incident is not None:
+        escalations_record(
+            fired=[
+                Escalated(
+                    incident_id=request.incident.pk,
+                    kind=EventKind.REQUESTED,
+                    title=event.title,
+                    fired_at=now,
+                    reason=request.criterion,
+                    requested_by=request.name,
+                )
+            ]
+        )
         webhooks_emit(event=WebhookEvent.ESCALATED, incident=request.incident, now=now, escalation=event)
     transaction.on_commit(partial(event_delivery_enqueue, event.pk))
     return event

@@ -31,6 +31,7 @@ from accounts.entitlements import contract_active_get
 from incidents import selectors_queue as q
 from incidents.downloads import attachment_response
 from incidents.models import Attachment, Incident, IncidentStatus, Visibility
+from incidents.selectors import Audience, incident_timeline
 from incidents.services import (
     ALLOWED_TRANSITIONS,
     IncidentError,
@@ -327,7 +328,7 @@ class IncidentAdmin(SimpleHistoryAdmin):
             ),
             "active_contract": contract,
             "active_contract_left": max(0, contract.incidents_allotted - contract.used) if contract else None,
-            "timeline": q.incident_timeline(incident, escalations=panel.escalations),
+            "timeline": incident_timeline(incident, Audience.STAFF),
             "transitions": transitions_for(incident) if can_change else [],
             "reply_form": ReplyForm(),
             "can_work": can_change,

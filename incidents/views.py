@@ -299,7 +299,7 @@ def _detail_context(request: HttpRequest, incident: Incident, **extra) -> dict[s
         **_sharing_context(request, incident),
         "incident": incident,
         "description_html": render_markdown(incident.description),
-        "timeline": selectors.incident_public_timeline(incident),
+        "timeline": selectors.incident_timeline(incident, selectors.Audience.CUSTOMER),
         "sla_state": selectors.incident_sla_state(incident, now=timezone.now()),
         "can_write": can_write,
         "comment_form": extra.pop("comment_form", None) or CommentForm(),
