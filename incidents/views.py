@@ -14,11 +14,10 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -40,12 +39,13 @@ from incidents.services import (
     incident_submit,
     incident_unshare,
 )
+from lifecycle.models import ProductVersion
+from lifecycle.selectors import version_support_status
 from sla.models import Severity
 
 INCIDENTS_PER_PAGE = 20
 DRAFT_KEY = "incident_draft"
 BLOCKED_KEY = "incident_blocked"
-KB_SUGGEST_TEMPLATE = "knowledgebase/_suggest_slot.html"
 
 
 def _membership(request: HttpRequest) -> Membership | None:
@@ -59,28 +59,9 @@ def _not_allowed(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "incidents/not_allowed.html", {"message": message}, status=403)
 
 
-def _product_versions():
-    """The lifecycle registry's versions, when that app provides them."""
-    try:
-        from lifecycle.models import ProductVersion
-    except ImportError:  # pragma: no cover - the lifecycle app is part of the project
-        return None
+def _product_versions() -> QuerySet[ProductVersion]:
+    """The lifecycle registry's versions, offered on the form."""
     return ProductVersion.objects.select_related("product").order_by("product__display_order", "product__name", "-pk")
-
-
-def _kb_suggestions_available() -> bool:
-    try:
-        select_template([KB_SUGGEST_TEMPLATE])
-    except TemplateDoesNotExist:
-        return False
-    return True
-
-
-def _escalation_request_url(incident: Incident) -> str | None:
-    try:
-        return reverse("escalation:request", args=[incident.number])
-    except NoReverseMatch:
-        return None
 
 
 def _entitlement_problem(membership: Membership, *, now: dt.datetime) -> str | None:
@@ -156,7 +137,6 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "restored": restored,
         "entitlement_problem": _entitlement_problem(membership, now=now),
-        "kb_suggest": _kb_suggestions_available(),
         "files_need_choosing_again": request.method == "POST" and bool(request.FILES),
         "version_status": _version_status(form, now=now),
     }
@@ -165,8 +145,6 @@ def incident_new(request: HttpRequest) -> HttpResponse:
 
 def _version_status(form: IncidentForm, *, now: dt.datetime):
     """The lifecycle notice for the chosen version when it is out of (or leaving) support."""
-    from lifecycle.selectors import version_support_status
-
     if not form.is_bound or not getattr(form, "cleaned_data", None):
         return None
     version = form.cleaned_data.get("product_version")
@@ -205,11 +183,6 @@ def _submit(request: HttpRequest, membership: Membership, form: IncidentForm, *,
         return None
     request.session.pop(DRAFT_KEY, None)
     request.session.pop(BLOCKED_KEY, None)
-    if created:
-        # Knowledge-base suggestions opened from this form did not deflect the incident.
-        from knowledgebase.services import deflection_mark_submitted
-
-        deflection_mark_submitted(request, now=now)
     if not created:
         messages.info(request, _("This form was already sent: here is the incident it filed."))
     return redirect("incidents:submitted", number=incident.number)
@@ -304,8 +277,10 @@ def _detail_context(request: HttpRequest, incident: Incident, **extra) -> dict[s
         "can_write": can_write,
         "comment_form": extra.pop("comment_form", None) or CommentForm(),
         "reopen_form": extra.pop("reopen_form", None) or ReopenForm(),
-        # The escalation app adds the "Request escalation" view; the button appears once it exists.
-        "escalation_request_url": _escalation_request_url(incident) if can_write and incident.is_open else None,
+        # The escalation app's page for asking for an escalation (a URL name, not an import).
+        "escalation_request_url": (
+            reverse("escalation:request", args=[incident.number]) if can_write and incident.is_open else None
+        ),
         **extra,
     }
 

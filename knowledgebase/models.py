@@ -195,7 +195,7 @@ class DeflectionEvent(models.Model):
 
     It counts as deflected when the person does not submit an incident within
     `DEFLECTION_WINDOW` (see `selectors`); `submitted_at` is set by
-    `services.deflection_mark_submitted`, called by the incident form on submission.
+    `services.deflection_mark_submitted` once the knowledge base sees the incident filed.
     """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="deflection_events")

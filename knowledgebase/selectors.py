@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.utils.safestring import SafeString
 
+from incidents.models import Incident
 from knowledgebase.models import (
     Article,
     ArticleKind,
@@ -32,7 +33,7 @@ from knowledgebase.models import (
     Category,
     DeflectionEvent,
 )
-from knowledgebase.search import NormalisedQuery, query_normalise, rank_queryset, snippets_for
+from knowledgebase.search import NormalisedQuery, is_postgres, query_normalise, rank_queryset, snippets_for
 from lifecycle.models import Product, ProductVersion
 
 # An opened suggestion counts as deflected when no incident follows within this time.
@@ -288,8 +289,6 @@ def article_search(
 
 def _with_body(articles: list[Article]) -> list[Article]:
     """SQLite snippets need the body, which the ranked query deferred: one more query."""
-    from knowledgebase.search import is_postgres
-
     if is_postgres() or not articles:
         return articles
     bodies = dict(Article.objects.filter(pk__in=[a.pk for a in articles]).values_list("pk", "body"))
@@ -328,8 +327,6 @@ def vote_get(*, article: Article, user, session_key: str | None) -> ArticleVote 
 
 def _incident_followed():
     """An incident submitted by the same person within the window after opening."""
-    from incidents.models import Incident
-
     return Exists(
         Incident.objects.filter(
             submitted_by_id=OuterRef("user_id"),
@@ -356,11 +353,6 @@ class ArticleStats:
     not_helpful: int
     suggestions_opened: int
     deflected: int
-
-    @property
-    def helpful_percent(self) -> int | None:
-        total = self.helpful + self.not_helpful
-        return round(100 * self.helpful / total) if total else None
 
     @property
     def deflection_percent(self) -> int | None:
