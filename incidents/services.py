@@ -23,7 +23,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.entitlements import EntitlementError, contract_for_submission
-from accounts.models import Organization
+from accounts.models import Membership, Organization, Role
 from escalation.models import WebhookEvent
 from escalation.watcher import incident_next_check_for_new, incident_next_check_refresh, watch_config
 from escalation.webhooks import webhooks_emit
@@ -469,8 +469,6 @@ def incident_share(*, incident: Incident, with_user: AbstractBaseUser, by: Abstr
 
     Only the incident's submitter or an organisation admin may share it.
     """
-    from accounts.models import Membership, Role
-
     by_membership = Membership.objects.filter(user=by, organization_id=incident.organization_id, is_active=True).first()
     if by_membership is None or (by_membership.role != Role.ADMIN and incident.submitted_by_id != by.pk):
         raise IncidentError(_("Only the person who filed the incident or an organisation admin can share it."))
@@ -483,8 +481,6 @@ def incident_share(*, incident: Incident, with_user: AbstractBaseUser, by: Abstr
 
 
 def incident_unshare(*, incident: Incident, with_user: AbstractBaseUser, by: AbstractBaseUser) -> Incident:
-    from accounts.models import Membership, Role
-
     by_membership = Membership.objects.filter(user=by, organization_id=incident.organization_id, is_active=True).first()
     if by_membership is None or (by_membership.role != Role.ADMIN and incident.submitted_by_id != by.pk):
         raise IncidentError(_("Only the person who filed the incident or an organisation admin can stop sharing it."))

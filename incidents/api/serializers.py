@@ -17,6 +17,7 @@ from core.api.serializers import QueryBooleanField, QuerySerializer, StrictSeria
 from incidents.api import selectors
 from incidents.forms import PHONE_RE
 from incidents.models import IncidentKind, IncidentStatus, Visibility, ms_case_number_validator
+from lifecycle.models import ProductVersion
 from sla.models import Coverage, Severity, SupportPlan, SupportRegion
 
 MAX_DESCRIPTION = 50_000
@@ -171,8 +172,6 @@ class IncidentCreateSerializer(StrictSerializer):
     def validate_product_version(self, value: int | None):
         if value is None:
             return None
-        from lifecycle.models import ProductVersion
-
         if not ProductVersion.objects.filter(pk=value).exists():
             raise serializers.ValidationError(_("There is no product version %(id)s.") % {"id": value})
         return value
