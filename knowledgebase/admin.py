@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.markdown import render_markdown
 from incidents.admin import IncidentAdmin as IncidentQueueAdmin
 from incidents.models import Incident
-from knowledgebase import selectors, services
+from knowledgebase import selectors_stats, services
 from knowledgebase.models import Article, ArticleVote, Category, DeflectionEvent
 
 
@@ -54,7 +54,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         qs = super().get_queryset(request).defer("search_vector", "suggest_vector")
-        return selectors.articles_with_stats(qs, now=timezone.now())
+        return selectors_stats.articles_with_stats(qs, now=timezone.now())
 
     @admin.display(description=_("helpful"), ordering="votes_yes")
     def helpfulness(self, article: Article) -> str:
@@ -73,7 +73,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
     def statistics(self, article: Article) -> str:
         if article.pk is None:
             return "–"
-        stats = selectors.article_stats(article_ids=[article.pk], now=timezone.now())[article.pk]
+        stats = selectors_stats.article_stats(article_ids=[article.pk], now=timezone.now())[article.pk]
         return format_html(
             "{}: {} · {}: {} · {}: {} · {}: {}",
             _("Helpful"),
@@ -142,7 +142,7 @@ class DeflectionEventAdmin(admin.ModelAdmin):
     readonly_fields = ("article", "user", "session_key", "token", "opened_at", "submitted_at")
 
     def get_queryset(self, request: HttpRequest):
-        return selectors.deflection_events_classified(now=timezone.now()).select_related("article", "user")
+        return selectors_stats.deflection_events_classified(now=timezone.now()).select_related("article", "user")
 
     @admin.display(description=_("deflected"), boolean=True)
     def deflected(self, event: DeflectionEvent) -> bool:

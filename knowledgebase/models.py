@@ -194,7 +194,7 @@ class DeflectionEvent(models.Model):
     """An article suggestion opened from the incident form.
 
     It counts as deflected when the person does not submit an incident within
-    `DEFLECTION_WINDOW` (see `selectors`); `submitted_at` is set by
+    `DEFLECTION_WINDOW` (see `selectors_stats`); `submitted_at` is set by
     `services.deflection_mark_submitted` once the knowledge base sees the incident filed.
     """
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from incidents.models import Visibility
 from incidents.services import NewIncident, comment_add, incident_create
 from knowledgebase.models import Article, ArticleStatus, ArticleVisibility, DeflectionEvent
-from knowledgebase.selectors import DEFLECTION_WINDOW, article_stats
+from knowledgebase.selectors_stats import DEFLECTION_WINDOW, article_stats
 from knowledgebase.services import DEFLECTION_SESSION_KEY, deflection_mark_submitted
 from tests.factories import PASSWORD, severity
 from tests.knowledgebase.kbfactories import ArticleFactory, CategoryFactory
