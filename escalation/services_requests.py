@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from escalation.delivery import event_delivery_enqueue
 from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource, WebhookEvent
 from escalation.webhooks import webhooks_emit
@@ -36,8 +37,11 @@ PUBLIC_RATE_LIMIT = 5
 PUBLIC_RATE_WINDOW = dt.timedelta(hours=1)
 
 
-class EscalationRequestError(Exception):
+class EscalationRequestError(DomainError):
     """A request the rules do not allow; the message is for the user."""
+
+    code = "escalation_not_allowed"
+    status = 409
 
 
 class RateLimited(EscalationRequestError):

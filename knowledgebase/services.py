@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from incidents.models import Comment, Incident, Visibility
 from knowledgebase.models import (
     Article,
@@ -27,7 +28,7 @@ from knowledgebase.models import (
 DEFLECTION_SESSION_KEY = "kb_incident_form_token"
 
 
-class KnowledgeBaseError(Exception):
+class KnowledgeBaseError(DomainError):
     """A request the knowledge base cannot honour; the message is for the user."""
 
 
