@@ -48,10 +48,6 @@ class ArticleStats:
     suggestions_opened: int
     deflected: int
 
-    @property
-    def deflection_percent(self) -> int | None:
-        return round(100 * self.deflected / self.suggestions_opened) if self.suggestions_opened else None
-
 
 def article_stats(*, article_ids: list[int], now: dt.datetime) -> dict[int, ArticleStats]:
     """Helpfulness and deflection per article (two queries for any number of articles)."""
