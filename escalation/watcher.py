@@ -33,6 +33,7 @@ from escalation.models import (
 )
 from escalation.webhooks import endpoints_subscribed, webhooks_emit_many
 from incidents.models import Incident
+from incidents.services_escalations import Escalated, escalations_record
 from sla import businesshours
 from sla import clock as sla
 from sla.businesshours import Calendar
@@ -392,8 +393,9 @@ def _events_fire(
     try:
         with transaction.atomic():
             events = EscalationEvent.objects.bulk_create(rows)
-        if any(event.pk is None for event in events):  # a backend that returns no ids
-            raise IntegrityError("no ids returned")
+            if any(event.pk is None for event in events):  # a backend that returns no ids
+                raise IntegrityError("no ids returned")
+            escalations_record(fired=[_escalated(event) for event in events])
     except IntegrityError:
         events = [
             event
@@ -417,10 +419,15 @@ def _events_fire(
     return events
 
 
+def _escalated(event: EscalationEvent) -> Escalated:
+    """The fired step as the incident's timeline records it."""
+    return Escalated(incident_id=event.incident_id, kind=event.kind, title=event.title, fired_at=event.fired_at)
+
+
 def _event_insert(*, incident: Incident, planned: PlannedStep, now: dt.datetime) -> EscalationEvent | None:
     try:
         with transaction.atomic():
-            return EscalationEvent.objects.create(
+            event = EscalationEvent.objects.create(
                 incident=incident,
                 step=planned.step,
                 kind=planned.step.kind,
@@ -429,6 +436,8 @@ def _event_insert(*, incident: Incident, planned: PlannedStep, now: dt.datetime)
                 fired_at=now,
                 late_by=max(dt.timedelta(0), now - planned.due_at),
             )
+            escalations_record(fired=[_escalated(event)])
+            return event
     except IntegrityError:
         # The unique constraint: this step already fired for this incident.
         logger.info("escalation sweep: %s step %s had already fired", incident.number, planned.step.pk)

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.entitlements import EntitlementError, contract_for_submission
 from accounts.models import Organization, Role
 from accounts.selectors import membership_of
+from core.errors import DomainError
 from escalation.models import WebhookEvent
 from escalation.watcher import incident_next_check_for_new, incident_next_check_refresh, watch_config
 from escalation.webhooks import webhooks_emit
@@ -56,16 +57,18 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class IncidentError(Exception):
+class IncidentError(DomainError):
     """A request on an incident that the rules do not allow; the message is for the user."""
 
 
 class TransitionNotAllowed(IncidentError):
-    pass
+    code = "transition_not_allowed"
+    status = 409
 
 
 class AttachmentRejected(IncidentError):
-    pass
+    code = "attachment_rejected"
+    field = "file"
 
 
 @dataclass(frozen=True)
