@@ -40,6 +40,7 @@ from incidents.services import (
     incident_submit,
     incident_unshare,
 )
+from sla.clock import sla_clock
 from sla.models import Severity
 
 INCIDENTS_PER_PAGE = 20
@@ -265,7 +266,7 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
 @login_required
 def incident_submitted(request: HttpRequest, number: str) -> HttpResponse:
     incident = selectors.incident_get_for_user(user=request.user, number=number)
-    context = {"incident": incident, "sla_state": selectors.incident_sla_state(incident, now=timezone.now())}
+    context = {"incident": incident, "sla_state": sla_clock(incident, timezone.now())}
     return render(request, "incidents/submitted.html", context)
 
 
@@ -300,7 +301,7 @@ def _detail_context(request: HttpRequest, incident: Incident, **extra) -> dict[s
         "incident": incident,
         "description_html": render_markdown(incident.description),
         "timeline": selectors.incident_public_timeline(incident),
-        "sla_state": selectors.incident_sla_state(incident, now=timezone.now()),
+        "sla_state": sla_clock(incident, timezone.now()),
         "can_write": can_write,
         "comment_form": extra.pop("comment_form", None) or CommentForm(),
         "reopen_form": extra.pop("reopen_form", None) or ReopenForm(),

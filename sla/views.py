@@ -1,7 +1,7 @@
 """The public SLA page (`/support/`) and its deadline calculator.
 
-Thin: the policy snapshot, the schedules, the matrix and the deadline all come from
-`sla.clock`, the same code that sets `Incident.response_due_at`.
+Thin: the policy, the schedules and the matrix come from `sla.selectors`, the deadline
+from `sla.deadlines`, the same code that sets `Incident.response_due_at`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from sla import businesshours
-from sla import clock as sla
+from sla import selectors as sla
+from sla.deadlines import Deadline, UnknownTarget
 from sla.forms import DeadlineCalculatorForm, is_calculator_request
 
 # A target that existed on the as_of date but whose value then is not in the history.
@@ -28,7 +29,7 @@ NOT_RECORDED = "not-recorded"
 
 @dataclass(frozen=True)
 class Calculation:
-    deadline: sla.Deadline
+    deadline: Deadline
     plan_code: str
     severity_code: str
     region: Any
@@ -47,7 +48,7 @@ def calculate(form: DeadlineCalculatorForm, policy: sla.SlaPolicy) -> Calculatio
         deadline = policy.deadline(
             plan=data["plan"], severity=data["severity"], region=data["region"], at=data["submitted_instant"]
         )
-    except sla.UnknownTarget:
+    except UnknownTarget:
         form.add_error(None, _("There is no response target for this plan and severity yet."))
         return None
     except ValueError:

@@ -23,7 +23,7 @@ from accounts.entitlements import EntitlementError
 from core.api.errors import ApiError, RequestTooLarge, error_body
 from escalation.services_requests import EscalationRequestError
 from incidents.services import AttachmentRejected, IncidentError, TransitionNotAllowed
-from sla.clock import UnknownTarget
+from sla.deadlines import UnknownTarget
 
 
 def _flatten(detail) -> list[str]:
