@@ -69,12 +69,14 @@ def _region_holidays(
 
 
 def region_calendar_build(region: SupportRegion, *, year: int) -> RegionCalendar:
-    """Build the region's calendar for submissions in `year` from its rows (two queries)."""
+    """Build the region's calendar for submissions in `year` from its rows: two queries, or
+    none when the caller prefetched `intervals` and `date_exceptions` (`SlaPolicy`)."""
     weekly: list[list[tuple[dt.time, dt.time]]] = [[] for _ in range(7)]
-    for interval in OpeningInterval.objects.filter(region_id=region.pk).order_by("weekday", "opens_at"):
+    intervals: Iterable[OpeningInterval] = region.intervals.all()
+    for interval in sorted(intervals, key=lambda i: (i.weekday, i.opens_at)):
         weekly[interval.weekday].append((interval.opens_at, interval.closes_at))
     years = range(year - YEARS_BEFORE, year + YEARS_AFTER + 1)
-    holidays = _region_holidays(region, DateException.objects.filter(region_id=region.pk), years)
+    holidays = _region_holidays(region, region.date_exceptions.all(), years)
     calendar = Calendar(
         zone=ZoneInfo(region.time_zone),
         weekly=tuple(tuple(day) for day in weekly),

@@ -25,14 +25,18 @@ from sla.models import (
 
 
 class SlaPolicy:
-    """Every plan, severity, target and region, read once (four queries) for one page or one
-    command that computes many deadlines by code. Calendars come from `sla.calendars`."""
+    """Every plan, severity, target and region, read once (seven queries) for one page or one
+    command that computes many deadlines by code. Calendars come from `sla.calendars`'
+    cache, built from the rows prefetched here when the cache has none."""
 
     def __init__(self) -> None:
         self.plans = {plan.code: plan for plan in SupportPlan.objects.all()}
         self.severities = {severity.code: severity for severity in Severity.objects.all()}
         self.targets = {(t.plan_id, t.severity_id): t for t in ResponseTarget.objects.all()}
-        self.regions = {region.code: region for region in SupportRegion.objects.prefetch_related("languages")}
+        self.regions = {
+            region.code: region
+            for region in SupportRegion.objects.prefetch_related("intervals", "date_exceptions", "languages")
+        }
 
     def _lookup(self, field: str, table: dict[str, Any], code: object) -> Any:
         if not isinstance(code, str) or not code:
