@@ -16,7 +16,12 @@ def file_incident(organization, customer, sla):
     Contract.objects.filter(organization=organization).update(incidents_allotted=1000)
 
     def make(
-        *, at: dt.datetime, severity: str = "A", title: str = "Shipments cannot be posted", planned: bool = True, **extra
+        *,
+        at: dt.datetime,
+        severity: str = "A",
+        title: str = "Shipments cannot be posted",
+        planned: bool = True,
+        **extra,
     ):
         """With `planned`, the watcher's sweep at the submission instant has planned its steps
         (`next_check_at` is then the first step's due time), as it does seconds after a

@@ -6,8 +6,7 @@ import datetime as dt
 
 import pytest
 
-from sla import calendars, deadlines
-from sla import selectors
+from sla import calendars, deadlines, selectors
 from sla.models import Coverage, DateException, OpeningInterval, ResponseTarget, Severity
 from sla.services import region_version_bump
 
