@@ -5,7 +5,7 @@ Random submission instants over two years (2026–2027) in the North America reg
 (Subscription, Severity B) and an 8 h target (Subscription, Severity C), measured
 
 1. in the pure engine: `businesshours.add_business_time` on the region's calendar;
-2. in-process through the SLA clock: `sla.selectors.SlaPolicy().deadline(plan=..., ...)`, from codes
+2. in-process through the SLA clock: `sla.policy.SlaPolicy().deadline(plan=..., ...)`, from codes
    and ISO strings as `sla_deadline --jsonl` gets them;
 3. through `manage.py sla_deadline --jsonl` as a subprocess (JSON in, JSON out), with its
    start-up time reported separately.
@@ -89,7 +89,7 @@ def main() -> int:
 
     django.setup()
     from sla import businesshours, calendars
-    from sla.selectors import SlaPolicy
+    from sla.policy import SlaPolicy
 
     policy = SlaPolicy()
     region = policy.regions[REGION]

@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Role
+from accounts.selectors import membership_of
 from incidents.models import OPEN_STATUSES, Attachment, Comment, Incident, SeverityChange, StatusChange, Visibility
 from sla.models import ResponseTarget, Severity, SupportPlan
 
@@ -37,8 +38,8 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
         return qs.none()
     if user.is_staff:
         return qs
-    membership = getattr(user, "membership", None)
-    if membership is None or not membership.is_active:
+    membership = membership_of(user)
+    if membership is None:
         return qs.none()
     qs = qs.filter(organization_id=membership.organization_id)
     if membership.role in (Role.ADMIN, Role.VIEWER):

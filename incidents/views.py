@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.entitlements import EntitlementError, contract_active_get
 from accounts.models import Membership, Role
+from accounts.selectors import membership_of
 from core.markdown import render_markdown
 from incidents import selectors
 from incidents.downloads import attachment_response
@@ -47,13 +48,6 @@ INCIDENTS_PER_PAGE = 20
 DRAFT_KEY = "incident_draft"
 BLOCKED_KEY = "incident_blocked"
 KB_SUGGEST_TEMPLATE = "knowledgebase/_suggest_slot.html"
-
-
-def _membership(request: HttpRequest) -> Membership | None:
-    membership = getattr(request.user, "membership", None)
-    if membership is None or not membership.is_active:
-        return None
-    return membership
 
 
 def _not_allowed(request: HttpRequest, message: str) -> HttpResponse:
@@ -101,7 +95,7 @@ def _entitlement_problem(membership: Membership, *, now: dt.datetime) -> str | N
 
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request.user)
     filters = IncidentFilterForm(request.GET or None)
     criteria: dict[str, object] = {}
     if filters.is_valid():
@@ -126,7 +120,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def incident_new(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request.user)
     if membership is None:
         return _not_allowed(request, _("Only contacts of a customer organisation can file incidents."))
     if not membership.can_submit:
@@ -218,7 +212,7 @@ def _submit(request: HttpRequest, membership: Membership, form: IncidentForm, *,
 
 @login_required
 def incident_cannot_submit(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request.user)
     if membership is None:
         return _not_allowed(request, _("Only contacts of a customer organisation can file incidents."))
     blocked = request.session.get(BLOCKED_KEY)
@@ -274,13 +268,13 @@ def incident_submitted(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def _can_write(request: HttpRequest) -> bool:
-    membership = _membership(request)
+    membership = membership_of(request.user)
     return membership is not None and membership.role in (Role.ADMIN, Role.SUBMITTER)
 
 
 def _sharing_context(request: HttpRequest, incident: Incident) -> dict[str, object]:
     """Who follows the incident besides its submitter, and whom it could be shared with."""
-    membership = _membership(request)
+    membership = membership_of(request.user)
     can_share = membership is not None and (membership.is_admin or incident.submitted_by_id == request.user.pk)
     shared = list(incident.shared_with.order_by("last_name", "email"))
     candidates = []

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 from django.utils.safestring import SafeString
 
+from accounts.selectors import membership_of
 from knowledgebase.models import (
     Article,
     ArticleKind,
@@ -55,8 +56,7 @@ def is_customer_or_staff(user) -> bool:
         return False
     if user.is_staff:
         return True
-    membership = getattr(user, "membership", None)
-    return membership is not None and membership.is_active
+    return membership_of(user) is not None
 
 
 def visibilities_for(user) -> list[str]:
@@ -356,11 +356,6 @@ class ArticleStats:
     not_helpful: int
     suggestions_opened: int
     deflected: int
-
-    @property
-    def helpful_percent(self) -> int | None:
-        total = self.helpful + self.not_helpful
-        return round(100 * self.helpful / total) if total else None
 
     @property
     def deflection_percent(self) -> int | None:

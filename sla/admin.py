@@ -32,7 +32,7 @@ from sla.models import (
     SupportRegion,
     Weekday,
 )
-from sla.selectors import targets_missing
+from sla.policy import targets_missing
 from sla.services import region_version_bump
 
 

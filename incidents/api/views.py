@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import membership_of
 from core.api.errors import ApiError
 from core.api.pagination import ApiPagination
 from core.api.parsers import LimitedMultiPartParser
@@ -121,7 +122,7 @@ class IncidentCollectionApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        membership = selectors.api_membership(request.user)
+        membership = membership_of(request.user)
         if membership is None:
             raise ApiError(
                 _("Only contacts of a customer organisation can file incidents."),

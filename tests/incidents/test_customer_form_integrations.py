@@ -61,8 +61,8 @@ def test_a_supported_version_is_not_flagged(client, customer, versions):
 def test_the_version_select_asks_the_lifecycle_for_its_notice_live(client, customer, versions):
     client.force_login(customer)
     content = client.get(NEW_URL).content.decode()
-    assert f'hx-get="{reverse("lifecycle:version_status")}"' in content
-    notice = client.get(reverse("lifecycle:version_status"), {"product_version": versions["ended"].pk})
+    assert f'hx-get="{reverse("cfmd:version_status")}"' in content
+    notice = client.get(reverse("cfmd:version_status"), {"product_version": versions["ended"].pk})
     assert "out of support" in notice.content.decode()
 
 

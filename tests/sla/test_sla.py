@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 
-from sla import calendars, deadlines, selectors
+from sla import calendars, deadlines
+from sla import policy as policy_module
 from sla.models import Coverage, DateException, OpeningInterval, ResponseTarget, Severity
+from sla.selectors import sla_matrix
 from sla.services import region_version_bump
 
 pytestmark = pytest.mark.django_db
@@ -41,20 +43,21 @@ PUBLISHED = {
 
 
 def test_the_seeded_matrix_is_microsofts_published_table():
-    policy = selectors.SlaPolicy()
+    policy = policy_module.SlaPolicy()
     assert list(policy.plans) == ["subscription", "professional-direct", "premier"]
     assert list(policy.severities) == ["A", "B", "C"]
+    matrix = sla_matrix()
     seeded = {
-        (plan.code, row.severity.code): (target.minutes, target.coverage)
-        for row in selectors.policy_matrix(policy)
-        for plan, target in zip(policy.plans.values(), row.targets, strict=True)
+        (plan.code, severity.code): (cell.target.minutes, cell.target.coverage)
+        for severity, cells in matrix.rows
+        for plan, cell in zip(matrix.plans, cells, strict=True)
     }
     assert seeded == PUBLISHED
-    assert selectors.targets_missing() == []
+    assert policy_module.targets_missing() == []
 
 
 def test_the_seeded_regions_and_their_hours():
-    policy = selectors.SlaPolicy()
+    policy = policy_module.SlaPolicy()
     expected = {
         "north-america": ("America/Los_Angeles", "US", "06:00–18:00"),
         "japan": ("Asia/Tokyo", "JP", "09:00–17:30"),
@@ -66,7 +69,7 @@ def test_the_seeded_regions_and_their_hours():
         region = policy.regions[code]
         calendar = calendars.region_calendar(region, at("2026-11-23T12:00:00+00:00"))
         assert (region.time_zone, region.holiday_country) == (zone, country)
-        assert [(run.days, run.intervals) for run in selectors.weekly_hours(calendar)] == [("Monday–Friday", hours)]
+        assert [(run.days, run.intervals) for run in policy_module.weekly_hours(calendar)] == [("Monday–Friday", hours)]
 
 
 class TestDeadlines:
@@ -130,7 +133,7 @@ class TestDeadlines:
                 region=sla["regions"]["japan"],
                 submitted_at=at("2026-11-20T17:00:00+09:00"),
             )
-        assert [(p.code, s.code) for p, s in selectors.targets_missing()] == [
+        assert [(p.code, s.code) for p, s in policy_module.targets_missing()] == [
             ("subscription", "D"),
             ("professional-direct", "D"),
             ("premier", "D"),
@@ -172,7 +175,7 @@ class TestCalendarCache:
 
 class TestSlaPolicy:
     def test_deadlines_need_no_queries_once_loaded(self, django_assert_num_queries):
-        policy = selectors.SlaPolicy()
+        policy = policy_module.SlaPolicy()
         policy.deadline(plan="subscription", severity="C", region="japan", at="2026-11-20T17:00:00+09:00")
         with django_assert_num_queries(0):
             for hour in range(48):
@@ -184,7 +187,7 @@ class TestSlaPolicy:
                 )
 
     def test_the_loaded_policy_agrees_with_deadline(self, sla):
-        policy = selectors.SlaPolicy()
+        policy = policy_module.SlaPolicy()
         for plan, severity in PUBLISHED:
             for region in ("north-america", "japan", "denmark"):
                 moment = "2026-12-24T16:45:00+00:00"
@@ -208,7 +211,7 @@ class TestSlaPolicy:
     def test_bad_input_names_the_field(self, kwargs, field, message):
         values = {"plan": "subscription", "severity": "B", "region": "japan", "at": "2026-11-23T08:00:00Z"} | kwargs
         with pytest.raises(deadlines.SlaInputError, match=message) as raised:
-            selectors.SlaPolicy().deadline(**values)
+            policy_module.SlaPolicy().deadline(**values)
         assert raised.value.field == field
 
     def test_z_means_utc(self):
@@ -218,8 +221,10 @@ class TestSlaPolicy:
 class TestRegionSchedules:
     NOW = at("2026-11-23T15:00:00+00:00")  # Monday 07:00 in Los Angeles, Tuesday 00:00 in Tokyo
 
-    def schedule(self, code: str) -> selectors.RegionSchedule:
-        return next(s for s in selectors.region_schedules(selectors.SlaPolicy(), now=self.NOW) if s.region.code == code)
+    def schedule(self, code: str) -> policy_module.RegionSchedule:
+        return next(
+            s for s in policy_module.region_schedules(policy_module.SlaPolicy(), now=self.NOW) if s.region.code == code
+        )
 
     def test_an_open_region_says_until_when(self):
         schedule = self.schedule("north-america")
@@ -246,15 +251,15 @@ class TestRegionSchedules:
         assert [lang.language for lang in self.schedule("japan").languages] == ["English", "Japanese"]
 
     def test_split_days_and_weekends_are_grouped(self):
-        region = selectors.SlaPolicy().regions["germany"]
+        region = policy_module.SlaPolicy().regions["germany"]
         OpeningInterval.objects.filter(region=region, weekday=2).delete()
         OpeningInterval.objects.create(region=region, weekday=2, opens_at=dt.time(9), closes_at=dt.time(12))
         OpeningInterval.objects.create(region=region, weekday=2, opens_at=dt.time(13), closes_at=dt.time(17))
         OpeningInterval.objects.create(region=region, weekday=5, opens_at=dt.time(10), closes_at=dt.time(0))
         region_version_bump(region_id=region.pk)
-        fresh = selectors.SlaPolicy()
+        fresh = policy_module.SlaPolicy()
         calendar = calendars.region_calendar(fresh.regions["germany"], self.NOW)
-        assert [(run.days, run.intervals) for run in selectors.weekly_hours(calendar)] == [
+        assert [(run.days, run.intervals) for run in policy_module.weekly_hours(calendar)] == [
             ("Monday–Tuesday", "09:00–17:00"),
             ("Wednesday", "09:00–12:00, 13:00–17:00"),
             ("Thursday–Friday", "09:00–17:00"),
@@ -264,7 +269,7 @@ class TestRegionSchedules:
 
 class TestLastChanged:
     def test_before_any_edit_it_is_when_the_defaults_were_published(self):
-        change = selectors.policy_last_changed()
+        change = policy_module.policy_last_changed()
         assert change is not None
         assert change.kind == "initial"
 
@@ -272,7 +277,7 @@ class TestLastChanged:
         target = ResponseTarget.objects.get(plan__code="premier", severity__code="B")
         target.minutes = 90
         target.save()
-        change = selectors.policy_last_changed()
+        change = policy_module.policy_last_changed()
         assert change.kind == "~"
         assert change.what == "response target premier/B: 90 min 24/7"
 

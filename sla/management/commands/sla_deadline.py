@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError
 
 from sla.deadlines import SlaInputError, UnknownTarget
-from sla.selectors import SlaPolicy
+from sla.policy import SlaPolicy
 
 FIELDS = ("plan", "severity", "region", "at")
 BATCH_LINES = 1000  # answers written per write call
