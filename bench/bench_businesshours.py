@@ -5,7 +5,7 @@ Random submission instants over two years (2026–2027) in the North America reg
 (Subscription, Severity B) and an 8 h target (Subscription, Severity C), measured
 
 1. in the pure engine: `businesshours.add_business_time` on the region's calendar;
-2. in-process through the SLA clock: `sla.SlaPolicy().deadline(plan=..., ...)`, from codes
+2. in-process through the SLA clock: `sla.policy.SlaPolicy().deadline(plan=..., ...)`, from codes
    and ISO strings as `sla_deadline --jsonl` gets them;
 3. through `manage.py sla_deadline --jsonl` as a subprocess (JSON in, JSON out), with its
    start-up time reported separately.
@@ -88,13 +88,13 @@ def main() -> int:
     import django
 
     django.setup()
-    from sla import businesshours
-    from sla import clock as sla
+    from sla import businesshours, calendars
+    from sla.policy import SlaPolicy
 
-    policy = sla.SlaPolicy()
+    policy = SlaPolicy()
     region = policy.regions[REGION]
     # One calendar with the holidays of every year the random instants (and their deadlines) touch.
-    calendar = sla.region_calendar(region, range(START.year - 1, START.year + 4))
+    calendar = calendars.region_calendar_build(region, year=START.year).calendar
 
     print(
         f"SLA clock benchmark: {platform.python_implementation()} {platform.python_version()}, "

@@ -114,6 +114,8 @@ def incidents_bulk_create(
                 status="new",
                 submitted_at=submitted_at,
                 response_due_at=submitted_at + dt.timedelta(minutes=60),
+                response_target_minutes=60,
+                response_target_coverage="24x7",
                 next_check_at=next_check_at,
             )
         )

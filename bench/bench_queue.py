@@ -183,6 +183,8 @@ def make_incidents(start: int, stop: int, *, now, orgs, contracts, submitter, st
                 "assignee_id": assignee,
                 "submitted_at": when(submitted_at),
                 "response_due_at": when(submitted_at + targets[severity.code]),
+                # The watcher writes the policy's warning step (75 % of the target) when it plans.
+                "response_warning_at": when(submitted_at + targets[severity.code] * 3 / 4),
                 "first_response_at": when(first_response_at),
                 "resolved_at": when(submitted_at + dt.timedelta(days=3)) if status in (s.RESOLVED, s.CLOSED) else None,
                 "closed_at": when(submitted_at + dt.timedelta(days=10)) if status == s.CLOSED else None,
@@ -235,7 +237,7 @@ def pages(engineer, severities, plans, regions) -> list[tuple[str, str]]:
         ("plan = Premier", f"plan__id__exact={plans['premier'].pk}"),
         ("region = Japan", f"region__id__exact={regions['japan'].pk}"),
         ("breached", "clock=breached"),
-        ("due within the next hour", "clock=due_soon"),
+        ("past the warning step", "clock=warning"),
         ("assigned to me", "assigned=me"),
         ("unassigned", "assigned=none"),
     ]

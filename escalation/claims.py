@@ -98,36 +98,3 @@ def webhook_deliveries_claim(
                 )
                 won.extend(row[0] for row in cursor.fetchall())
     return sorted(set(won))
-
-
-def incidents_claim(claims: dict[int, tuple[dt.datetime, dt.datetime | None]]) -> set[int]:
-    """The sweep's claim for a whole batch: for each incident id, compare-and-set
-    `next_check_at` from the value the sweep saw to the next one, in one
-    `UPDATE … SET next_check_at = CASE … WHERE next_check_at = CASE … RETURNING id`.
-    Returns the ids this call won (a row someone moved meanwhile is left alone)."""
-    if not claims:
-        return set()
-    from incidents.models import Incident
-
-    model = Incident
-    column = _column(model, "next_check_at")
-    pk = connection.ops.quote_name(model._meta.pk.column)
-    # PostgreSQL needs the type of a parameter that may be NULL; SQLite stores text.
-    value = "CAST(%s AS timestamp with time zone)" if connection.vendor == "postgresql" else "%s"
-    won: set[int] = set()
-    items = sorted(claims.items())
-    with connection.cursor() as cursor:
-        for start in range(0, len(items), CHUNK):
-            chunk = items[start : start + CHUNK]
-            whens = " ".join([f"WHEN %s THEN {value}"] * len(chunk))
-            ids = [incident_id for incident_id, _ in chunk]
-            new_params = [p for incident_id, (_, new) in chunk for p in (incident_id, _dt(new) if new else None)]
-            seen_params = [p for incident_id, (seen, _) in chunk for p in (incident_id, _dt(seen))]
-            cursor.execute(
-                f"UPDATE {_table(model)} SET {column} = CASE {pk} {whens} END "  # noqa: S608 - names from the model
-                f"WHERE {pk} IN ({', '.join(['%s'] * len(chunk))}) AND {column} = CASE {pk} {whens} END "
-                f"RETURNING {pk}",
-                [*new_params, *ids, *seen_params],
-            )
-            won.update(row[0] for row in cursor.fetchall())
-    return won

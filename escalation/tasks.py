@@ -84,4 +84,4 @@ def resend() -> None:
 
 @shared_task(name="escalation.policy_refresh", ignore_result=True, soft_time_limit=300, time_limit=360)
 def policy_refresh(policy_id: int) -> None:
-    watcher.policy_incidents_refresh(policy_id=policy_id)
+    watcher.policy_incidents_refresh(policy_id=policy_id, now=timezone.now())

@@ -28,6 +28,7 @@ from incidents.admin_page import IncidentPageViews
 from incidents.models import Incident, IncidentStatus
 from incidents.selectors import Audience, incident_timeline
 from incidents.services import ALLOWED_TRANSITIONS
+from sla.clock import SlaClock, SlaState, sla_clock
 
 # --- The admin ------------------------------------------------------------------------
 
@@ -160,8 +161,7 @@ class IncidentAdmin(IncidentActions, IncidentPageViews, SimpleHistoryAdmin):
 
     @admin.display(description=_("due in"), ordering="response_due_at")
     def due_in(self, obj: Incident) -> str:
-        clock = q.incident_clock(obj, now=timezone.now())
-        return clock_html(clock)
+        return clock_html(sla_clock(obj, timezone.now()))
 
     # The change page --------------------------------------------------------------------
 
@@ -206,18 +206,24 @@ class IncidentAdmin(IncidentActions, IncidentPageViews, SimpleHistoryAdmin):
 # --- Helpers for the templates --------------------------------------------------------
 
 
-def clock_html(clock: q.Clock) -> str:
-    """The colour-coded clock; static/js/queue.js keeps its text current from the data attributes."""
+def clock_html(clock: SlaClock) -> str:
+    """The colour-coded clock as `sla_clock` computed it. The data attributes carry the
+    server's state and, while the clock runs, the instants at which that state changes
+    (the warning step, the deadline): static/js/queue.js switches to them and counts the
+    text down, and computes nothing else."""
     due = clock.due_at
     local = timezone.localtime(due) if due else None
     title = local.strftime("%Y-%m-%d %H:%M %Z") if local else ""
+    running = not clock.is_final
+    warning_at = clock.warning_at if running and clock.state == SlaState.RUNNING else None
     return format_html(
         '<span class="sla-clock sla-{state}" data-sla-clock data-state="{state}" data-due="{due}" '
-        'data-responded="{responded}" title="{title}"><span class="sla-clock-text">{text}</span>'
-        '<span class="sla-clock-due">{local}</span></span>',
+        'data-warning-at="{warning_at}" data-breached-at="{breached_at}" title="{title}">'
+        '<span class="sla-clock-text">{text}</span><span class="sla-clock-due">{local}</span></span>',
         state=clock.state.value,
         due=due.isoformat() if due else "",
-        responded=clock.responded_at.isoformat() if clock.responded_at else "",
+        warning_at=warning_at.isoformat() if warning_at else "",
+        breached_at=due.isoformat() if running and due else "",
         title=title,
         text=q.clock_text(clock),
         local=dateformat.format(local, "D H:i") if local else "",  # translated weekday
@@ -225,10 +231,9 @@ def clock_html(clock: q.Clock) -> str:
 
 
 def clock_config() -> dict[str, Any]:
-    """What static/js/queue.js needs: server time, the warning window and translated labels."""
+    """What static/js/queue.js needs: the server's time and the translated labels."""
     return {
         "now": timezone.now().isoformat(),
-        "warningSeconds": int(q.WARNING_WINDOW.total_seconds()),
         "labels": {
             "in": str(_("in %(time)s")),
             "breached": str(_("Breached %(time)s ago")),

@@ -49,7 +49,7 @@ class ResponseClockFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("breached", _("Breached")),
-            ("due_soon", _("Due within the next hour")),
+            ("warning", _("Past the warning step")),
             ("late", _("Responded late")),
         ]
 
@@ -57,8 +57,8 @@ class ResponseClockFilter(admin.SimpleListFilter):
         now = timezone.now()
         if self.value() == "breached":
             return q.queue_filter_breached(queryset, now=now)
-        if self.value() == "due_soon":
-            return q.queue_filter_due_soon(queryset, now=now)
+        if self.value() == "warning":
+            return q.queue_filter_warning(queryset, now=now)
         if self.value() == "late":
             return q.queue_filter_responded_late(queryset)
         return queryset

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from sla.models import Severity, SupportPlan, SupportRegion
+from sla.models import Coverage, Severity, SupportPlan, SupportRegion
 
 
 class IncidentStatus(models.TextChoices):
@@ -88,6 +88,15 @@ class Incident(models.Model):
     )
     submitted_at = models.DateTimeField(_("submitted at"))
     response_due_at = models.DateTimeField(_("initial response due at"), null=True, blank=True)
+    # The response target that applied at submission (or at the last severity change): a
+    # contractual fact, so a later policy edit does not move this incident's steps.
+    response_target_minutes = models.PositiveIntegerField(_("response target (minutes)"), null=True, blank=True)
+    response_target_coverage = models.CharField(
+        _("response target coverage"), max_length=20, choices=Coverage.choices, blank=True
+    )
+    # The escalation policy's warning step, written by the watcher when it plans the steps
+    # (sla.clock reads it: the one meaning of "warning").
+    response_warning_at = models.DateTimeField(_("response warning at"), null=True, blank=True, editable=False)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     next_check_at = models.DateTimeField(_("next escalation check at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -103,7 +112,9 @@ class Incident(models.Model):
     emails_pending = models.BooleanField(_("new-incident emails not sent yet"), default=False, editable=False)
     emails_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["next_check_at", "emails_pending", "emails_lease_until", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["next_check_at", "response_warning_at", "emails_pending", "emails_lease_until", "updated_at"]
+    )
 
     objects = IncidentQuerySet.as_manager()
 
@@ -139,15 +150,6 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
-
-    @property
-    def response_met(self) -> bool | None:
-        """True when responded in time, False when late or overdue, None while still running."""
-        if self.is_preview_feature or self.response_due_at is None:
-            return None
-        if self.first_response_at is not None:
-            return self.first_response_at <= self.response_due_at
-        return None
 
 
 class Visibility(models.TextChoices):

@@ -145,19 +145,3 @@ def attachment_get_for_user(*, user, number: str, pk: int) -> Attachment:
     if attachment is None:
         raise Http404("No such file")
     return attachment
-
-
-@dataclass(frozen=True)
-class SlaState:
-    code: str  # "none" (no commitment), "running", "overdue", "met" or "missed"
-    due_at: dt.datetime | None
-
-
-def incident_sla_state(incident: Incident, *, now: dt.datetime) -> SlaState:
-    """Whether the initial response came in time, from the customer's point of view."""
-    due = incident.response_due_at
-    if incident.is_preview_feature or due is None:
-        return SlaState("none", due)
-    if incident.first_response_at is not None:
-        return SlaState("met" if incident.first_response_at <= due else "missed", due)
-    return SlaState("overdue" if now > due else "running", due)

@@ -9,36 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import OPEN_STATUSES, EscalationEntry, Incident
-from sla import businesshours
-from sla import clock as sla
-
-# A running clock turns from "on track" to "warning" this long before the deadline.
-WARNING_WINDOW = dt.timedelta(hours=1)
-
-
-class ClockState(StrEnum):
-    ON_TRACK = "on-track"
-    WARNING = "warning"
-    BREACHED = "breached"
-    MET = "met"
-    NONE = "none"  # no response commitment (preview feature) or closed without one
-
-
-CLOCK_LABELS = {
-    ClockState.ON_TRACK: _("On track"),
-    ClockState.WARNING: _("Warning"),
-    ClockState.BREACHED: _("Breached"),
-    ClockState.MET: _("Met"),
-    ClockState.NONE: _("No deadline"),
-}
-
+from sla import businesshours, calendars
+from sla.clock import SlaClock, SlaState, sla_clock
 
 # --- The queue ------------------------------------------------------------------------
 
@@ -66,52 +44,19 @@ def queue_filter_open(qs: QuerySet[Incident]) -> QuerySet[Incident]:
 
 def queue_filter_breached(qs: QuerySet[Incident], *, now: dt.datetime) -> QuerySet[Incident]:
     """Open, still unanswered and past the deadline."""
-    return qs.filter(UNRESPONDED, response_due_at__lt=now)
+    return qs.filter(UNRESPONDED, response_due_at__lte=now)
 
 
-def queue_filter_due_soon(qs: QuerySet[Incident], *, now: dt.datetime) -> QuerySet[Incident]:
-    """Open, still unanswered and due within the warning window (the next hour)."""
-    return qs.filter(UNRESPONDED, response_due_at__gte=now, response_due_at__lt=now + WARNING_WINDOW)
+def queue_filter_warning(qs: QuerySet[Incident], *, now: dt.datetime) -> QuerySet[Incident]:
+    """Open, still unanswered, past the escalation policy's warning step and not yet breached."""
+    return qs.filter(UNRESPONDED, response_warning_at__lte=now, response_due_at__gt=now)
 
 
 def queue_filter_responded_late(qs: QuerySet[Incident]) -> QuerySet[Incident]:
     return qs.filter(first_response_at__gt=F("response_due_at"))
 
 
-# --- The clock ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Clock:
-    state: ClockState
-    due_at: dt.datetime | None
-    responded_at: dt.datetime | None
-    remaining: dt.timedelta | None  # negative once overdue; None when responded or no deadline
-
-    @property
-    def label(self) -> str:
-        return str(CLOCK_LABELS[self.state])
-
-
-def incident_clock(incident: Incident, *, now: dt.datetime) -> Clock:
-    """The state of the initial-response clock at `now` (pure: uses only loaded fields)."""
-    due_at = incident.response_due_at
-    responded_at = incident.first_response_at
-    if due_at is None:
-        return Clock(ClockState.NONE, None, responded_at, None)
-    if responded_at is not None:
-        state = ClockState.MET if responded_at <= due_at else ClockState.BREACHED
-        return Clock(state, due_at, responded_at, None)
-    remaining = due_at - now
-    if incident.status not in OPEN_STATUSES:
-        return Clock(ClockState.NONE, due_at, None, None)
-    if remaining <= dt.timedelta(0):
-        state = ClockState.BREACHED
-    elif remaining <= WARNING_WINDOW:
-        state = ClockState.WARNING
-    else:
-        state = ClockState.ON_TRACK
-    return Clock(state, due_at, None, remaining)
+# --- The clock (sla.clock.sla_clock) ----------------------------------------------------
 
 
 def duration_short(delta: dt.timedelta) -> str:
@@ -129,15 +74,15 @@ def duration_short(delta: dt.timedelta) -> str:
     return str(_("< 1 min"))
 
 
-def clock_text(clock: Clock) -> str:
-    """What the "due in" column says (the script in static/js/queue.js says the same)."""
-    if clock.state == ClockState.MET:
+def clock_text(clock: SlaClock) -> str:
+    """What the "due in" column says (static/js/queue.js counts the same text down)."""
+    if clock.state == SlaState.MET:
         return str(_("Met"))
-    if clock.state == ClockState.BREACHED and clock.remaining is None:
+    if clock.state == SlaState.MISSED:
         return str(_("Breached (responded late)"))
     if clock.remaining is None:
         return "—"
-    if clock.state == ClockState.BREACHED:
+    if clock.state == SlaState.BREACHED:
         return _("Breached %(time)s ago") % {"time": duration_short(clock.remaining)}
     return _("in %(time)s") % {"time": duration_short(clock.remaining)}
 
@@ -147,7 +92,7 @@ def clock_text(clock: Clock) -> str:
 
 @dataclass(frozen=True)
 class SlaPanel:
-    clock: Clock
+    clock: SlaClock
     target_minutes: int | None
     coverage: str
     due_in_region: dt.datetime | None
@@ -162,26 +107,25 @@ def escalation_events_for(incident: Incident) -> list[EscalationEntry]:
 
 
 def incident_sla_panel(incident: Incident, *, now: dt.datetime) -> SlaPanel:
-    """Due time in the region's zone, business time left by the engine, escalations fired."""
-    clock = incident_clock(incident, now=now)
+    """Due time in the region's zone, business time left by the engine, escalations fired.
+
+    The target is the one stored on the incident (the one that applied). The escalations
+    are the incident's own timeline rows (written by the escalation app): this app imports
+    no escalation code."""
+    clock = sla_clock(incident, now)
     region = incident.region
-    target = None
     business_left = None
-    try:
-        target = sla.response_target(incident.plan, incident.severity)
-    except sla.UnknownTarget:
-        target = None
-    if target is not None and clock.remaining is not None:
+    if clock.remaining is not None and clock.due_at is not None:
         if clock.remaining > dt.timedelta(0):
-            calendar = sla.target_calendar(target, region, now)
+            calendar = calendars.target_calendar(coverage=incident.response_target_coverage, region=region, at=now)
             business_left = businesshours.business_time_between(calendar, now, clock.due_at)
         else:
             business_left = dt.timedelta(0)
     due_in_region = clock.due_at.astimezone(ZoneInfo(region.time_zone)) if clock.due_at else None
     return SlaPanel(
         clock=clock,
-        target_minutes=target.minutes if target else None,
-        coverage=target.get_coverage_display() if target else "",
+        target_minutes=incident.response_target_minutes,
+        coverage=incident.get_response_target_coverage_display() if incident.response_target_coverage else "",
         due_in_region=due_in_region,
         region_zone=region.time_zone,
         business_time_left=business_left,
@@ -194,7 +138,6 @@ def incident_for_admin(pk: int) -> Incident | None:
         Incident.objects.select_related(
             "organization", "contract", "contract__plan", "plan", "severity", "region", "submitted_by", "assignee"
         )
-        .prefetch_related("region__intervals", "region__date_exceptions")
         .filter(pk=pk)
         .first()
     )

@@ -1,8 +1,10 @@
 """Writes on incidents: submission, the status workflow, responses, severity, comments.
 
 Every status move goes through `incident_transition`, which checks the allowed-transitions
-table and writes a `StatusChange` audit row. Every change of an input of the escalation
-watcher (status, severity, first response) ends with `incident_next_check_refresh`.
+table and writes a `StatusChange` audit row. The request does only the incident's own
+work: it stores the deadline and the target that applied, and every change of an input of
+the escalation watcher (submission, status, severity, first response) ends with
+`incident_next_check_now`, so the watcher's next sweep plans the steps.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from accounts.models import Organization, Role
 from accounts.selectors import membership_of
 from core.errors import DomainError
 from escalation.models import WebhookEvent
-from escalation.watcher import incident_next_check_for_new, incident_next_check_refresh, watch_config
 from escalation.webhooks import webhooks_emit
 from incidents.models import (
     Attachment,
@@ -39,7 +40,7 @@ from incidents.models import (
     StatusChange,
     Visibility,
 )
-from sla import clock as sla
+from sla import deadlines
 from sla.models import Severity
 
 S = IncidentStatus
@@ -157,7 +158,7 @@ def incident_create(
             contract = contract_for_submission(organization=organization, day=now.date())
             deadline = None
             if not data.is_preview_feature:
-                deadline = sla.deadline_compute(
+                deadline = deadlines.deadline(
                     plan=contract.plan, severity=data.severity, region=organization.region, submitted_at=now
                 )
             incident = Incident(
@@ -178,13 +179,13 @@ def incident_create(
                 status=IncidentStatus.NEW,
                 submitted_at=now,
                 response_due_at=deadline.due_at if deadline is not None else None,
+                response_target_minutes=deadline.target.minutes if deadline is not None else None,
+                response_target_coverage=deadline.target.coverage if deadline is not None else "",
+                # The watcher's next sweep plans the escalation steps.
+                next_check_at=now,
                 submission_token=submission_token,
                 emails_pending=emails,
             )
-            # The watcher's policies and webhook endpoints: this process's snapshot, checked
-            # against the version the deadline's query has just read.
-            config = watch_config(version=deadline.version if deadline is not None else None)
-            incident.next_check_at = incident_next_check_for_new(incident, deadline=deadline, config=config)
             incident.save(force_insert=True)
             incident.number = f"INC-{now.year}-{incident.pk:06d}"
             _number_store(incident)
@@ -192,8 +193,7 @@ def incident_create(
                 incident=incident, from_status="", to_status=IncidentStatus.NEW, changed_by=submitted_by, changed_at=now
             )
             _attachments_save(incident=incident, comment=None, files=files, by=submitted_by, now=now)
-            event = WebhookEvent.CREATED
-            webhooks_emit(event=event, incident=incident, now=now, candidates=config.endpoints_subscribed(event))
+            webhooks_emit(event=WebhookEvent.CREATED, incident=incident, now=now)
     except (IntegrityError, EntitlementError):
         # The same form posted again (its token is unique), perhaps concurrently, perhaps
         # after the first one used the last incident of the contract: the first one stands.
@@ -203,6 +203,13 @@ def incident_create(
                 return existing
         raise
     return incident
+
+
+def incident_next_check_now(*, incident: Incident, now: dt.datetime) -> None:
+    """An input of the escalation watcher changed: its next sweep looks at the incident
+    again and plans its steps (`next_check_at` may be early, never late)."""
+    incident.next_check_at = now
+    Incident.objects.filter(pk=incident.pk).update(next_check_at=now)
 
 
 def incident_transition(
@@ -246,7 +253,7 @@ def incident_transition(
             changed_at=now,
             note=note[:300],
         )
-        incident_next_check_refresh(incident)
+        incident_next_check_now(incident=incident, now=now)
         webhooks_emit(event="incident.status_changed", incident=incident, now=now)
     return incident
 
@@ -264,7 +271,7 @@ def incident_record_first_response(*, incident: Incident, by: AbstractBaseUser, 
             incident.refresh_from_db(fields=["assignee"])
         if incident.status == S.NEW:
             incident_transition(incident=incident, to_status=S.RESPONDED, by=by, now=now, note="Initial response")
-        incident_next_check_refresh(incident)
+        incident_next_check_now(incident=incident, now=now)
         webhooks_emit(event="incident.responded", incident=incident, now=now)
     return True
 
@@ -272,24 +279,37 @@ def incident_record_first_response(*, incident: Incident, by: AbstractBaseUser, 
 def incident_change_severity(
     *, incident: Incident, severity: Severity, reason: str, by: AbstractBaseUser | None, now: dt.datetime
 ) -> Incident:
-    """Change the severity and recompute the deadline from the original submission time."""
+    """Change the severity: the deadline and the target that applies are recomputed from
+    the original submission time, and the watcher plans the steps again."""
     if not reason.strip():
         raise IncidentError(_("Give a reason for the severity change."))
     if severity.pk == incident.severity_id:
         return incident
     previous_severity = incident.severity
     previous_due = incident.response_due_at
-    if incident.is_preview_feature:
-        new_due = None
-    else:
-        new_due = sla.deadline_compute(
+    deadline = None
+    if not incident.is_preview_feature:
+        deadline = deadlines.deadline(
             plan=incident.plan, severity=severity, region=incident.region, submitted_at=incident.submitted_at
-        ).due_at
+        )
+    new_due = deadline.due_at if deadline is not None else None
     with transaction.atomic():
         incident.severity = severity
         incident.response_due_at = new_due
+        incident.response_target_minutes = deadline.target.minutes if deadline is not None else None
+        incident.response_target_coverage = deadline.target.coverage if deadline is not None else ""
+        incident.response_warning_at = None  # until the watcher has planned the new target's steps
         incident._change_reason = reason  # simple-history records it with the change
-        incident.save(update_fields=["severity", "response_due_at", "updated_at"])
+        incident.save(
+            update_fields=[
+                "severity",
+                "response_due_at",
+                "response_target_minutes",
+                "response_target_coverage",
+                "response_warning_at",
+                "updated_at",
+            ]
+        )
         SeverityChange.objects.create(
             incident=incident,
             from_severity=previous_severity,
@@ -300,7 +320,7 @@ def incident_change_severity(
             changed_by=by,
             changed_at=now,
         )
-        incident_next_check_refresh(incident)
+        incident_next_check_now(incident=incident, now=now)
     return incident
 
 

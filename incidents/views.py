@@ -31,6 +31,7 @@ from incidents.forms import IncidentFilterForm, IncidentForm
 from incidents.services import IncidentError, NewIncident, incident_submit
 from lifecycle.models import ProductVersion
 from lifecycle.selectors import version_support_status
+from sla.clock import sla_clock
 from sla.models import Severity
 
 INCIDENTS_PER_PAGE = 20
@@ -221,5 +222,5 @@ def markdown_preview(request: HttpRequest) -> HttpResponse:
 @login_required
 def incident_submitted(request: HttpRequest, number: str) -> HttpResponse:
     incident = selectors.incident_get_for_user(user=request.user, number=number)
-    context = {"incident": incident, "sla_state": selectors.incident_sla_state(incident, now=timezone.now())}
+    context = {"incident": incident, "sla_state": sla_clock(incident, timezone.now())}
     return render(request, "incidents/submitted.html", context)

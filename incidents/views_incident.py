@@ -32,6 +32,7 @@ from incidents.services import (
     incident_unshare,
 )
 from incidents.views import not_allowed
+from sla.clock import sla_clock
 
 
 def _can_write(request: HttpRequest) -> bool:
@@ -62,7 +63,7 @@ def _detail_context(request: HttpRequest, incident: Incident, **extra) -> dict[s
         "incident": incident,
         "description_html": render_markdown(incident.description),
         "timeline": selectors.incident_timeline(incident, selectors.Audience.CUSTOMER),
-        "sla_state": selectors.incident_sla_state(incident, now=timezone.now()),
+        "sla_state": sla_clock(incident, timezone.now()),
         "can_write": can_write,
         "comment_form": extra.pop("comment_form", None) or CommentForm(),
         "reopen_form": extra.pop("reopen_form", None) or ReopenForm(),

@@ -21,7 +21,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from sla import clock as sla
 from sla.models import (
     DateException,
     OpeningInterval,
@@ -33,10 +32,12 @@ from sla.models import (
     SupportRegion,
     Weekday,
 )
+from sla.policy import targets_missing
+from sla.services import region_version_bump
 
 
 def warn_about_missing_targets(request: HttpRequest) -> None:
-    missing = sla.targets_missing()
+    missing = targets_missing()
     if missing:
         pairs = ", ".join(f"{plan.name} × {severity.code}" for plan, severity in missing)
         messages.warning(
@@ -219,6 +220,13 @@ class SupportRegionAdmin(SimpleHistoryAdmin):
     search_fields = ["code", "name", "time_zone"]
     prepopulated_fields = {"code": ["name"]}
     inlines = [OpeningIntervalInline, DateExceptionInline, RegionLanguageInline]
+
+    # Every write to a region or its inlines (intervals, date exceptions, languages) bumps
+    # its version, the calendar cache's key (sla/calendars.py), in the admin's transaction.
+    # Django calls save_related after the change form and after the list's editable columns.
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        region_version_bump(region_id=form.instance.pk)
 
 
 @admin.register(SupportChannel)

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sla.clock import SlaPolicy
+from sla.policy import SlaPolicy
 
 INPUT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 FIELD_NAMES = ("plan", "severity", "region", "submitted_at", "zone")

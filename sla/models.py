@@ -124,7 +124,10 @@ class SupportRegion(models.Model):
     )
     holiday_subdivision = models.CharField(_("holiday subdivision"), max_length=10, blank=True)
     display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
-    history = HistoricalRecords()
+    # The key of the calendar cache (sla/calendars.py): every write to the region, its opening
+    # intervals, date exceptions or languages bumps it (sla.services.region_version_bump).
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["display_order", "code"]

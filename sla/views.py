@@ -1,7 +1,8 @@
 """The public SLA page (`/support/`) and its deadline calculator.
 
-Thin: the policy snapshot, the schedules and the deadline come from `sla.clock`, the same
-code that sets `Incident.response_due_at`; the matrix and the channels from `sla.selectors`.
+Thin: the policy and the schedules come from `sla.policy`, the deadline from
+`sla.deadlines` (the same code that sets `Incident.response_due_at`), the matrix and the
+channels from `sla.selectors`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from django.views.decorators.http import require_GET
 
 from core.as_of import as_of_from
 from sla import businesshours
-from sla import clock as sla
+from sla import policy as sla
+from sla.deadlines import Deadline, UnknownTarget
 from sla.forms import DeadlineCalculatorForm, is_calculator_request
 from sla.models import ChannelKind
 from sla.selectors import channel_href, sla_matrix, support_channels
@@ -28,7 +30,7 @@ from sla.selectors import channel_href, sla_matrix, support_channels
 
 @dataclass(frozen=True)
 class Calculation:
-    deadline: sla.Deadline
+    deadline: Deadline
     plan_code: str
     severity_code: str
     region: Any
@@ -47,7 +49,7 @@ def calculate(form: DeadlineCalculatorForm, policy: sla.SlaPolicy) -> Calculatio
         deadline = policy.deadline(
             plan=data["plan"], severity=data["severity"], region=data["region"], at=data["submitted_instant"]
         )
-    except sla.UnknownTarget:
+    except UnknownTarget:
         form.add_error(None, _("There is no response target for this plan and severity yet."))
         return None
     except ValueError:

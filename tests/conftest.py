@@ -67,6 +67,15 @@ def _migration_data(request):
         restore()
 
 
+@pytest.fixture(autouse=True)
+def _calendars_cache_clear():
+    """A rolled-back or flushed test database reuses region ids and versions, which key the
+    calendar cache (sla/calendars.py): no calendar carries over from another test."""
+    from sla.calendars import calendars_cache_clear
+
+    calendars_cache_clear()
+
+
 # --- Personas -------------------------------------------------------------------------
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)  # Monday 07:00 in Los Angeles

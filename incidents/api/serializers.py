@@ -7,6 +7,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +19,7 @@ from incidents.api import selectors
 from incidents.forms import PHONE_RE
 from incidents.models import IncidentKind, IncidentStatus, Visibility, ms_case_number_validator
 from lifecycle.models import ProductVersion
+from sla.clock import SlaState, sla_clock
 from sla.models import Coverage, Severity, SupportPlan, SupportRegion
 
 MAX_DESCRIPTION = 50_000
@@ -60,10 +62,20 @@ class IncidentListItemSerializer(serializers.Serializer):
     submitted_at = UtcDateTimeField()
     response_due_at = UtcDateTimeField(allow_null=True)
     first_response_at = UtcDateTimeField(allow_null=True)
+    response_state = serializers.SerializerMethodField(
+        help_text=_(
+            "The initial-response clock now: running, warning (past the escalation policy's warning step), "
+            "breached, met, missed, or none (no commitment)."
+        )
+    )
     is_open = serializers.BooleanField()
 
     def get_submitted_by(self, incident) -> str:
         return person_name(incident.submitted_by)
+
+    @extend_schema_field(serializers.ChoiceField(choices=[state.value for state in SlaState]))
+    def get_response_state(self, incident) -> str:
+        return sla_clock(incident, timezone.now()).state.value
 
 
 # --- Incidents: detail ----------------------------------------------------------------

@@ -30,7 +30,7 @@ from incidents.api import selectors
 from incidents.api import serializers as s
 from incidents.downloads import attachment_response
 from incidents.services import NewIncident, comment_add, incident_confirm_resolution, incident_submit
-from sla import clock as sla
+from sla import deadlines
 from sla.models import ResponseTarget
 
 IDEMPOTENCY_NAMESPACE = uuid.UUID("6c1f3a52-7d0e-4f7b-9a43-1d2b5b0f7e11")
@@ -351,7 +351,7 @@ class SlaDeadlineApi(APIView):
         query.is_valid(raise_exception=True)
         plan, severity, region = (query.validated_data[k] for k in ("plan", "severity", "region"))
         at = query.validated_data.get("at") or timezone.now()
-        deadline = sla.deadline_compute(plan=plan, severity=severity, region=region, submitted_at=at)
+        deadline = deadlines.deadline(plan=plan, severity=severity, region=region, submitted_at=at)
         zone = zoneinfo.ZoneInfo(region.time_zone)
         result = {
             "plan": plan.code,

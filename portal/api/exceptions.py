@@ -22,7 +22,7 @@ from rest_framework.views import set_rollback
 from accounts.entitlements import EntitlementError
 from core.api.errors import ApiError, RequestTooLarge, error_body
 from core.errors import DomainError
-from sla.clock import UnknownTarget
+from sla.deadlines import UnknownTarget
 
 
 def _flatten(detail) -> list[str]:

@@ -1,8 +1,12 @@
 /* Live SLA clocks in the admin queue and on the incident page.
  *
- * Reads each [data-sla-clock] element's data-due / data-responded and the server's
- * time and labels from the #sla-clock-config JSON, then refreshes the text and the
- * colour class every 15 seconds. Without JavaScript the server-rendered text stays. */
+ * Renders what the server computed (sla.clock.sla_clock): each [data-sla-clock] element
+ * carries the server's state and, while the clock runs, the instants at which that state
+ * changes (data-warning-at: the escalation policy's warning step; data-breached-at: the
+ * deadline). Every 15 seconds this switches to the state whose instant has passed and
+ * counts the "in …" / "Breached … ago" text down to data-due. Final clocks (met, missed,
+ * no deadline) carry no instants and are left as rendered. Without JavaScript the
+ * server-rendered text stays. */
 (function () {
   "use strict";
 
@@ -31,6 +35,11 @@
     return labels.lt1;
   }
 
+  function passed(el, name, now) {
+    var value = el.getAttribute(name);
+    return value ? Date.parse(value) <= now : false;
+  }
+
   function start() {
     var config = readConfig();
     if (!config) { return; }
@@ -42,18 +51,17 @@
       var clocks = document.querySelectorAll("[data-sla-clock]");
       for (var i = 0; i < clocks.length; i++) {
         var el = clocks[i];
+        if (!el.getAttribute("data-breached-at")) { continue; }  // final: as the server rendered it
         var state = el.getAttribute("data-state");
-        // Responded (met or late) and deadline-less clocks are final.
-        if (el.getAttribute("data-responded") || !el.getAttribute("data-due") || state === "none") { continue; }
-        var remaining = (Date.parse(el.getAttribute("data-due")) - now) / 1000;
-        var next, text;
-        if (remaining <= 0) {
+        var next = state;
+        if (passed(el, "data-breached-at", now)) {
           next = "breached";
-          text = fill(config.labels.breached, { time: durationShort(config.labels, remaining) });
-        } else {
-          next = remaining <= config.warningSeconds ? "warning" : "on-track";
-          text = fill(config.labels["in"], { time: durationShort(config.labels, remaining) });
+        } else if (passed(el, "data-warning-at", now)) {
+          next = "warning";
         }
+        var remaining = (Date.parse(el.getAttribute("data-due")) - now) / 1000;
+        var label = next === "breached" ? config.labels.breached : config.labels["in"];
+        var text = fill(label, { time: durationShort(config.labels, remaining) });
         if (next !== state) {
           el.classList.remove("sla-" + state);
           el.classList.add("sla-" + next);

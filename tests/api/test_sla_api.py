@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from sla import clock as sla_engine
+from sla import deadlines as sla_engine
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_the_deadline_matches_the_engine(api, sla):
     )
     assert response.status_code == 200, response.json()
     body = response.json()
-    expected = sla_engine.deadline_compute(
+    expected = sla_engine.deadline(
         plan=sla["plans"]["subscription"],
         severity=sla["severities"]["B"],
         region=sla["regions"]["germany"],

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from escalation.watcher import escalation_sweep
 from incidents.services import NewIncident, incident_create
 
 
@@ -14,8 +15,22 @@ def file_incident(organization, customer, sla):
 
     Contract.objects.filter(organization=organization).update(incidents_allotted=1000)
 
-    def make(*, at: dt.datetime, severity: str = "A", title: str = "Shipments cannot be posted", **extra):
+    def make(
+        *,
+        at: dt.datetime,
+        severity: str = "A",
+        title: str = "Shipments cannot be posted",
+        planned: bool = True,
+        **extra,
+    ):
+        """With `planned`, the watcher's sweep at the submission instant has planned its steps
+        (`next_check_at` is then the first step's due time), as it does seconds after a
+        submission."""
         data = NewIncident(title=title, description="Posting fails.", severity=sla["severities"][severity], **extra)
-        return incident_create(organization=organization, submitted_by=customer, data=data, now=at)
+        incident = incident_create(organization=organization, submitted_by=customer, data=data, now=at)
+        if planned:
+            escalation_sweep(now=at)
+            incident.refresh_from_db()
+        return incident
 
     return make

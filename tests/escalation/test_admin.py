@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from escalation.models import EscalationPolicy, EscalationStep, StepKind
+from escalation.watcher import escalation_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +73,11 @@ def test_editing_a_policy_reschedules_its_open_incidents_after_commit(
     assert response.status_code == 302, response.content.decode()[:2000]
     assert EscalationStep.objects.get(policy=policy, kind=StepKind.WARNING).percent_of_target == 50
     assert refreshed == [policy.pk]
-    tasks.policy_refresh(policy.pk)
+    with time_machine.travel(now, tick=False):
+        tasks.policy_refresh(policy.pk)
+    incident.refresh_from_db()
+    assert incident.next_check_at == now  # the next sweep plans it again
+    escalation_sweep(now=now)
     incident.refresh_from_db()
     assert incident.next_check_at == now + (incident.response_due_at - now) / 2
 

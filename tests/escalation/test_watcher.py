@@ -31,12 +31,31 @@ def test_every_severity_has_a_seeded_default_policy(sla):
     assert warning.percent_of_target == 75
 
 
-def test_next_check_is_the_warning_at_three_quarters_of_a_24x7_target(file_incident, now):
-    incident = file_incident(at=now, severity="A")  # 60 minutes, 24/7
+def test_the_submission_stores_the_target_and_leaves_the_planning_to_the_sweep(file_incident, now):
+    incident = file_incident(at=now, severity="A", planned=False)  # 60 minutes, 24/7
     assert incident.response_due_at == now + 60 * MIN
+    assert (incident.response_target_minutes, incident.response_target_coverage) == (60, "24x7")
+    assert incident.next_check_at == now  # the sweep looks at it at once
+    assert incident.response_warning_at is None
+    assert escalation_sweep(now=now).fired == 0
+
+
+def test_next_check_is_the_warning_at_three_quarters_of_a_24x7_target(file_incident, now):
+    incident = file_incident(at=now, severity="A")  # planned by the sweep at the submission
     assert incident.next_check_at == now + 45 * MIN
+    assert incident.response_warning_at == now + 45 * MIN  # what the SLA clock calls "warning"
+
+
+def test_a_later_target_edit_does_not_move_an_old_incidents_steps(file_incident, now):
+    from sla.models import ResponseTarget
+
+    incident = file_incident(at=now, severity="A")
+    ResponseTarget.objects.filter(severity__code="A").update(minutes=600)
+    Incident.objects.filter(pk=incident.pk).update(next_check_at=now + MIN)  # planned again
+    escalation_sweep(now=now + MIN)
     incident.refresh_from_db()
-    assert incident.next_check_at == now + 45 * MIN
+    assert incident.next_check_at == now + 45 * MIN  # the target stored at submission: 60 minutes
+    assert [p.due_at for p in services.incident_step_plan(incident)][:2] == [now + 45 * MIN, now + 60 * MIN]
 
 
 def test_steps_count_business_time_across_the_closing_hour(file_incident, sla):
@@ -111,6 +130,9 @@ def test_a_recorded_first_response_stops_all_further_steps(file_incident, now, e
     incident.refresh_from_db()
     incident_record_first_response(incident=incident, by=engineer, now=now + 50 * MIN)
     incident.refresh_from_db()
+    assert incident.next_check_at == now + 50 * MIN  # an input changed: the sweep looks again
+    escalation_sweep(now=now + 50 * MIN)
+    incident.refresh_from_db()
     assert incident.next_check_at is None
     escalation_sweep(now=now + 5 * 60 * MIN)
     assert EscalationEvent.objects.filter(incident=incident).count() == 1
@@ -119,9 +141,12 @@ def test_a_recorded_first_response_stops_all_further_steps(file_incident, now, e
 def test_closing_stops_watching_and_reopening_resumes_with_the_missed_steps(file_incident, now, engineer):
     incident = file_incident(at=now)
     incident_transition(incident=incident, to_status=IncidentStatus.CLOSED, by=engineer, now=now + MIN)
+    assert incident.next_check_at == now + MIN
+    escalation_sweep(now=now + MIN)
+    incident.refresh_from_db()
     assert incident.next_check_at is None
     incident_transition(incident=incident, to_status=IncidentStatus.IN_PROGRESS, by=engineer, now=now + 50 * MIN)
-    assert incident.next_check_at == now + 45 * MIN  # already due: the next sweep fires it, late
+    assert incident.next_check_at == now + 50 * MIN  # the warning is already due: the sweep fires it, late
     escalation_sweep(now=now + 50 * MIN)
     assert list(EscalationEvent.objects.filter(incident=incident).values_list("title", flat=True)) == ["Warning"]
 
@@ -132,7 +157,12 @@ def test_raising_the_severity_moves_the_next_check(file_incident, now, engineer,
     incident_change_severity(
         incident=incident, severity=sla["severities"]["A"], reason="Production down", by=engineer, now=now + MIN
     )
+    assert (incident.response_target_minutes, incident.response_target_coverage) == (60, "24x7")
+    assert incident.next_check_at == now + MIN
+    escalation_sweep(now=now + MIN)
+    incident.refresh_from_db()
     assert incident.next_check_at == now + 45 * MIN < before
+    assert incident.response_warning_at == now + 45 * MIN
 
 
 def test_a_preview_feature_incident_is_not_watched(file_incident, now):
@@ -154,7 +184,8 @@ def test_a_policy_change_reschedules_open_incidents(file_incident, now):
     incident = file_incident(at=now)
     EscalationStep.objects.filter(policy__severity__code="A", kind=StepKind.WARNING).update(percent_of_target=50)
     policy = EscalationPolicy.objects.get(severity__code="A", plan__isnull=True)
-    assert services.policy_incidents_refresh(policy_id=policy.pk) == 1
+    assert services.policy_incidents_refresh(policy_id=policy.pk, now=now + MIN) == 1
+    escalation_sweep(now=now + MIN)
     incident.refresh_from_db()
     assert incident.next_check_at == now + 30 * MIN
 
@@ -262,19 +293,17 @@ def test_a_sweep_with_nothing_due_is_one_query(file_incident, now, django_assert
         escalation_sweep(now=now + MIN)
 
 
-def test_a_sweep_costs_the_same_few_queries_whatever_the_number_of_incidents(
-    file_incident, now, django_assert_max_num_queries
-):
+def test_a_sweep_costs_a_few_queries_and_one_claim_per_incident(file_incident, now, django_assert_max_num_queries):
     for _ in range(10):
         file_incident(at=now)
     from escalation.models import WebhookEndpoint
 
     WebhookEndpoint.objects.create(name="Ops", url="http://127.0.0.1:9/hook", on_escalated=True)
-    # The due rows (read, then locked in the transaction), policies, steps, targets, the
-    # region, webhook endpoints once; for the whole batch: the incidents, their fired
-    # steps, one claim, the events' insert (in a savepoint, with their rows on the incidents'
-    # timelines) and the deliveries' insert.
-    with django_assert_max_num_queries(19):
+    # The due rows (read, then locked in the transaction), the incidents, their fired
+    # steps, the policies with their steps; one compare-and-set per incident; the events'
+    # insert (in a savepoint, with their rows on the incidents'
+    # timelines), the webhook endpoints and the deliveries' insert.
+    with django_assert_max_num_queries(14 + 10):
         result = escalation_sweep(now=now + 46 * MIN)
     assert result.fired == 10
     assert WebhookDelivery.objects.count() == 10

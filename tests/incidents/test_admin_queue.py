@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Contract
+from escalation.watcher import escalation_sweep
 from incidents.models import Incident, IncidentStatus
 from incidents.services import NewIncident, incident_assign, incident_create, incident_record_first_response
 from tests.conftest import NOW
@@ -35,9 +36,10 @@ def file_incident(
     preview: bool = False,
     ms_case: str = "",
 ) -> Incident:
-    """File through the real service (deadline by the SLA clock); allotments never run out here."""
+    """File through the real service (deadline by the SLA clock) and let the watcher plan its
+    steps, as its sweep does seconds later; allotments never run out here."""
     Contract.objects.filter(organization=organization).update(incidents_allotted=1000)
-    return incident_create(
+    incident = incident_create(
         organization=organization,
         submitted_by=submitter,
         data=NewIncident(
@@ -49,6 +51,9 @@ def file_incident(
         ),
         now=at,
     )
+    escalation_sweep(now=at)
+    incident.refresh_from_db()
+    return incident
 
 
 def numbers(response) -> list[str]:
@@ -65,8 +70,8 @@ def _at_now():
 def queue(organization, customer, engineer):
     """Fabrikam (North America, Professional Direct) at Monday 07:00 in Los Angeles."""
     breached = file_incident(organization, customer, title="Posting stopped", sev="A", at=NOW - dt.timedelta(hours=2))
-    warning = file_incident(
-        organization, customer, title="Shipping labels wrong", sev="A", at=NOW - dt.timedelta(minutes=20)
+    warning = file_incident(  # past the policy's warning step (75 % of 60 minutes)
+        organization, customer, title="Shipping labels wrong", sev="A", at=NOW - dt.timedelta(minutes=50)
     )
     on_track = file_incident(organization, customer, title="Bin codes blank", sev="B", at=NOW)
     preview = file_incident(organization, customer, title="Preview: AI put-away", sev="C", preview=True)
@@ -94,11 +99,15 @@ def test_the_due_in_column_is_colour_coded_and_says_it_in_words(client, engineer
     assert 'class="sla-clock sla-breached"' in content
     assert "Breached 1 h 00 min ago" in content
     assert 'class="sla-clock sla-warning"' in content
-    assert "in 40 min" in content
-    assert 'class="sla-clock sla-on-track"' in content
+    assert "in 10 min" in content
+    assert 'class="sla-clock sla-running"' in content
     assert "in 2 h 00 min" in content  # due 09:00 in Los Angeles, two business hours after 07:00
     assert 'class="sla-clock sla-met"' in content
-    assert 'data-due="2026-11-23T14:00:00+00:00"' in content  # what static/js/queue.js counts down from
+    assert 'data-due="2026-11-23T14:00:00+00:00"' in content  # what static/js/queue.js counts down to
+    # The instants at which the server's state changes, for static/js/queue.js to switch to:
+    # the on-track Sev B incident turns to warning at 75 % of its 120 business minutes.
+    assert 'data-warning-at="2026-11-23T16:30:00+00:00" data-breached-at="2026-11-23T17:00:00+00:00"' in content
+    assert 'data-state="met" data-due="2026-11-23T18:00:00+00:00" data-warning-at="" data-breached-at=""' in content
     assert '<script src="/static/js/queue.js"></script>' in content
     assert 'id="sla-clock-config"' in content
 
@@ -128,7 +137,7 @@ def test_closed_incidents_leave_the_queue_but_all_shows_them(client, engineer, o
     ("query", "expected"),
     [
         ("clock=breached", ["breached"]),
-        ("clock=due_soon", ["warning"]),
+        ("clock=warning", ["warning"]),
         ("severity__id__exact={A}", ["breached", "warning"]),
         ("status=responded", ["met"]),
     ],

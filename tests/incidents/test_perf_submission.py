@@ -1,5 +1,5 @@
-"""A submission's hot path: emails from a task on commit, one SLA snapshot per process
-(checked against the policy's version), and no query more than needed."""
+"""A submission's hot path: emails from a task on commit, the deadline from a calendar cached
+by region version, the escalation steps left to the watcher, and no query more than needed."""
 
 from __future__ import annotations
 
@@ -13,12 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from escalation.watcher import incident_next_check_compute
 from incidents import tasks
 from incidents.models import Incident
 from incidents.services import NewIncident, incident_create, incident_submit
-from sla import businesshours, clock
-from sla.models import DateException, OpeningInterval, ResponseTarget
 from tests.conftest import NOW
 from tests.factories import severity
 
@@ -29,13 +26,6 @@ pytestmark = pytest.mark.django_db
 def _at_now():
     with time_machine.travel(NOW, tick=True):
         yield
-
-
-def uncached_deadline(*, plan, severity, region, at) -> dt.datetime:
-    """The deadline the way it was computed before the snapshot: every row loaded afresh."""
-    target = ResponseTarget.objects.get(plan=plan, severity=severity)
-    calendar = clock.target_calendar(target, region, at)
-    return businesshours.add_business_time(calendar, at, target.duration)
 
 
 def submit(organization, customer, *, token=None) -> Incident:
@@ -194,102 +184,39 @@ def test_the_task_runs_eagerly_through_the_form_and_mails_the_submitter(
     assert incident.number in to_submitter.subject
 
 
-# --- The SLA snapshot: same deadlines, one query, invalidated by policy changes -----------
+# --- The request does only the incident's own work -----------------------------------------
 
 
-@pytest.mark.parametrize("plan_code", ["premier", "professional-direct"])
-@pytest.mark.parametrize("severity_code", ["A", "B", "C"])
-@pytest.mark.parametrize("region_code", ["north-america", "japan", "germany"])
-def test_cached_deadlines_equal_the_uncached_computation(sla, plan_code, severity_code, region_code):
-    plan = sla["plans"][plan_code]
-    sev = sla["severities"][severity_code]
-    region = sla["regions"].get(region_code)
-    if region is None:
-        pytest.skip(f"no region {region_code} in the seeded policy")
-    for at in (NOW, NOW + dt.timedelta(days=31, hours=9), dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)):
-        expected = uncached_deadline(plan=plan, severity=sev, region=region, at=at)
-        for _ in range(2):  # the first call may build the snapshot, the second reuses it
-            deadline = clock.deadline_compute(plan=plan, severity=sev, region=region, submitted_at=at)
-            assert deadline.due_at == expected
-
-
-def test_a_deadline_from_the_snapshot_costs_one_query(sla, django_assert_num_queries):
-    args = {
-        "plan": sla["plans"]["premier"],
-        "severity": sla["severities"]["B"],
-        "region": sla["regions"]["north-america"],
-        "submitted_at": NOW,
-    }
-    clock.deadline_compute(**args)
-    with django_assert_num_queries(1):
-        deadline = clock.deadline_compute(**args)
-    with django_assert_num_queries(0):
-        assert deadline.target.plan.code == "premier"  # the related rows come with it
-
-
-def test_a_holiday_added_in_another_process_moves_the_deadline(sla, monkeypatch):
-    """Another process's write fires no signal here: the history version must catch it."""
-    region = sla["regions"]["north-america"]
-    plan, sev = sla["plans"]["professional-direct"], sla["severities"]["C"]
-    before = sla_deadline(plan, sev, region)
-    generation = clock._generation
-    DateException.objects.create(region=region, on=NOW.date(), kind=DateException.Kind.CLOSED, note="Closed")
-    monkeypatch.setattr(clock, "_generation", generation)  # as if written elsewhere
-    after = sla_deadline(plan, sev, region)
-    assert after == uncached_deadline(plan=plan, severity=sev, region=region, at=NOW)
-    assert after > before
-
-
-def test_changed_opening_hours_are_used_at_once(sla):
-    region = sla["regions"]["north-america"]
-    plan, sev = sla["plans"]["professional-direct"], sla["severities"]["C"]
-    before = sla_deadline(plan, sev, region)
-    OpeningInterval.objects.filter(region=region, weekday=NOW.weekday()).delete()
-    after = sla_deadline(plan, sev, region)
-    assert after == uncached_deadline(plan=plan, severity=sev, region=region, at=NOW)
-    assert after != before
-
-
-def test_a_target_updated_without_history_is_still_read_fresh(sla):
-    plan, sev, region = sla["plans"]["premier"], sla["severities"]["B"], sla["regions"]["north-america"]
-    sla_deadline(plan, sev, region)
-    ResponseTarget.objects.filter(plan=plan, severity=sev).update(minutes=1)
-    assert sla_deadline(plan, sev, region) == uncached_deadline(plan=plan, severity=sev, region=region, at=NOW)
-
-
-def sla_deadline(plan, sev, region) -> dt.datetime:
-    return clock.deadline_compute(plan=plan, severity=sev, region=region, submitted_at=NOW).due_at
-
-
-# --- The watcher on submission: the deadline's calendar, no repeated queries ---------------
-
-
-def test_the_next_check_on_submission_equals_a_fresh_computation(organization, customer):
+def test_a_submission_stores_the_target_and_leaves_the_steps_to_the_watcher(organization, customer):
     incident = submit(organization, customer)
     incident.refresh_from_db()
-    assert incident.next_check_at is not None
-    assert incident.next_check_at == incident_next_check_compute(incident)
+    # Professional Direct, Severity B: 120 business minutes from Monday 07:00 in Los Angeles.
+    assert (incident.response_target_minutes, incident.response_target_coverage) == (120, "business_hours")
+    assert incident.response_due_at == NOW + dt.timedelta(hours=2)
+    assert incident.next_check_at == NOW  # the sweep plans the steps
+    assert incident.response_warning_at is None
 
 
 def test_filing_an_incident_stays_within_its_query_budget(organization, customer, sla):
     data = NewIncident(title="Bin codes", description="x", severity=severity("B"), product_text="CAW 24.3")
-    incident_create(organization=organization, submitted_by=customer, data=data, now=NOW)  # warms the snapshot
+    incident_create(organization=organization, submitted_by=customer, data=data, now=NOW)  # caches the calendar
     organization.refresh_from_db()
     with CaptureQueriesContext(connection) as queries:
         incident_create(
             organization=organization, submitted_by=customer, data=data, submission_token=uuid.uuid4(), now=NOW
         )
     sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
-    # The target and the policy version in one query; no region, interval, exception or
-    # fired-step lookups (the deadline's calendar is handed to the watcher).
+    # The target, read fresh; the region's calendar from the cache (keyed by its version);
+    # no escalation planning: no policy, step or fired-step lookups.
     assert sum("sla_responsetarget" in s for s in sql) == 1
     assert not any('FROM "sla_openinginterval"' in s for s in sql)
     assert not any('FROM "sla_dateexception"' in s for s in sql)
+    assert not any("escalation_escalationpolicy" in s or "escalation_escalationstep" in s for s in sql)
     assert not any('FROM "escalation_escalationevent"' in s for s in sql)
-    assert len(sql) <= 8, "\n".join(sql)
+    assert len(sql) <= 9, "\n".join(sql)
 
 
-# --- The whole POST: one user query, no configuration queries once the snapshots hold ------
+# --- The whole POST: one user query, no escalation planning ---------------------------------
 
 
 def form_post(client, **overrides):
@@ -308,21 +235,21 @@ def form_post(client, **overrides):
 
 def test_the_submission_post_stays_within_its_query_budget(client, customer, sla):
     client.force_login(customer)
-    assert form_post(client).status_code == 302  # warms the SLA and watcher snapshots
+    assert form_post(client).status_code == 302  # caches the region's calendar
     severity_b = severity("B").pk
     with CaptureQueriesContext(connection) as queries:
         assert form_post(client, severity=severity_b).status_code == 302
     sql = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
     text = "\n".join(sql)
     # The user with membership, organisation and region; the severity; the contract (with
-    # its plan) and its count; the target with the configuration version; the incident, its
-    # history row, its number, its status row. The session comes from the cache.
-    assert len(sql) <= 9, text
+    # its plan) and its count; the target; the incident, its history row, its number, its
+    # status row; the webhook endpoints. The session comes from the cache.
+    assert len(sql) <= 10, text
     assert sum('FROM "auth_user"' in s for s in sql) == 1
     assert not any('FROM "accounts_membership"' in s or 'FROM "accounts_organization"' in s for s in sql), text
     assert not any('FROM "sla_supportplan"' in s or 'FROM "sla_supportregion"' in s for s in sql), text
     assert not any('FROM "django_session"' in s for s in sql), text
-    assert not any("escalation_escalationpolicy" in s or "escalation_webhookendpoint" in s for s in sql), text
+    assert not any("escalation_escalationpolicy" in s or "escalation_escalationstep" in s for s in sql), text
     assert not any('FROM "lifecycle_productversion"' in s for s in sql), text  # a product was named
 
 
@@ -397,33 +324,14 @@ def test_a_double_submit_after_the_last_incident_was_used_answers_with_the_first
     assert third["Location"] == reverse("incidents:cannot_submit")
 
 
-# --- The watcher's configuration snapshot: changes elsewhere are seen at once -------------
+# --- Webhook endpoints ------------------------------------------------------------------------
 
 
-def test_a_policy_step_added_in_another_process_moves_the_next_check(organization, customer, monkeypatch):
-    from escalation import watcher
-    from escalation.models import EscalationPolicy, EscalationStep, StepKind
-
-    first = submit(organization, customer)
-    first.refresh_from_db()
-    policy = EscalationPolicy.objects.get(severity=severity("B"), plan__isnull=True)
-    generation = watcher._config_generation
-    EscalationStep.objects.create(policy=policy, kind=StepKind.WARNING, name="Early look", percent_of_target=10)
-    monkeypatch.setattr(watcher, "_config_generation", generation)  # as if written elsewhere
-    second = submit(organization, customer)
-    second.refresh_from_db()
-    assert second.next_check_at == incident_next_check_compute(second)
-    assert second.next_check_at < first.next_check_at  # 10 % of the target comes first
-
-
-def test_a_webhook_endpoint_added_in_another_process_gets_the_next_incident(organization, customer, monkeypatch):
-    from escalation import watcher
+def test_a_webhook_endpoint_added_gets_the_next_incident(organization, customer):
     from escalation.models import WebhookDelivery, WebhookEndpoint
 
-    submit(organization, customer)  # warms the snapshot without endpoints
-    generation = watcher._config_generation
+    submit(organization, customer)
     endpoint = WebhookEndpoint.objects.create(name="Team", url="https://hooks.example/in", on_created=True)
-    monkeypatch.setattr(watcher, "_config_generation", generation)
     incident = submit(organization, customer)
     assert list(WebhookDelivery.objects.filter(incident=incident).values_list("endpoint", "event")) == [
         (endpoint.pk, "incident.created")

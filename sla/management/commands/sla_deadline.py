@@ -6,7 +6,7 @@
 With `--jsonl`, read `{"plan": ..., "severity": ..., "region": ..., "at": ...}` lines from
 stdin and write one `{"due": ...}` line per input line, in order; a line that cannot be
 answered gets `{"error": "..."}` (naming the field) and the rest carry on. The policy is
-loaded once and each region's calendar is built once per year of submission.
+loaded once, and each region's calendar comes from `sla.calendars`' cache.
 
 Bad arguments exit with status 2 and one line on stderr naming the field.
 """
@@ -19,7 +19,8 @@ from typing import Any, TextIO
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sla.clock import SlaInputError, SlaPolicy, UnknownTarget
+from sla.deadlines import SlaInputError, UnknownTarget
+from sla.policy import SlaPolicy
 
 FIELDS = ("plan", "severity", "region", "at")
 BATCH_LINES = 1000  # answers written per write call

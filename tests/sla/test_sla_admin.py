@@ -189,6 +189,33 @@ def test_a_region_gets_evening_hours_and_an_extra_closed_date(lead_client):
     assert region.date_exceptions.get().note == "Christmas Eve"
 
 
+def test_a_region_saved_in_the_admin_is_a_new_calendar_for_the_next_deadline(lead_client, sla):
+    """The admin bumps the region's version, the calendar cache's key (sla/calendars.py)."""
+    from sla.deadlines import deadline
+
+    region = SupportRegion.objects.get(code="germany")
+    monday_evening = dt.datetime(2026, 11, 23, 17, 0, tzinfo=dt.UTC)  # 18:00 in Berlin, closed
+    args = {"plan": sla["plans"]["subscription"], "severity": sla["severities"]["C"], "submitted_at": monday_evening}
+    before = deadline(region=region, **args).due_at  # cached under the current version
+    url = f"/admin/sla/supportregion/{region.pk}/change/"
+    data = post_data(lead_client.get(url))
+    total = int(data["intervals-TOTAL_FORMS"])
+    data.update(
+        {
+            "intervals-TOTAL_FORMS": total + 1,
+            f"intervals-{total}-weekday": 0,
+            f"intervals-{total}-opens_at": "18:00",
+            f"intervals-{total}-closes_at": "00:00",
+        }
+    )
+    assert lead_client.post(url, data).status_code == 302
+    region = SupportRegion.objects.get(code="germany")
+    assert region.version == 2
+    after = deadline(region=region, **args).due_at
+    assert before == dt.datetime(2026, 11, 24, 16, 0, tzinfo=dt.UTC)  # 8 h from Tuesday 09:00
+    assert after == dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)  # 6 h on Monday evening, 2 h Tuesday
+
+
 def test_an_unknown_time_zone_is_refused(lead_client):
     region = SupportRegion.objects.get(code="japan")
     url = f"/admin/sla/supportregion/{region.pk}/change/"

@@ -1,4 +1,4 @@
-"""The SLA clock over the seeded policy: rows -> calendars -> deadlines, and the page's reads."""
+"""The SLA layer over the seeded policy: rows -> calendars -> deadlines, and the page's reads."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import datetime as dt
 
 import pytest
 
-from sla import clock as sla
+from sla import calendars, deadlines
+from sla import policy as policy_module
 from sla.models import Coverage, DateException, OpeningInterval, ResponseTarget, Severity
+from sla.selectors import sla_matrix
+from sla.services import region_version_bump
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +20,7 @@ def at(iso: str) -> dt.datetime:
 
 
 def due(sla_rows, plan: str, severity: str, region: str, submitted: str) -> str:
-    return sla.deadline_compute(
+    return deadlines.deadline(
         plan=sla_rows["plans"][plan],
         severity=sla_rows["severities"][severity],
         region=sla_rows["regions"][region],
@@ -40,20 +43,21 @@ PUBLISHED = {
 
 
 def test_the_seeded_matrix_is_microsofts_published_table():
-    policy = sla.SlaPolicy()
+    policy = policy_module.SlaPolicy()
     assert list(policy.plans) == ["subscription", "professional-direct", "premier"]
     assert list(policy.severities) == ["A", "B", "C"]
+    matrix = sla_matrix()
     seeded = {
-        (plan.code, row.severity.code): (target.minutes, target.coverage)
-        for row in sla.policy_matrix(policy)
-        for plan, target in zip(policy.plans.values(), row.targets, strict=True)
+        (plan.code, severity.code): (cell.target.minutes, cell.target.coverage)
+        for severity, cells in matrix.rows
+        for plan, cell in zip(matrix.plans, cells, strict=True)
     }
     assert seeded == PUBLISHED
-    assert sla.targets_missing() == []
+    assert policy_module.targets_missing() == []
 
 
 def test_the_seeded_regions_and_their_hours():
-    policy = sla.SlaPolicy()
+    policy = policy_module.SlaPolicy()
     expected = {
         "north-america": ("America/Los_Angeles", "US", "06:00–18:00"),
         "japan": ("Asia/Tokyo", "JP", "09:00–17:30"),
@@ -63,9 +67,9 @@ def test_the_seeded_regions_and_their_hours():
     }
     for code, (zone, country, hours) in expected.items():
         region = policy.regions[code]
-        calendar = policy.region_calendar(region, at("2026-11-23T12:00:00+00:00"))
+        calendar = calendars.region_calendar(region, at("2026-11-23T12:00:00+00:00"))
         assert (region.time_zone, region.holiday_country) == (zone, country)
-        assert [(run.days, run.intervals) for run in sla.weekly_hours(calendar)] == [("Monday–Friday", hours)]
+        assert [(run.days, run.intervals) for run in policy_module.weekly_hours(calendar)] == [("Monday–Friday", hours)]
 
 
 class TestDeadlines:
@@ -102,15 +106,18 @@ class TestDeadlines:
         )
 
     def test_an_extra_closed_date_moves_the_deadline(self, sla):
-        DateException.objects.create(
-            region=sla["regions"]["north-america"], on=dt.date(2026, 11, 23), kind="closed", note="Team offsite"
-        )
+        region = sla["regions"]["north-america"]
+        DateException.objects.create(region=region, on=dt.date(2026, 11, 23), kind="closed", note="Team offsite")
+        region_version_bump(region_id=region.pk)
+        region.refresh_from_db()
         assert due(sla, "subscription", "B", "north-america", "2026-11-20T16:30:00-08:00") == (
             "2026-11-24T16:30:00+00:00"
         )
 
     def test_an_extra_open_date_overrides_a_public_holiday(self, sla):
         DateException.objects.create(region=sla["regions"]["japan"], on=dt.date(2026, 11, 23), kind="open")
+        region_version_bump(region_id=sla["regions"]["japan"].pk)
+        sla["regions"]["japan"].refresh_from_db()
         assert due(sla, "subscription", "C", "japan", "2026-11-20T17:00:00+09:00") == "2026-11-23T07:30:00+00:00"
 
     def test_a_naive_submission_time_is_refused(self, sla):
@@ -119,27 +126,56 @@ class TestDeadlines:
 
     def test_a_missing_target_is_a_typed_error(self, sla):
         extra = Severity.objects.create(code="D", name="Advisory", business_impact="None", display_order=9)
-        with pytest.raises(sla_module().UnknownTarget, match="no response target for plan subscription and severity D"):
-            sla_module().deadline_compute(
+        with pytest.raises(deadlines.UnknownTarget, match="no response target for plan subscription and severity D"):
+            deadlines.deadline(
                 plan=sla["plans"]["subscription"],
                 severity=extra,
                 region=sla["regions"]["japan"],
                 submitted_at=at("2026-11-20T17:00:00+09:00"),
             )
-        assert [(p.code, s.code) for p, s in sla_module().targets_missing()] == [
+        assert [(p.code, s.code) for p, s in policy_module.targets_missing()] == [
             ("subscription", "D"),
             ("professional-direct", "D"),
             ("premier", "D"),
         ]
 
 
-def sla_module():
-    return sla
+class TestCalendarCache:
+    """One cache of calendars, keyed by the region's version: a write that bumps it is seen
+    by the next deadline, in any process; until then no query rebuilds the calendar."""
+
+    def test_a_calendar_is_built_once_per_region_version_and_year(self, sla, django_assert_num_queries):
+        region = sla["regions"]["germany"]
+        first = calendars.region_calendar(region, at("2026-03-02T10:00:00+01:00"))
+        with django_assert_num_queries(0):
+            assert calendars.region_calendar(region, at("2026-11-02T10:00:00+01:00")) is first
+        assert calendars.region_calendar(region, at("2027-03-02T10:00:00+01:00")) is not first
+
+    def test_a_bumped_version_is_a_new_calendar_from_the_rows(self, sla):
+        region = sla["regions"]["north-america"]
+        before = due(sla, "subscription", "B", "north-america", "2026-11-20T16:30:00-08:00")
+        DateException.objects.create(region=region, on=dt.date(2026, 11, 23), kind="closed", note="Offsite")
+        # As another process sees it: the region row read again, with its new version.
+        region_version_bump(region_id=region.pk)
+        sla["regions"]["north-america"] = type(region).objects.get(pk=region.pk)
+        after = due(sla, "subscription", "B", "north-america", "2026-11-20T16:30:00-08:00")
+        assert (before, after) == ("2026-11-23T16:30:00+00:00", "2026-11-24T16:30:00+00:00")
+
+    def test_the_version_only_goes_up(self, sla):
+        region = sla["regions"]["japan"]
+        region_version_bump(region_id=region.pk)
+        region_version_bump(region_id=region.pk)
+        region.refresh_from_db()
+        assert region.version == 3
+
+    def test_a_24x7_target_needs_no_calendar_query(self, sla, django_assert_num_queries):
+        with django_assert_num_queries(1):  # the target
+            due(sla, "premier", "A", "japan", "2026-11-21T12:00:00+09:00")
 
 
-class TestPolicySnapshot:
+class TestSlaPolicy:
     def test_deadlines_need_no_queries_once_loaded(self, django_assert_num_queries):
-        policy = sla.SlaPolicy()
+        policy = policy_module.SlaPolicy()
         policy.deadline(plan="subscription", severity="C", region="japan", at="2026-11-20T17:00:00+09:00")
         with django_assert_num_queries(0):
             for hour in range(48):
@@ -150,16 +186,8 @@ class TestPolicySnapshot:
                     at=at("2026-11-20T00:00:00+00:00") + dt.timedelta(hours=hour),
                 )
 
-    def test_each_region_calendar_is_built_once_per_year(self):
-        policy = sla.SlaPolicy()
-        first = policy.deadline(plan="subscription", severity="C", region="germany", at="2026-03-02T10:00:00+01:00")
-        second = policy.deadline(plan="subscription", severity="C", region="germany", at="2026-11-02T10:00:00+01:00")
-        assert first.calendar is second.calendar
-        later = policy.deadline(plan="subscription", severity="C", region="germany", at="2027-03-02T10:00:00+01:00")
-        assert later.calendar is not first.calendar
-
-    def test_the_snapshot_agrees_with_deadline_compute(self, sla):
-        policy = sla_module().SlaPolicy()
+    def test_the_loaded_policy_agrees_with_deadline(self, sla):
+        policy = policy_module.SlaPolicy()
         for plan, severity in PUBLISHED:
             for region in ("north-america", "japan", "denmark"):
                 moment = "2026-12-24T16:45:00+00:00"
@@ -182,19 +210,21 @@ class TestPolicySnapshot:
     )
     def test_bad_input_names_the_field(self, kwargs, field, message):
         values = {"plan": "subscription", "severity": "B", "region": "japan", "at": "2026-11-23T08:00:00Z"} | kwargs
-        with pytest.raises(sla.SlaInputError, match=message) as raised:
-            sla.SlaPolicy().deadline(**values)
+        with pytest.raises(deadlines.SlaInputError, match=message) as raised:
+            policy_module.SlaPolicy().deadline(**values)
         assert raised.value.field == field
 
     def test_z_means_utc(self):
-        assert sla.parse_instant("2026-11-23T08:00:00Z") == at("2026-11-23T08:00:00+00:00")
+        assert deadlines.parse_instant("2026-11-23T08:00:00Z") == at("2026-11-23T08:00:00+00:00")
 
 
 class TestRegionSchedules:
     NOW = at("2026-11-23T15:00:00+00:00")  # Monday 07:00 in Los Angeles, Tuesday 00:00 in Tokyo
 
-    def schedule(self, code: str) -> sla.RegionSchedule:
-        return next(s for s in sla.region_schedules(sla.SlaPolicy(), now=self.NOW) if s.region.code == code)
+    def schedule(self, code: str) -> policy_module.RegionSchedule:
+        return next(
+            s for s in policy_module.region_schedules(policy_module.SlaPolicy(), now=self.NOW) if s.region.code == code
+        )
 
     def test_an_open_region_says_until_when(self):
         schedule = self.schedule("north-america")
@@ -221,14 +251,15 @@ class TestRegionSchedules:
         assert [lang.language for lang in self.schedule("japan").languages] == ["English", "Japanese"]
 
     def test_split_days_and_weekends_are_grouped(self):
-        region = sla.SlaPolicy().regions["germany"]
+        region = policy_module.SlaPolicy().regions["germany"]
         OpeningInterval.objects.filter(region=region, weekday=2).delete()
         OpeningInterval.objects.create(region=region, weekday=2, opens_at=dt.time(9), closes_at=dt.time(12))
         OpeningInterval.objects.create(region=region, weekday=2, opens_at=dt.time(13), closes_at=dt.time(17))
         OpeningInterval.objects.create(region=region, weekday=5, opens_at=dt.time(10), closes_at=dt.time(0))
-        fresh = sla.SlaPolicy()
-        calendar = fresh.region_calendar(fresh.regions["germany"], self.NOW)
-        assert [(run.days, run.intervals) for run in sla.weekly_hours(calendar)] == [
+        region_version_bump(region_id=region.pk)
+        fresh = policy_module.SlaPolicy()
+        calendar = calendars.region_calendar(fresh.regions["germany"], self.NOW)
+        assert [(run.days, run.intervals) for run in policy_module.weekly_hours(calendar)] == [
             ("Monday–Tuesday", "09:00–17:00"),
             ("Wednesday", "09:00–12:00, 13:00–17:00"),
             ("Thursday–Friday", "09:00–17:00"),
@@ -238,7 +269,7 @@ class TestRegionSchedules:
 
 class TestLastChanged:
     def test_before_any_edit_it_is_when_the_defaults_were_published(self):
-        change = sla.policy_last_changed()
+        change = policy_module.policy_last_changed()
         assert change is not None
         assert change.kind == "initial"
 
@@ -246,7 +277,7 @@ class TestLastChanged:
         target = ResponseTarget.objects.get(plan__code="premier", severity__code="B")
         target.minutes = 90
         target.save()
-        change = sla.policy_last_changed()
+        change = policy_module.policy_last_changed()
         assert change.kind == "~"
         assert change.what == "response target premier/B: 90 min 24/7"
 
@@ -269,6 +300,7 @@ class TestIncidentDeadline:
         )
         # Professional Direct, Severity C: 4 business hours -> Monday 08:30 PST.
         assert incident.response_due_at.isoformat() == "2026-11-23T16:30:00+00:00"
+        assert (incident.response_target_minutes, incident.response_target_coverage) == (240, "business_hours")
         incident_change_severity(
             incident=incident,
             severity=sla["severities"]["A"],
@@ -279,6 +311,7 @@ class TestIncidentDeadline:
         incident.refresh_from_db()
         # Severity A: 60 minutes around the clock from the original submission.
         assert incident.response_due_at.isoformat() == "2026-11-21T01:30:00+00:00"
+        assert (incident.response_target_minutes, incident.response_target_coverage) == (60, "24x7")
         change = SeverityChange.objects.get(incident=incident)
         assert (change.previous_due_at.isoformat(), change.new_due_at.isoformat()) == (
             "2026-11-23T16:30:00+00:00",

@@ -1,0 +1,77 @@
+"""The initial-response deadline: plan, severity, region and submission time in, due time out.
+
+`deadline()` is the one computation of `Incident.response_due_at`: the submission, a
+severity change, the SLA page's calculator, `manage.py sla_deadline` and the API call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sla import businesshours, calendars
+from sla.businesshours import Calendar
+from sla.models import ResponseTarget, Severity, SupportPlan, SupportRegion
+
+
+class UnknownTarget(LookupError):
+    """No response target for this plan and severity."""
+
+
+class SlaInputError(ValueError):
+    """A plan, severity, region or submission time that the SLA clock cannot use."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due_at: dt.datetime
+    target: ResponseTarget  # the target that applied: its minutes and coverage
+    calendar: Calendar
+
+
+def response_target(plan: SupportPlan, severity: Severity) -> ResponseTarget:
+    """The plan's target for the severity (one query), read fresh on every call."""
+    target = ResponseTarget.objects.filter(plan=plan, severity=severity).first()
+    if target is None:
+        raise UnknownTarget(f"no response target for plan {plan.code} and severity {severity.code}")
+    target.plan, target.severity = plan, severity  # already loaded: no query when read
+    return target
+
+
+def deadline_for_target(*, target: ResponseTarget, region: SupportRegion, submitted_at: dt.datetime) -> Deadline:
+    """The deadline of a submission at `submitted_at` under `target` (no query while the
+    region's calendar is cached)."""
+    if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
+        raise ValueError("submitted_at must be an aware datetime")
+    calendar = calendars.target_calendar(coverage=target.coverage, region=region, at=submitted_at)
+    due_at = businesshours.add_business_time(calendar, submitted_at, target.duration)
+    return Deadline(due_at=due_at, target=target, calendar=calendar)
+
+
+def deadline(*, plan: SupportPlan, severity: Severity, region: SupportRegion, submitted_at: dt.datetime) -> Deadline:
+    """The initial-response deadline for a submission at `submitted_at` (one query: the target)."""
+    if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
+        raise ValueError("submitted_at must be an aware datetime")
+    return deadline_for_target(target=response_target(plan, severity), region=region, submitted_at=submitted_at)
+
+
+def parse_instant(value: object, *, field: str = "at") -> dt.datetime:
+    """An ISO 8601 date and time with a UTC offset (or Z), as an aware datetime."""
+    if not isinstance(value, str) or not value.strip():
+        raise SlaInputError(field, "give an ISO 8601 date and time with an offset, e.g. 2026-11-23T08:00:00-08:00")
+    try:
+        moment = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise SlaInputError(
+            field, f"{value!r} is not an ISO 8601 date and time, e.g. 2026-11-23T08:00:00-08:00"
+        ) from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise SlaInputError(
+            field, f"{value!r} has no UTC offset; add one, e.g. {moment.isoformat()}+00:00 or {moment.isoformat()}Z"
+        )
+    return moment

@@ -1,0 +1,206 @@
+"""The SLA policy read once for the SLA page, its calculator and `manage.py sla_deadline`:
+deadlines by code, the regions' schedules, and when the policy last changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.migrations.recorder import MigrationRecorder
+
+from sla import businesshours, calendars
+from sla.businesshours import Calendar
+from sla.deadlines import Deadline, SlaInputError, UnknownTarget, deadline_for_target, parse_instant
+from sla.models import (
+    DateException,
+    OpeningInterval,
+    RegionLanguage,
+    ResponseTarget,
+    Severity,
+    SupportPlan,
+    SupportRegion,
+    Weekday,
+)
+
+
+class SlaPolicy:
+    """Every plan, severity, target and region, read once (seven queries) for one page or one
+    command that computes many deadlines by code. Calendars come from `sla.calendars`'
+    cache, built from the rows prefetched here when the cache has none."""
+
+    def __init__(self) -> None:
+        self.plans = {plan.code: plan for plan in SupportPlan.objects.all()}
+        self.severities = {severity.code: severity for severity in Severity.objects.all()}
+        self.targets = {(t.plan_id, t.severity_id): t for t in ResponseTarget.objects.all()}
+        self.regions = {
+            region.code: region
+            for region in SupportRegion.objects.prefetch_related("intervals", "date_exceptions", "languages")
+        }
+
+    def _lookup(self, field: str, table: dict[str, Any], code: object) -> Any:
+        if not isinstance(code, str) or not code:
+            raise SlaInputError(field, f"give a {field} code, one of: {', '.join(table)}")
+        try:
+            return table[code]
+        except KeyError:
+            raise SlaInputError(field, f"unknown {field} {code!r}; known: {', '.join(table)}") from None
+
+    def plan(self, code: object) -> SupportPlan:
+        plan: SupportPlan = self._lookup("plan", self.plans, code)
+        return plan
+
+    def severity(self, code: object) -> Severity:
+        severity: Severity = self._lookup("severity", self.severities, code)
+        return severity
+
+    def region(self, code: object) -> SupportRegion:
+        region: SupportRegion = self._lookup("region", self.regions, code)
+        return region
+
+    def target(self, plan: SupportPlan, severity: Severity) -> ResponseTarget:
+        try:
+            return self.targets[(plan.pk, severity.pk)]
+        except KeyError:
+            raise UnknownTarget(f"no response target for plan {plan.code} and severity {severity.code}") from None
+
+    def deadline(self, *, plan: object, severity: object, region: object, at: object) -> Deadline:
+        """The deadline for codes and an ISO string (or aware datetime); `SlaInputError` names a bad field."""
+        plan_row, severity_row, region_row = self.plan(plan), self.severity(severity), self.region(region)
+        target = self.target(plan_row, severity_row)
+        submitted_at = at if isinstance(at, dt.datetime) else parse_instant(at)
+        if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
+            raise SlaInputError("at", "the submission time must have a UTC offset")
+        return deadline_for_target(target=target, region=region_row, submitted_at=submitted_at)
+
+
+def targets_missing() -> list[tuple[SupportPlan, Severity]]:
+    """Plan × severity pairs without a response target (every pair must have one)."""
+    have = set(ResponseTarget.objects.values_list("plan_id", "severity_id"))
+    severities = list(Severity.objects.all())
+    return [
+        (plan, severity)
+        for plan in SupportPlan.objects.all()
+        for severity in severities
+        if (plan.pk, severity.pk) not in have
+    ]
+
+
+# --- What the public SLA page shows ------------------------------------------------------
+
+
+def _wall(value: dt.time, *, is_end: bool) -> str:
+    return "24:00" if is_end and value == dt.time(0) else value.strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class WeeklyHours:
+    first_day: int
+    last_day: int
+    intervals: str  # "06:00–18:00" or "08:00–12:00, 13:00–17:00"
+
+    @property
+    def days(self) -> str:
+        """ "Monday–Friday", or "Saturday" for a single day, in the active language."""
+        first = str(Weekday(self.first_day).label)
+        return first if self.first_day == self.last_day else f"{first}–{Weekday(self.last_day).label}"
+
+
+def weekly_hours(calendar: Calendar) -> list[WeeklyHours]:
+    """Runs of consecutive weekdays with the same opening hours (closed days left out)."""
+    runs: list[WeeklyHours] = []
+    for day, intervals in enumerate(calendar.weekly):
+        if not intervals:
+            continue
+        text = ", ".join(f"{_wall(start, is_end=False)}–{_wall(end, is_end=True)}" for start, end in intervals)
+        if runs and runs[-1].last_day == day - 1 and runs[-1].intervals == text:
+            runs[-1] = WeeklyHours(first_day=runs[-1].first_day, last_day=day, intervals=text)
+        else:
+            runs.append(WeeklyHours(first_day=day, last_day=day, intervals=text))
+    return runs
+
+
+@dataclass(frozen=True)
+class RegionSchedule:
+    region: SupportRegion
+    zone: ZoneInfo
+    hours: list[WeeklyHours]
+    local_now: dt.datetime
+    is_open_now: bool
+    closes_at: dt.datetime | None  # in the region's zone, while open
+    opens_at: dt.datetime | None  # in the region's zone, while closed
+    holidays: list[tuple[dt.date, str]]  # the next 12 months, from today in the region's zone
+    languages: list[RegionLanguage]
+
+
+def region_schedules(policy: SlaPolicy, *, now: dt.datetime) -> list[RegionSchedule]:
+    """Each region's hours, open-now state and holidays for the next 12 months."""
+    schedules = []
+    for region in policy.regions.values():
+        found = calendars.region_calendar_at(region, now)
+        calendar = found.calendar
+        zone = calendar.zone
+        local_now = now.astimezone(zone)
+        today = local_now.date()
+        try:
+            year_later = today.replace(year=today.year + 1)
+        except ValueError:  # 29 February
+            year_later = today.replace(year=today.year + 1, day=28)
+        upcoming = sorted((day, name) for day, name in found.holidays.items() if today <= day < year_later)
+        closes_at = opens_at = None
+        is_open_now = businesshours.is_open(calendar, now)
+        if is_open_now:
+            closes_at = next(end for start, end in calendar.spans_on(today) if start <= now < end).astimezone(zone)
+        elif calendar.has_openings:
+            opens_at = businesshours.next_open(calendar, now).astimezone(zone)
+        schedules.append(
+            RegionSchedule(
+                region=region,
+                zone=zone,
+                hours=weekly_hours(calendar),
+                local_now=local_now,
+                is_open_now=is_open_now,
+                closes_at=closes_at,
+                opens_at=opens_at,
+                holidays=upcoming,
+                languages=list(region.languages.all()),
+            )
+        )
+    return schedules
+
+
+SEED_MIGRATION = ("sla", "0002_seed_defaults")
+POLICY_MODELS = (SupportPlan, Severity, ResponseTarget, SupportRegion, OpeningInterval, DateException, RegionLanguage)
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    at: dt.datetime
+    what: str  # the changed row, e.g. "response target premier/B: 120 min 24/7"
+    kind: str  # "initial" (published with the seeded defaults), "+", "~" or "-"
+
+
+def policy_last_changed() -> PolicyChange | None:
+    """The latest change to any SLA row, from simple-history; before any edit, the moment
+    the seeded defaults were installed (their data migration writes no history rows)."""
+    latest = None
+    latest_model = None
+    for model in POLICY_MODELS:
+        row = model.history.order_by("-history_date").first()  # type: ignore[attr-defined]
+        if row is not None and (latest is None or row.history_date > latest.history_date):
+            latest, latest_model = row, model
+    if latest is not None and latest_model is not None:
+        return PolicyChange(
+            at=latest.history_date,
+            what=f"{latest_model._meta.verbose_name} {latest.instance}",
+            kind=latest.history_type,
+        )
+    applied = (
+        MigrationRecorder.Migration.objects.filter(app=SEED_MIGRATION[0], name=SEED_MIGRATION[1])
+        .values_list("applied", flat=True)
+        .first()
+    )
+    if applied is None:
+        return None
+    return PolicyChange(at=applied, what="", kind="initial")
