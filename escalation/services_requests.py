@@ -2,7 +2,7 @@
 engineer from the public escalation page (verified by a signed link sent by email).
 
 A verified request becomes an `EscalationEvent` of kind "requested": it pages the
-escalation contacts through the same outbox and delivery task as the watcher's steps,
+escalation contacts through the same outbox as the watcher's steps,
 and shows on the incident's timeline.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,9 +20,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from escalation.delivery import event_delivery_enqueue
-from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource, WebhookEvent
-from escalation.webhooks import webhooks_emit
+from escalation.delivery import event_deliveries_create
+from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource
 from incidents.models import Incident
 
 SIGNING_SALT = "escalation.request.verify"
@@ -54,7 +52,8 @@ class MicrosoftRequest:
 
 
 def _event_for_request(*, request: EscalationRequest, now: dt.datetime) -> EscalationEvent:
-    """Inside a transaction: the outbox row that pages the contacts, enqueued on commit."""
+    """Inside a transaction: the event, and its emails and webhooks in the outbox (sent
+    once the transaction commits)."""
     title = _("Escalation requested by %(name)s") % {"name": request.name}
     event = EscalationEvent.objects.create(
         incident=request.incident,
@@ -64,9 +63,7 @@ def _event_for_request(*, request: EscalationRequest, now: dt.datetime) -> Escal
         due_at=now,
         fired_at=now,
     )
-    if request.incident is not None:
-        webhooks_emit(event=WebhookEvent.ESCALATED, incident=request.incident, now=now, escalation=event)
-    transaction.on_commit(partial(event_delivery_enqueue, event.pk))
+    event_deliveries_create([event], now=now)
     return event
 
 

@@ -7,9 +7,9 @@ recomputes it whenever an input changes; it may be early, never late.
 `escalation_sweep` takes due incidents in `next_check_at` order, re-checks them with the
 business-hours engine, claims them by compare-and-set on `next_check_at` (row locks with
 SKIP LOCKED on PostgreSQL as well), and writes one `EscalationEvent` per due step in the
-same transaction; the unique constraint on (incident, step) makes a double fire
-impossible. Delivery is a separate task per batch of events (`escalation_events_deliver`),
-enqueued when the sweep's transaction commits.
+same transaction, with their emails and webhooks in the outbox (`escalation.delivery`);
+the unique constraint on (incident, step) makes a double fire impossible. `notify` sends
+the deliveries once the sweep's transaction commits.
 """
 
 from __future__ import annotations
@@ -18,21 +18,15 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from escalation.delivery import events_delivery_enqueue
-from escalation.models import (
-    EscalationEvent,
-    EscalationPolicy,
-    EscalationStep,
-    WebhookEndpoint,
-    WebhookEvent,
-)
-from escalation.webhooks import endpoints_subscribed, webhooks_emit_many
+from escalation.delivery import event_deliveries_create
+from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep
 from incidents.models import Incident
+from notify.models import WebhookEndpoint, WebhookEvent
+from notify.services import endpoints_subscribed
 from sla import businesshours
 from sla import clock as sla
 from sla.businesshours import Calendar
@@ -285,7 +279,7 @@ def escalation_sweep(
     With nothing due this is one indexed query and no transaction. Otherwise the batch is
     one transaction (one commit, whatever its size) and each incident a savepoint in it:
     one that raises is rolled back to its savepoint, pushed forward and logged, and the
-    others go on. Delivery tasks are enqueued when the batch commits.
+    others go on. The deliveries' tasks are enqueued when the batch commits.
     """
     result = SweepResult()
     batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH
@@ -295,14 +289,12 @@ def escalation_sweep(
     with transaction.atomic():
         rows = _due(now, batch_size, lock=True)
         result.checked = len(rows)
-        _incidents_check(rows=rows, now=now, ctx=ctx, result=result)
         if on_full_batch is not None and result.checked >= batch_size:
             # More may be due: the next sweep goes into the queue ahead of this batch's
-            # deliveries, so a burst is fired by the free workers while others deliver.
+            # deliveries (registered first), so a burst is fired by the free workers while
+            # others deliver.
             transaction.on_commit(on_full_batch)
-        if result.events:
-            # One enqueue for the whole batch, after it commits.
-            transaction.on_commit(partial(events_delivery_enqueue, list(result.events)))
+        _incidents_check(rows=rows, now=now, ctx=ctx, result=result)
     logger.info(
         "escalation sweep: checked=%s fired=%s skipped=%s failed=%s",
         result.checked,
@@ -328,7 +320,7 @@ def _incidents_check(
     of queries: read them and their fired steps, plan in Python, claim them all with one
     compare-and-set on the `next_check_at` this sweep saw (a row that moved meanwhile —
     another worker, a first response — is skipped), then insert every due event in one
-    statement and their webhook deliveries in another.
+    statement and their emails and webhooks in another.
 
     A row whose planning raises is pushed forward by FAILED_CHECK_RETRY and logged; the
     others go on."""
@@ -374,7 +366,7 @@ def _events_fire(
 ) -> list[EscalationEvent]:
     """Insert the events (one statement; the unique constraint on (incident, step) makes a
     double fire impossible: if it trips, each event is inserted on its own and the one
-    that already fired is skipped) and their webhook deliveries."""
+    that already fired is skipped) and their emails and webhooks (one more statement)."""
     if not to_fire:
         return []
     rows = [
@@ -400,12 +392,7 @@ def _events_fire(
             for incident, planned in to_fire
             if (event := _event_insert(incident=incident, planned=planned, now=now)) is not None
         ]
-    webhooks_emit_many(
-        event=WebhookEvent.ESCALATED,
-        items=[(event.incident, event) for event in events],
-        now=now,
-        candidates=ctx.escalation_endpoints(),
-    )
+    event_deliveries_create(events, now=now, endpoints=ctx.escalation_endpoints())
     for event in events:
         logger.info(
             "escalation sweep: %s %s fired (due %s, late by %ss)",
