@@ -298,4 +298,4 @@ def test_the_delivery_task_is_named_acks_late_and_time_limited():
     task = tasks.deliver
     assert task.name == "notify.deliver"
     assert task.acks_late is True
-    assert task.soft_time_limit and task.time_limit and task.soft_time_limit < task.time_limit
+    assert 0 < task.soft_time_limit < task.time_limit
