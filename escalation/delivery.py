@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -85,7 +86,7 @@ def event_email_render(event: EscalationEvent) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def escalation_webhook_payload(event: EscalationEvent, *, now: dt.datetime) -> dict:
+def escalation_webhook_payload(event: EscalationEvent, *, now: dt.datetime) -> dict[str, Any]:
     assert event.incident is not None  # noqa: S101 - only events of an incident have webhooks
     payload = incident_webhook_payload(event=WebhookEvent.ESCALATED, incident=event.incident, now=now)
     payload["escalation"] = {

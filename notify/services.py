@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -62,7 +63,7 @@ def webhook_deliveries(
     *,
     key: str,
     event: str,
-    payload: dict,
+    payload: dict[str, Any],
     organization_id: int | None,
     now: dt.datetime,
     endpoints: Iterable[WebhookEndpoint],
@@ -107,7 +108,7 @@ def webhook_enqueue(
     *,
     key: str,
     event: str,
-    payload: dict,
+    payload: dict[str, Any],
     organization_id: int | None,
     now: dt.datetime,
     reference: str = "",
