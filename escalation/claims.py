@@ -2,16 +2,16 @@
 moved to `notify.sending`; this one goes with the sweep's per-row claim).
 
 One conditional `UPDATE … WHERE <still as seen> RETURNING id` says exactly which rows this
-worker won: a row another worker moved meanwhile fails the condition and is left out. On PostgreSQL a concurrent claim of the same row waits for the first to commit
-and then re-checks the condition on the new row version, so two workers never both win a
-row; SQLite (3.35+) serialises writers. Django's `update()` returns only a count, hence
+worker won: a row another worker moved meanwhile fails the condition and is left out. On
+PostgreSQL a concurrent claim of the same row waits for the first to commit and then
+re-checks the condition on the new row version, so two workers never both win a row;
+SQLite (3.35+) serialises writers. Django's `update()` returns only a count, hence
 the small amount of SQL here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from django.db import connection
 
@@ -29,11 +29,6 @@ def _column(model, name: str) -> str:
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
-
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
 
 
 def incidents_claim(claims: dict[int, tuple[dt.datetime, dt.datetime | None]]) -> set[int]:

@@ -140,7 +140,8 @@ def test_a_batch_sends_each_email_once_through_one_connection_with_a_stable_mess
 def test_the_message_id_is_derived_from_the_row_and_the_same_on_a_retry(now):
     [pk] = queue(now, 1)
     row = Delivery.objects.get(pk=pk)
-    assert message_id(row) == f"<{row.uuid}@testserver>" or message_id(row).startswith(f"<{row.uuid}@")
+    assert message_id(row).startswith(f"<{row.uuid}@")
+    assert message_id(row).endswith(">")
     first = sending.email_message(row)
     second = sending.email_message(Delivery.objects.get(pk=pk))
     assert first.message()["Message-ID"] == second.message()["Message-ID"] == message_id(row)
