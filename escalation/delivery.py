@@ -66,8 +66,8 @@ def event_recipients(
 
 
 def event_email_render(event: EscalationEvent) -> tuple[str, str, str]:
-    """(subject, text, html) of an event's email, in the site's language and zone: it goes
-    to the support team, whoever's request wrote the event."""
+    """(subject, text, html) of an event's email, in the active language and zone (see
+    `event_deliveries_create`)."""
     context = {
         "event": event,
         "incident": event.incident,
@@ -79,10 +79,9 @@ def event_email_render(event: EscalationEvent) -> tuple[str, str, str]:
         "VENDOR_NAME": settings.VENDOR_NAME,
         "PRODUCT_NAME": settings.PRODUCT_NAME,
     }
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
-        subject = " ".join(render_to_string("emails/escalation/event.subject.txt", context).split())
-        text = render_to_string("emails/escalation/event.txt", context)
-        html = render_to_string("emails/escalation/event.html", context)
+    subject = " ".join(render_to_string("emails/escalation/event.subject.txt", context).split())
+    text = render_to_string("emails/escalation/event.txt", context)
+    html = render_to_string("emails/escalation/event.html", context)
     return subject, text, html
 
 
@@ -114,32 +113,48 @@ def event_deliveries_create(
     assignee_emails = dict(get_user_model().objects.filter(pk__in=assignees).values_list("pk", "email"))
     cache = RecipientCache()
     rows: list[Delivery] = []
-    for event in events:
-        key = event_key(event)
-        incident = event.incident
-        reference = incident.number if incident is not None else ""
-        subject, text, html = event_email_render(event)
-        assignee_email = assignee_emails.get(incident.assignee_id, "") if incident and incident.assignee_id else ""
-        headers = {"X-Portal-Escalation-Event": str(event.pk)}
+    # In the site's language and zone: the emails go to the support team, whoever's request
+    # wrote the event.
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
+        for event in events:
+            rows.extend(_event_deliveries(event, now=now, endpoints=endpoints, cache=cache, assignees=assignee_emails))
+    return deliveries_create(rows)
+
+
+def _event_deliveries(
+    event: EscalationEvent,
+    *,
+    now: dt.datetime,
+    endpoints: list[WebhookEndpoint],
+    cache: RecipientCache,
+    assignees: dict[int, str],
+) -> list[Delivery]:
+    """One event's emails (one per recipient) and posts (one per endpoint that may see it)."""
+    key = event_key(event)
+    incident = event.incident
+    reference = incident.number if incident is not None else ""
+    subject, text, html = event_email_render(event)
+    assignee_email = assignees.get(incident.assignee_id, "") if incident and incident.assignee_id else ""
+    headers = {"X-Portal-Escalation-Event": str(event.pk)}
+    rows = [
+        email_delivery(
+            key=key,
+            email=Email(to=address, subject=subject, text=text, html=html, headers=headers),
+            now=now,
+            reference=reference,
+        )
+        for address in event_recipients(event, assignee_email=assignee_email, cache=cache)
+    ]
+    if incident is not None:
         rows.extend(
-            email_delivery(
+            webhook_deliveries(
                 key=key,
-                email=Email(to=address, subject=subject, text=text, html=html, headers=headers),
+                event=WebhookEvent.ESCALATED,
+                payload=escalation_webhook_payload(event, now=now),
+                organization_id=incident.organization_id,
                 now=now,
+                endpoints=endpoints,
                 reference=reference,
             )
-            for address in event_recipients(event, assignee_email=assignee_email, cache=cache)
         )
-        if incident is not None:
-            rows.extend(
-                webhook_deliveries(
-                    key=key,
-                    event=WebhookEvent.ESCALATED,
-                    payload=escalation_webhook_payload(event, now=now),
-                    organization_id=incident.organization_id,
-                    now=now,
-                    endpoints=endpoints,
-                    reference=reference,
-                )
-            )
-    return deliveries_create(rows)
+    return rows

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import requests
 from django.conf import settings
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 
 from notify.formats import request_render
@@ -246,7 +246,9 @@ def _record(delivery: Delivery, *, code: int | None, error: str, at: dt.datetime
     on the pending status keeps the record of a worker that finished the row first."""
     mine = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING)
     if not error:
-        mine.update(status=DeliveryStatus.SENT, sent_at=at, response_code=code, lease_until=None, last_error="")
+        with transaction.atomic():
+            _commit_without_waiting_for_the_disk()
+            mine.update(status=DeliveryStatus.SENT, sent_at=at, response_code=code, lease_until=None, last_error="")
         return "sent"
     permanent = code is not None and 400 <= code < 500 and code not in _RETRYABLE_CLIENT_ERRORS
     if permanent or delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
@@ -260,6 +262,20 @@ def _record(delivery: Delivery, *, code: int | None, error: str, at: dt.datetime
     mine.update(response_code=code, lease_until=retry_at, next_attempt_at=retry_at, last_error=error)
     logger.info("notify: %s to %s failed (%s), retry at %s", delivery.key, _target(delivery), error, retry_at)
     return "retry"
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """PostgreSQL: this transaction's commit returns before its WAL is flushed to disk.
+
+    The "sent" record is committed (visible to every worker) right after each message, which
+    is what bounds a killed worker's re-sends to its message in flight; waiting for the disk
+    as well costs ~5 ms a message here (a third of a batch's time). Only a crash of the
+    database server itself within a fraction of a second could lose such a record, and the
+    message is then sent again with the same Message-ID or delivery id. The ORM cannot set a
+    session variable, hence this one statement of SQL; SQLite has no such setting."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _postpone(ids: list[int], *, at: dt.datetime) -> None:
