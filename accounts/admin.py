@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.auth import user_with_membership, viewer_preferences_remember
 from accounts.models import ApiToken, Contract, Invitation, Membership, Organization, StaffProfile, prorated_allotment
 
 
@@ -125,6 +126,11 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__username", "user__email", "user__first_name", "user__last_name")
     raw_id_fields = ("user",)
+
+    def save_model(self, request: HttpRequest, obj: StaffProfile, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if obj.user_id == request.user.pk:  # an engineer's own zone applies from their next page
+            viewer_preferences_remember(request.session, user_with_membership(request.user.pk))
 
 
 @admin.register(Invitation)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
-from django.db import connection, connections, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from accounts import rows
 from accounts.models import Contract, ContractStatus, Organization, prorated_allotment
 
 
@@ -34,18 +32,7 @@ class AllotmentExhausted(EntitlementError):
 
 def contract_incidents_used(contract: Contract) -> int:
     """The chargeable incidents filed on the contract (a few dozen at most; the foreign key's index)."""
-    # On every submission, under the contract's row lock: plain SQL, as the ORM's compile
-    # of this count costs three times its round trip (bench/bench_submissions.py).
-    from incidents.models import Incident
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _INCIDENTS_USED_SQL.format(table=connection.ops.quote_name(Incident._meta.db_table)), [contract.pk]
-        )
-        return cursor.fetchone()[0]
-
-
-_INCIDENTS_USED_SQL = "SELECT COUNT(*) FROM {table} WHERE contract_id = %s AND is_chargeable"
+    return contract.incidents.filter(is_chargeable=True).count()
 
 
 def contract_active_get(*, organization: Organization, day: dt.date) -> Contract | None:
@@ -80,6 +67,9 @@ def contract_for_submission(*, organization: Organization, day: dt.date) -> Cont
             _("Your organisation's support contract starts on %(date)s.")
             % {"date": date_format(latest.starts_on, _("j F Y"))}
         )
+    # Counted after the lock, never before: a concurrent submission of the organisation
+    # holds the lock until its incident is committed, and a statement run after the lock
+    # is granted sees that incident (PostgreSQL's read committed).
     used = contract_incidents_used(contract)
     if used >= contract.incidents_allotted:
         raise AllotmentExhausted(
@@ -97,57 +87,19 @@ def contract_for_submission(*, organization: Organization, day: dt.date) -> Cont
     return contract
 
 
-def contract_active_lock(*, organization_id: int, day: dt.date, using: str = "default") -> Contract | None:
-    """The organisation's contract in force on `day` with its plan, row-locked (on a
-    database with row locks) until the transaction ends: what
-    `Contract.objects.active_on(day).filter(organization=...).select_related("plan")
-    .select_for_update(of=("self",)).order_by("-starts_on", "-pk").first()` gives.
-
-    Written by hand (`accounts.rows`): on every submission, the ORM's compile of that query
-    cost several times its round trip."""
-    from sla.models import SupportPlan
-
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _contract_lock_sql(using),
-            [organization_id, *[connection.ops.adapt_datefield_value(day)] * 2],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    contract, plan = rows.instances(row, (Contract, SupportPlan), using=using)
-    rows.related_cache_set(contract, "plan", plan)
-    return contract  # type: ignore[return-value]
-
-
-@functools.cache
-def _contract_lock_sql(using: str) -> str:
-    from sla.models import SupportPlan
-
-    connection = connections[using]
-    quote = connection.ops.quote_name
-
-    def column(name: str) -> str:
-        return quote(Contract._meta.get_field(name).column)
-
-    pk = quote(Contract._meta.pk.column)
-    select = f"{rows.select_list(Contract, 'c', using=using)}, {rows.select_list(SupportPlan, 'p', using=using)}"
-    # Not superseded: no contract names this one as the one it upgraded.
-    sql = (
-        f"SELECT {select} FROM {rows.table(Contract, using=using)} c"  # noqa: S608 - names from _meta
-        f" INNER JOIN {rows.table(SupportPlan, using=using)} p ON p.{quote(SupportPlan._meta.pk.column)} = c.{column('plan')}"
-        f" WHERE c.{column('organization')} = %s AND c.{column('starts_on')} <= %s AND c.{column('ends_on')} >= %s"
-        f" AND NOT EXISTS (SELECT 1 FROM {rows.table(Contract, using=using)} s WHERE s.{column('upgraded_from')} = c.{pk})"
-        f" ORDER BY c.{column('starts_on')} DESC, c.{pk} DESC LIMIT 1"
+def contract_active_lock(*, organization_id: int, day: dt.date) -> Contract | None:
+    """The organisation's contract in force on `day` with its plan, row-locked until the
+    transaction ends. The lock serialises one organisation's submissions: PostgreSQL locks
+    the contract's row only (not its plan's, nor the superseding contract's outer join);
+    SQLite has no row locks, and its writers are serialised by BEGIN IMMEDIATE."""
+    return (
+        Contract.objects.active_on(day)
+        .filter(organization_id=organization_id)
+        .select_related("plan")
+        .select_for_update(of=("self",))
+        .order_by("-starts_on", "-pk")
+        .first()
     )
-    # The lock serialises one organisation's submissions (PostgreSQL locks only this
-    # table's row); SQLite has no row locks, and its writers are serialised by BEGIN IMMEDIATE.
-    if connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF c"
-    elif connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
-    return sql
 
 
 def contract_create(

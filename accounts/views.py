@@ -16,9 +16,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.auth import viewer_preferences_remember
 from accounts.entitlements import contract_active_get
 from accounts.forms import AcceptInvitationForm, InvitationForm, PreferencesForm, RoleForm
 from accounts.models import Contract, Invitation, Membership, Role
+from accounts.selectors import membership_of
 from accounts.services import (
     AccountError,
     invitation_accept,
@@ -36,8 +38,8 @@ MEMBERS_PER_PAGE = 25
 
 def _membership(request: HttpRequest) -> Membership:
     """The signed-in contact's active membership; 404 for anyone else (staff use the admin)."""
-    membership = getattr(request.user, "membership", None)
-    if membership is None or not membership.is_active:
+    membership = membership_of(request.user)
+    if membership is None:
         raise Http404("Not a customer contact")
     return membership
 
@@ -84,6 +86,7 @@ def account(request: HttpRequest) -> HttpResponse:
     form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         membership_update_preferences(membership=membership, **form.cleaned_data)
+        viewer_preferences_remember(request.session, request.user)  # the next pages' zone and language
         messages.success(request, _("Your preferences are saved."))
         return redirect("account")
     admins = (

@@ -46,8 +46,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def database_url() -> tuple[str, str]:
-    """(URL for the bench database, a description). Creates a fresh PostgreSQL database if possible."""
+def database_url(name: str = DB_NAME, var: Path = BENCH_VAR) -> tuple[str, str]:
+    """(URL for the bench database, a description). Creates a fresh PostgreSQL database `name` on the
+    server of $DATABASE_URL if it is set, else a fresh SQLite file `name`.sqlite3 under `var`."""
     given = os.environ.get("DATABASE_URL", "")
     if given.startswith(("postgres://", "postgresql://")):
         import psycopg
@@ -55,18 +56,18 @@ def database_url() -> tuple[str, str]:
         parts = urllib.parse.urlsplit(given)
         admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
             version = conn.execute("SHOW server_version").fetchone()[0]
-        return urllib.parse.urlunsplit(parts._replace(path=f"/{DB_NAME}")), f"PostgreSQL {version}"
-    BENCH_VAR.mkdir(parents=True, exist_ok=True)
-    path = BENCH_VAR / "bench.sqlite3"
+        return urllib.parse.urlunsplit(parts._replace(path=f"/{name}")), f"PostgreSQL {version}"
+    var.mkdir(parents=True, exist_ok=True)
+    path = var / f"{name}.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}", "SQLite (set DATABASE_URL=postgres://... for PostgreSQL)"
 
 
-def server_environment(db_url: str) -> dict[str, str]:
+def server_environment(db_url: str, var: Path = BENCH_VAR) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
@@ -75,7 +76,7 @@ def server_environment(db_url: str) -> dict[str, str]:
             "SECRET_KEY": secrets.token_urlsafe(60),
             "SECURE_SSL_REDIRECT": "false",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "PORTAL_VAR_DIR": str(BENCH_VAR),
+            "PORTAL_VAR_DIR": str(var),
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
         }

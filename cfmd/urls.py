@@ -2,7 +2,7 @@ from django.urls import path
 
 from cfmd import views
 
-app_name = "lifecycle"
+app_name = "cfmd"
 
 urlpatterns = [
     path("support/lifecycle/", views.lifecycle_page, name="lifecycle"),

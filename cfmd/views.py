@@ -4,7 +4,6 @@ printable evidence pack. Each page takes `?as_of=YYYY-MM-DD`."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,42 +17,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cfmd import compliance, ical
-from cfmd.forms import AsOfForm
-from cfmd.models import EvidenceKind
+from cfmd import selectors as cfmd_selectors
+from core.as_of import AsOf, as_of_from
 from core.markdown import render_markdown
 from lifecycle import selectors
 from lifecycle.models import ProductVersion
+from sla.selectors import channel_href, sla_matrix, support_channels
 
 PER_PAGE = 20
 
-# Which evidence records belong to which requirement in the evidence pack.
-EVIDENCE_KIND_OF = {
-    "solution_testing": EvidenceKind.TEST_REPORT,
-    "source_code_escrow": EvidenceKind.ESCROW,
-    "customer_evidence": EvidenceKind.CUSTOMER_REFERENCE,
-    "competency": EvidenceKind.COMPETENCY,
-    "partner_profile": EvidenceKind.PARTNER_PROFILE,
-}
 
-
-@dataclass(frozen=True)
-class AsOf:
-    form: AsOfForm
-    on: dt.date  # the day the page describes (today in the lifecycle zone, or the as_of date)
-    at: dt.datetime | None  # None: live data
-    date: dt.date | None  # the requested as_of date
-    error: str
-
-
-def as_of_from(request: HttpRequest, *, now: dt.datetime) -> AsOf:
-    today = selectors.lifecycle_today(now)
-    form = AsOfForm(request.GET or None, today=max(today, now.date()))
-    if not request.GET.get("as_of"):
-        return AsOf(form=form, on=today, at=None, date=None, error="")
-    if not form.is_valid():
-        return AsOf(form=form, on=today, at=None, date=None, error=" ".join(form.errors.get("as_of", [])))
-    day = form.cleaned_data["as_of"]
-    return AsOf(form=form, on=day, at=selectors.moment_for(day), date=day, error="")
+def page_as_of(request: HttpRequest, *, now: dt.datetime) -> AsOf:
+    """The page's `?as_of=`; without it, the page describes today in the zone of the lifecycle dates."""
+    return as_of_from(request, today=selectors.lifecycle_today(now), now=now)
 
 
 def _render(request: HttpRequest, template: str, as_of: AsOf, context: dict[str, Any]) -> HttpResponse:
@@ -79,8 +55,8 @@ def _lifecycle_context(request: HttpRequest, as_of: AsOf) -> dict[str, Any]:
 
 def _contacts_context(as_of: AsOf) -> dict[str, Any]:
     return {
-        "channels": [(c, selectors.channel_href(c)) for c in selectors.support_channels(as_of.at)],
-        "escalation_contacts": selectors.escalation_contacts(as_of.at),
+        "channels": [(c, channel_href(c)) for c in support_channels(as_of.at)],
+        "escalation_contacts": cfmd_selectors.escalation_contacts(as_of.at),
     }
 
 
@@ -95,7 +71,7 @@ def _roadmap_context(request: HttpRequest, as_of: AsOf) -> dict[str, Any]:
 
 @require_GET
 def lifecycle_page(request: HttpRequest) -> HttpResponse:
-    as_of = as_of_from(request, now=timezone.now())
+    as_of = page_as_of(request, now=timezone.now())
     return _render(request, "cfmd/lifecycle.html", as_of, _lifecycle_context(request, as_of))
 
 
@@ -105,7 +81,7 @@ def lifecycle_calendar(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     rows = selectors.lifecycle_rows(on=selectors.lifecycle_today(now))
     host = urlsplit(settings.SITE_URL).hostname or "localhost"
-    page_url = settings.SITE_URL + reverse("lifecycle:lifecycle")
+    page_url = settings.SITE_URL + reverse("cfmd:lifecycle")
     events: list[ical.AllDayEvent] = []
     for row in rows:
         v = row.version
@@ -163,19 +139,19 @@ def version_status(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def contacts_page(request: HttpRequest) -> HttpResponse:
-    as_of = as_of_from(request, now=timezone.now())
+    as_of = page_as_of(request, now=timezone.now())
     return _render(request, "cfmd/contacts.html", as_of, _contacts_context(as_of))
 
 
 @require_GET
 def roadmap_page(request: HttpRequest) -> HttpResponse:
-    as_of = as_of_from(request, now=timezone.now())
+    as_of = page_as_of(request, now=timezone.now())
     return _render(request, "cfmd/roadmap.html", as_of, _roadmap_context(request, as_of))
 
 
 @require_GET
 def cfmd_page(request: HttpRequest) -> HttpResponse:
-    as_of = as_of_from(request, now=timezone.now())
+    as_of = page_as_of(request, now=timezone.now())
     requirements = compliance.cfmd_requirements(on=as_of.on, at=as_of.at, as_of=as_of.date)
     return _render(
         request,
@@ -191,12 +167,14 @@ def cfmd_page(request: HttpRequest) -> HttpResponse:
 
 def evidence_pack_context(request: HttpRequest, as_of: AsOf) -> dict[str, Any]:
     requirements = compliance.cfmd_requirements(on=as_of.on, at=as_of.at, as_of=as_of.date)
-    records = selectors.evidence_records(as_of.at)
+    records = cfmd_selectors.evidence_records(as_of.at)
     context: dict[str, Any] = {
         "requirements": requirements,
         "summary": compliance.cfmd_summary(requirements),
-        "matrix": selectors.sla_matrix_as_of(as_of.at),
-        "sections": [(req, [r for r in records if r.kind == EVIDENCE_KIND_OF.get(req.code)]) for req in requirements],
+        "matrix": sla_matrix(as_of.at),
+        "sections": [
+            (req, [r for r in records if req.evidence_kind and r.kind == req.evidence_kind]) for req in requirements
+        ],
         "generated_at": timezone.now(),
     }
     context.update(_lifecycle_context(request, as_of))
@@ -212,5 +190,5 @@ def evidence_pack_context(request: HttpRequest, as_of: AsOf) -> dict[str, Any]:
 
 @require_GET
 def evidence_pack_page(request: HttpRequest) -> HttpResponse:
-    as_of = as_of_from(request, now=timezone.now())
+    as_of = page_as_of(request, now=timezone.now())
     return _render(request, "cfmd/evidence_pack.html", as_of, evidence_pack_context(request, as_of))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.seeded_texts import translated
+from incidents.models import EscalationKind, EscalationReason
 from notify.models import webhook_secret as notify_webhook_secret
 
 # An event that fired more than this after its due time is shown as late.
@@ -149,11 +150,9 @@ class EscalationStep(models.Model):
         return target * self.percent_of_target / 100 + dt.timedelta(minutes=self.extra_minutes)
 
 
-class EventKind(models.TextChoices):
-    WARNING = "warning", _("Warning")
-    BREACH = "breach", _("Breach")
-    LEVEL = "level", _("Escalation level")
-    REQUESTED = "requested", _("Requested escalation")
+# The kinds of event and the reasons for a request are the incident timeline's own
+# (incidents.models), which shows every escalation without reading this app.
+EventKind = EscalationKind
 
 
 class EscalationEvent(models.Model):
@@ -199,10 +198,7 @@ class RequestSource(models.TextChoices):
     MICROSOFT = "microsoft", _("Microsoft engineer, from the escalation page")
 
 
-class Criterion(models.TextChoices):
-    NO_RESPONSE = "no_response", _("No response by the due time")
-    IMPACT_GREW = "impact_grew", _("The business impact has grown")
-    PLAN_NOT_WORKING = "plan_not_working", _("The agreed action plan is not working")
+Criterion = EscalationReason
 
 
 class EscalationRequest(models.Model):

@@ -1,4 +1,4 @@
-"""Reads for the escalation page, the incident timeline and the admin."""
+"""Reads for the escalation pages and the admin."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def contacts_verified_on() -> dt.date | None:
 
 
 def escalation_events_for_incident(incident: Incident) -> QuerySet[EscalationEvent]:
-    """The incident's escalation events for its timeline, in firing order (one query)."""
+    """The incident's escalation events for the customer's request page, in firing order (one query)."""
     return (
         EscalationEvent.objects.filter(incident=incident)
         .select_related("step", "request")

@@ -2,8 +2,8 @@
 engineer from the public escalation page (verified by a signed link sent by email).
 
 A verified request becomes an `EscalationEvent` of kind "requested": it pages the
-escalation contacts through the same outbox as the watcher's steps,
-and shows on the incident's timeline.
+escalation contacts through the same outbox as the watcher's steps (`notify`), and is
+recorded on the incident's timeline (`incidents.services_escalations`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource
 from incidents.models import Incident
+from incidents.services_escalations import Escalated, escalations_record
 
 SIGNING_SALT = "escalation.request.verify"
 VERIFY_LINK_MAX_AGE = dt.timedelta(hours=24)
@@ -33,8 +35,11 @@ PUBLIC_RATE_LIMIT = 5
 PUBLIC_RATE_WINDOW = dt.timedelta(hours=1)
 
 
-class EscalationRequestError(Exception):
+class EscalationRequestError(DomainError):
     """A request the rules do not allow; the message is for the user."""
+
+    code = "escalation_not_allowed"
+    status = 409
 
 
 class RateLimited(EscalationRequestError):
@@ -63,6 +68,19 @@ def _event_for_request(*, request: EscalationRequest, now: dt.datetime) -> Escal
         due_at=now,
         fired_at=now,
     )
+    if request.incident is not None:
+        escalations_record(
+            fired=[
+                Escalated(
+                    incident_id=request.incident.pk,
+                    kind=EventKind.REQUESTED,
+                    title=event.title,
+                    fired_at=now,
+                    reason=request.criterion,
+                    requested_by=request.name,
+                )
+            ]
+        )
     event_deliveries_create([event], now=now)
     return event
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from accounts.selectors import membership_of
 from escalation import selectors
 from escalation.forms import CustomerEscalationForm, MicrosoftEscalationForm
 from escalation.services_requests import (
@@ -76,7 +77,7 @@ def escalation_verify(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def escalation_request(request: HttpRequest, number: str) -> HttpResponse:
     incident = incident_get_for_user(user=request.user, number=number)
-    membership = getattr(request.user, "membership", None)
+    membership = membership_of(request.user)
     if membership is None or not membership.can_submit:
         return render(
             request,

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep
 from incidents.models import Incident
+from incidents.services_escalations import Escalated, escalations_record
 from notify.models import WebhookEndpoint, WebhookEvent
 from notify.services import endpoints_subscribed
 from sla import businesshours
@@ -384,8 +385,9 @@ def _events_fire(
     try:
         with transaction.atomic():
             events = EscalationEvent.objects.bulk_create(rows)
-        if any(event.pk is None for event in events):  # a backend that returns no ids
-            raise IntegrityError("no ids returned")
+            if any(event.pk is None for event in events):  # a backend that returns no ids
+                raise IntegrityError("no ids returned")
+            escalations_record(fired=[_escalated(event) for event in events])
     except IntegrityError:
         events = [
             event
@@ -404,10 +406,15 @@ def _events_fire(
     return events
 
 
+def _escalated(event: EscalationEvent) -> Escalated:
+    """The fired step as the incident's timeline records it."""
+    return Escalated(incident_id=event.incident_id, kind=event.kind, title=event.title, fired_at=event.fired_at)
+
+
 def _event_insert(*, incident: Incident, planned: PlannedStep, now: dt.datetime) -> EscalationEvent | None:
     try:
         with transaction.atomic():
-            return EscalationEvent.objects.create(
+            event = EscalationEvent.objects.create(
                 incident=incident,
                 step=planned.step,
                 kind=planned.step.kind,
@@ -416,6 +423,8 @@ def _event_insert(*, incident: Incident, planned: PlannedStep, now: dt.datetime)
                 fired_at=now,
                 late_by=max(dt.timedelta(0), now - planned.due_at),
             )
+            escalations_record(fired=[_escalated(event)])
+            return event
     except IntegrityError:
         # The unique constraint: this step already fired for this incident.
         logger.info("escalation sweep: %s step %s had already fired", incident.number, planned.step.pk)

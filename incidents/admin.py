@@ -9,163 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
-from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.entitlements import contract_active_get
 from incidents import selectors_queue as q
-from incidents.downloads import attachment_response
-from incidents.models import Attachment, Incident, IncidentStatus, Visibility
-from incidents.services import (
-    ALLOWED_TRANSITIONS,
-    IncidentError,
-    comment_add,
-    incident_assign,
-    incident_change_severity,
-    incident_close_as_duplicate,
-    incident_mark_non_chargeable,
-    incident_record_first_response,
-    incident_transition,
-)
-from sla.models import Severity
-
-# --- Filters --------------------------------------------------------------------------
-
-
-class QueueStatusFilter(admin.SimpleListFilter):
-    """Status, defaulting to the open incidents (the queue); "All" shows closed ones too."""
-
-    title = _("status")
-    parameter_name = "status"
-    OPEN = "open"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [(self.OPEN, _("Open (all open statuses)")), *IncidentStatus.choices, (self.ALL, _("All"))]
-
-    def value(self):
-        return super().value() or self.OPEN
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == self.OPEN:
-            return q.queue_filter_open(queryset)
-        if value in IncidentStatus.values:
-            return queryset.filter(status=value)
-        return queryset
-
-    def choices(self, changelist):
-        value = self.value()
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": value == str(lookup),
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
-
-
-class ResponseClockFilter(admin.SimpleListFilter):
-    title = _("response clock")
-    parameter_name = "clock"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("breached", _("Breached")),
-            ("due_soon", _("Due within the next hour")),
-            ("late", _("Responded late")),
-        ]
-
-    def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == "breached":
-            return q.queue_filter_breached(queryset, now=now)
-        if self.value() == "due_soon":
-            return q.queue_filter_due_soon(queryset, now=now)
-        if self.value() == "late":
-            return q.queue_filter_responded_late(queryset)
-        return queryset
-
-
-class AssigneeFilter(admin.SimpleListFilter):
-    title = _("assignee")
-    parameter_name = "assigned"
-
-    def lookups(self, request, model_admin):
-        return [("me", _("Assigned to me")), ("none", _("Unassigned"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "me":
-            return queryset.filter(assignee=request.user)
-        if self.value() == "none":
-            return queryset.filter(assignee__isnull=True)
-        return queryset
-
-
-# --- Forms of the actions -------------------------------------------------------------
-
-
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
-
-
-class AssignForm(forms.Form):
-    assignee = StaffChoiceField(
-        label=_("Assign to"),
-        queryset=get_user_model().objects.filter(is_staff=True, is_active=True).order_by("first_name", "last_name"),
-    )
-
-
-class SeverityForm(forms.Form):
-    severity = forms.ModelChoiceField(label=_("New severity"), queryset=Severity.objects.all())
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Kept in the incident's audit trail; the response deadline is recomputed."),
-    )
-
-
-class NonChargeableForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        max_length=200,
-        help_text=_("e.g. product defect, duplicate or cancelled. The incident goes back to the contract."),
-    )
-
-
-class DuplicateForm(forms.Form):
-    original = forms.CharField(label=_("Original incident number"), max_length=20, help_text=_("e.g. INC-2026-000123"))
-
-    def clean_original(self) -> Incident:
-        number = self.cleaned_data["original"].strip()
-        original = Incident.objects.filter(number__iexact=number).first()
-        if original is None:
-            raise forms.ValidationError(_("There is no incident %(number)s."), params={"number": number})
-        return original
-
-
-class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 5}))
-    visibility = forms.ChoiceField(
-        label=_("Kind"), choices=Visibility.choices, initial=Visibility.PUBLIC, widget=forms.RadioSelect
-    )
-
+from incidents.admin_actions import IncidentActions
+from incidents.admin_filters import AssigneeFilter, QueueStatusFilter, ResponseClockFilter
+from incidents.admin_forms import ReplyForm
+from incidents.admin_page import IncidentPageViews
+from incidents.models import Incident, IncidentStatus
+from incidents.selectors import Audience, incident_timeline
+from incidents.services import ALLOWED_TRANSITIONS
 
 # --- The admin ------------------------------------------------------------------------
 
@@ -173,7 +35,7 @@ EDITABLE_FIELDS = ("title", "product_text", "microsoft_case_number", "contact_ph
 
 
 @admin.register(Incident)
-class IncidentAdmin(SimpleHistoryAdmin):
+class IncidentAdmin(IncidentActions, IncidentPageViews, SimpleHistoryAdmin):
     list_display = (
         "number",
         "due_in",
@@ -206,7 +68,6 @@ class IncidentAdmin(SimpleHistoryAdmin):
         "change_severity",
         "mark_non_chargeable",
         "close_as_duplicate",
-        "create_kb_article",
     )
     fieldsets = (
         (None, {"fields": ("number", "title", "organization", "submitted_by", "status", "assignee")}),
@@ -327,7 +188,7 @@ class IncidentAdmin(SimpleHistoryAdmin):
             ),
             "active_contract": contract,
             "active_contract_left": max(0, contract.incidents_allotted - contract.used) if contract else None,
-            "timeline": q.incident_timeline(incident, escalations=panel.escalations),
+            "timeline": incident_timeline(incident, Audience.STAFF),
             "transitions": transitions_for(incident) if can_change else [],
             "reply_form": ReplyForm(),
             "can_work": can_change,
@@ -340,251 +201,6 @@ class IncidentAdmin(SimpleHistoryAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         return super().changelist_view(request, {"clock_config": clock_config(), **(extra_context or {})})
-
-    def get_urls(self):
-        def wrap(view):
-            return self.admin_site.admin_view(view)
-
-        return [
-            path("<int:object_id>/transition/", wrap(self.transition_view), name="incidents_incident_transition"),
-            path("<int:object_id>/reply/", wrap(self.reply_view), name="incidents_incident_reply"),
-            path(
-                "<int:object_id>/attachments/<int:attachment_id>/",
-                wrap(self.attachment_view),
-                name="incidents_incident_attachment",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _incident_for_change(self, request: HttpRequest, object_id: int) -> Incident:
-        incident = get_object_or_404(Incident, pk=object_id)
-        if not self.has_change_permission(request, incident):
-            raise PermissionDenied
-        return incident
-
-    def _change_url(self, incident: Incident) -> str:
-        return reverse("admin:incidents_incident_change", args=[incident.pk])
-
-    @staticmethod
-    def _report(request: HttpRequest, exc: IncidentError) -> None:
-        messages.error(request, str(exc))
-
-    def transition_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        return require_POST(self._transition)(request, object_id)
-
-    def _transition(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        incident = self._incident_for_change(request, object_id)
-        to_status = request.POST.get("to_status", "")
-        if to_status not in IncidentStatus.values:
-            messages.error(request, _("Choose a status."))
-            return HttpResponseRedirect(self._change_url(incident))
-        try:
-            incident_transition(
-                incident=incident,
-                to_status=to_status,
-                by=request.user,
-                now=timezone.now(),
-                note=request.POST.get("note", "").strip(),
-            )
-        except IncidentError as exc:
-            self._report(request, exc)
-        else:
-            messages.success(
-                request,
-                _("%(number)s is now %(status)s.")
-                % {"number": incident.number, "status": IncidentStatus(to_status).label.lower()},
-            )
-        return HttpResponseRedirect(self._change_url(incident))
-
-    def reply_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        return require_POST(self._reply)(request, object_id)
-
-    def _reply(self, request: HttpRequest, object_id: int) -> HttpResponse:
-        incident = self._incident_for_change(request, object_id)
-        form = ReplyForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("Write a message and choose a public reply or an internal note."))
-            return HttpResponseRedirect(self._change_url(incident) + "#reply")
-        try:
-            comment_add(
-                incident=incident,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                visibility=form.cleaned_data["visibility"],
-                files=request.FILES.getlist("files"),
-                now=timezone.now(),
-            )
-        except IncidentError as exc:
-            self._report(request, exc)
-            return HttpResponseRedirect(self._change_url(incident) + "#reply")
-        if form.cleaned_data["visibility"] == Visibility.INTERNAL:
-            messages.success(request, _("Internal note added; the customer does not see it."))
-        else:
-            messages.success(request, _("Reply sent to the customer."))
-        return HttpResponseRedirect(self._change_url(incident) + "#timeline")
-
-    def attachment_view(self, request: HttpRequest, object_id: int, attachment_id: int) -> HttpResponse:
-        incident = get_object_or_404(Incident, pk=object_id)
-        if not self.has_view_or_change_permission(request, incident):
-            raise PermissionDenied
-        attachment = get_object_or_404(Attachment, pk=attachment_id, incident=incident)
-        try:
-            return attachment_response(attachment)
-        except FileNotFoundError:
-            raise Http404(_("The file is missing from storage.")) from None
-
-    # Actions ----------------------------------------------------------------------------
-
-    def _back(self, request: HttpRequest) -> HttpResponse | None:
-        """After an action: back where it was started (the incident page), else the queue."""
-        target = request.POST.get("next", "")
-        if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-            return HttpResponseRedirect(target)
-        return None
-
-    def _form_action(
-        self, request: HttpRequest, queryset: QuerySet[Incident], *, form_class, title, apply, done_message
-    ) -> HttpResponse | None:
-        """An action with an intermediate page: show the form, then apply it to each incident."""
-        form = form_class(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            done, failures = 0, []
-            for incident in queryset:
-                try:
-                    apply(incident, form.cleaned_data)
-                except IncidentError as exc:
-                    failures.append(f"{incident.number}: {exc}")
-                else:
-                    done += 1
-            if done:
-                messages.success(request, done_message % {"count": done})
-            for failure in failures:
-                messages.error(request, failure)
-            return self._back(request)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "form": form,
-            "incidents": list(queryset),
-            "action": request.POST.get("action", ""),
-            "next": request.POST.get("next", ""),
-            "opts": self.model._meta,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "admin/incidents/incident/action_form.html", context)
-
-    @admin.action(description=_("Assign to me"), permissions=["change"])
-    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Incident]) -> HttpResponse | None:
-        now = timezone.now()
-        count = 0
-        for incident in queryset:
-            incident_assign(incident=incident, assignee=request.user, by=request.user, now=now)
-            count += 1
-        messages.success(
-            request,
-            ngettext("%(count)d incident assigned to you.", "%(count)d incidents assigned to you.", count)
-            % {"count": count},
-        )
-        return self._back(request)
-
-    @admin.action(description=_("Assign to someone…"), permissions=["change"])
-    def assign_to_someone(self, request: HttpRequest, queryset: QuerySet[Incident]) -> HttpResponse | None:
-        def apply(incident: Incident, data: dict[str, Any]) -> None:
-            incident_assign(incident=incident, assignee=data["assignee"], by=request.user, now=timezone.now())
-
-        return self._form_action(
-            request,
-            queryset,
-            form_class=AssignForm,
-            title=_("Assign incidents"),
-            apply=apply,
-            done_message=_("%(count)d incident(s) assigned."),
-        )
-
-    @admin.action(description=_("Record the initial response"), permissions=["change"])
-    def record_initial_response(self, request: HttpRequest, queryset: QuerySet[Incident]) -> HttpResponse | None:
-        now = timezone.now()
-        recorded, already = [], []
-        for incident in queryset:
-            if incident_record_first_response(incident=incident, by=request.user, now=now):
-                recorded.append(incident.number)
-            else:
-                already.append(incident.number)
-        if recorded:
-            messages.success(
-                request, _("Initial response recorded for %(numbers)s.") % {"numbers": ", ".join(recorded)}
-            )
-        if already:
-            messages.warning(
-                request,
-                _("The initial response was already recorded for %(numbers)s; left as it was.")
-                % {"numbers": ", ".join(already)},
-            )
-        return self._back(request)
-
-    @admin.action(description=_("Change severity…"), permissions=["change"])
-    def change_severity(self, request: HttpRequest, queryset: QuerySet[Incident]) -> HttpResponse | None:
-        def apply(incident: Incident, data: dict[str, Any]) -> None:
-            incident_change_severity(
-                incident=incident, severity=data["severity"], reason=data["reason"], by=request.user, now=timezone.now()
-            )
-
-        return self._form_action(
-            request,
-            queryset,
-            form_class=SeverityForm,
-            title=_("Change severity"),
-            apply=apply,
-            done_message=_("Severity changed on %(count)d incident(s); deadlines recomputed."),
-        )
-
-    @admin.action(description=_("Mark non-chargeable…"), permissions=["change"])
-    def mark_non_chargeable(self, request: HttpRequest, queryset: QuerySet[Incident]) -> HttpResponse | None:
-        def apply(incident: Incident, data: dict[str, Any]) -> None:
-            incident_mark_non_chargeable(incident=incident, reason=data["reason"], by=request.user)
-
-        return self._form_action(
-            request,
-            queryset,
-            form_class=NonChargeableForm,
-            title=_("Mark non-chargeable"),
-            apply=apply,
-            done_message=_("%(count)d incident(s) marked non-chargeable and returned to the contract."),
-        )
-
-    @admin.action(description=_("Close as duplicate…"), permissions=["change"])
-    def close_as_duplicate(self, request: HttpRequest, queryset: QuerySet[Incident]) -> HttpResponse | None:
-        def apply(incident: Incident, data: dict[str, Any]) -> None:
-            incident_close_as_duplicate(
-                incident=incident, original=data["original"], by=request.user, now=timezone.now()
-            )
-
-        return self._form_action(
-            request,
-            queryset,
-            form_class=DuplicateForm,
-            title=_("Close as duplicate"),
-            apply=apply,
-            done_message=_("%(count)d incident(s) closed as duplicates."),
-        )
-
-    def has_kb_article_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("knowledgebase.add_article")
-
-    @admin.action(description=_("Create knowledge-base article (draft)"), permissions=["kb_article"])
-    def create_kb_article(self, request: HttpRequest, queryset: QuerySet[Incident]) -> HttpResponse | None:
-        """Draft an article from each incident's title and last public reply (knowledgebase owns it)."""
-        from knowledgebase.services import article_create_from_incident
-
-        articles = [
-            article_create_from_incident(incident=incident, by=request.user, now=timezone.now())
-            for incident in queryset
-        ]
-        if len(articles) == 1:
-            return HttpResponseRedirect(reverse("admin:knowledgebase_article_change", args=[articles[0].pk]))
-        messages.success(request, _("%(count)d draft article(s) created.") % {"count": len(articles)})
-        return self._back(request)
 
 
 # --- Helpers for the templates --------------------------------------------------------

@@ -168,7 +168,7 @@ class IncidentForm(forms.Form):
             # same notice without JavaScript).
             self.fields["product_version"].widget.attrs.update(
                 {
-                    "hx-get": reverse("lifecycle:version_status"),
+                    "hx-get": reverse("cfmd:version_status"),
                     "hx-trigger": "change",
                     "hx-target": "#version-support-status",
                     "hx-swap": "outerHTML",

@@ -225,3 +225,40 @@ class SeverityChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id}: {self.from_severity_id} → {self.to_severity_id}"
+
+
+class EscalationKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    BREACH = "breach", _("Breach")
+    LEVEL = "level", _("Escalation level")
+    REQUESTED = "requested", _("Requested escalation")
+
+
+class EscalationReason(models.TextChoices):
+    NO_RESPONSE = "no_response", _("No response by the due time")
+    IMPACT_GREW = "impact_grew", _("The business impact has grown")
+    PLAN_NOT_WORKING = "plan_not_working", _("The agreed action plan is not working")
+
+
+class EscalationEntry(models.Model):
+    """An escalation as the incident's timeline shows it.
+
+    The escalation app (a higher layer) writes it through `incidents.services_timeline`
+    when a step fires or a person's request is verified, so that the timeline reads only
+    incidents' own rows. Customers see the requested ones; support sees all.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalation_entries")
+    kind = models.CharField(_("kind"), max_length=10, choices=EscalationKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    reason = models.CharField(_("reason"), max_length=20, choices=EscalationReason.choices, blank=True)
+    requested_by = models.CharField(_("name"), max_length=200, blank=True)
+    fired_at = models.DateTimeField(_("fired at"))
+
+    class Meta:
+        ordering = ["fired_at", "pk"]
+        # The incident's timeline and the admin's SLA panel.
+        indexes = [models.Index(fields=["incident", "fired_at"], name="escalationentry_incident_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.title}"

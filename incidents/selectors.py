@@ -1,32 +1,28 @@
-"""Reads for the SLA pages and the incident lists."""
+"""Reads for the incident pages: access, the lists, the timeline, the SLA state."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Role
-from incidents.models import OPEN_STATUSES, Attachment, Comment, Incident, SeverityChange, StatusChange, Visibility
-from sla.models import ResponseTarget, Severity, SupportPlan
-
-
-@dataclass(frozen=True)
-class SlaMatrix:
-    plans: list[SupportPlan]
-    severities: list[Severity]
-    rows: list[tuple[Severity, list[ResponseTarget | None]]]
-
-
-def sla_matrix() -> SlaMatrix:
-    """Plan × severity response targets, in display order (three queries)."""
-    plans = list(SupportPlan.objects.all())
-    severities = list(Severity.objects.all())
-    targets = {(t.plan_id, t.severity_id): t for t in ResponseTarget.objects.all()}
-    rows = [(severity, [targets.get((plan.pk, severity.pk)) for plan in plans]) for severity in severities]
-    return SlaMatrix(plans=plans, severities=severities, rows=rows)
+from accounts.selectors import membership_of
+from incidents.models import (
+    OPEN_STATUSES,
+    Attachment,
+    Comment,
+    EscalationEntry,
+    EscalationKind,
+    Incident,
+    SeverityChange,
+    StatusChange,
+    Visibility,
+)
+from sla.models import Severity
 
 
 def incidents_visible_to(user) -> QuerySet[Incident]:
@@ -37,8 +33,8 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
         return qs.none()
     if user.is_staff:
         return qs
-    membership = getattr(user, "membership", None)
-    if membership is None or not membership.is_active:
+    membership = membership_of(user)
+    if membership is None:
         return qs.none()
     qs = qs.filter(organization_id=membership.organization_id)
     if membership.role in (Role.ADMIN, Role.VIEWER):
@@ -82,30 +78,42 @@ def incidents_for_list(
     return qs.order_by("-submitted_at", "-pk")
 
 
+class Audience(StrEnum):
+    CUSTOMER = "customer"  # public replies and files, requested escalations
+    STAFF = "staff"  # everything: internal notes and files, every escalation
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
-    kind: str  # "submitted", "comment", "status" or "severity"
+    kind: str  # "submitted", "comment", "status", "severity" or "escalation"
     at: dt.datetime
     item: object
     attachments: tuple[Attachment, ...] = ()
 
 
-def incident_public_timeline(incident: Incident) -> list[TimelineEntry]:
-    """What the customer sees happen: public replies with their files, status and severity
-    changes, requested escalations, and the files sent with the submission. Internal notes and
-    their files never appear (six queries)."""
-    public_files = Attachment.objects.filter(is_internal=False).order_by("uploaded_at", "pk")
-    comments = (
-        Comment.objects.filter(incident=incident, visibility=Visibility.PUBLIC)
-        .select_related("author")
-        .prefetch_related(Prefetch("attachments", queryset=public_files))
-    )
+# Entries at the same instant: the submission first, replies last.
+TIMELINE_ORDER = {"submitted": 0, "status": 1, "severity": 1, "escalation": 1, "comment": 2}
+
+
+def incident_timeline(incident: Incident, audience: Audience) -> list[TimelineEntry]:
+    """What happened on the incident, oldest first: the submission with its files, replies
+    with theirs, status and severity changes, escalations. Customers see public replies,
+    files that are not internal and the escalations people asked for; support sees all
+    (five queries)."""
+    files = Attachment.objects.order_by("uploaded_at", "pk")
+    comments = Comment.objects.filter(incident=incident)
+    escalations = EscalationEntry.objects.filter(incident=incident)
+    if audience == Audience.CUSTOMER:
+        files = files.filter(is_internal=False)
+        comments = comments.filter(visibility=Visibility.PUBLIC)
+        escalations = escalations.filter(kind=EscalationKind.REQUESTED)
+    comments = comments.select_related("author").prefetch_related(Prefetch("attachments", queryset=files))
     entries = [
         TimelineEntry(
             kind="submitted",
             at=incident.submitted_at,
             item=incident,
-            attachments=tuple(public_files.filter(incident=incident, comment__isnull=True)),
+            attachments=tuple(files.filter(incident=incident, comment__isnull=True)),
         )
     ]
     entries += [
@@ -113,22 +121,18 @@ def incident_public_timeline(incident: Incident) -> list[TimelineEntry]:
     ]
     entries += [
         TimelineEntry(kind="status", at=change.changed_at, item=change)
-        for change in StatusChange.objects.filter(incident=incident).exclude(from_status="")
+        for change in StatusChange.objects.filter(incident=incident)
+        .exclude(from_status="")
+        .select_related("changed_by")
     ]
     entries += [
         TimelineEntry(kind="severity", at=change.changed_at, item=change)
-        for change in SeverityChange.objects.filter(incident=incident).select_related("from_severity", "to_severity")
+        for change in SeverityChange.objects.filter(incident=incident).select_related(
+            "from_severity", "to_severity", "changed_by"
+        )
     ]
-    # Escalations people asked for (the customer, or a Microsoft engineer citing this
-    # incident); the watcher's own warnings and levels are internal to the support team.
-    from escalation.selectors import escalation_events_for_incident
-
-    entries += [
-        TimelineEntry(kind="escalation", at=event.fired_at, item=event)
-        for event in escalation_events_for_incident(incident).filter(request__isnull=False)
-    ]
-    order = {"submitted": 0, "status": 1, "severity": 1, "escalation": 1, "comment": 2}
-    return sorted(entries, key=lambda e: (e.at, order[e.kind]))
+    entries += [TimelineEntry(kind="escalation", at=e.fired_at, item=e) for e in escalations]
+    return sorted(entries, key=lambda e: (e.at, TIMELINE_ORDER[e.kind]))
 
 
 def attachment_get_for_user(*, user, number: str, pk: int) -> Attachment:

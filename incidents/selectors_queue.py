@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
-from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from incidents.models import OPEN_STATUSES, Attachment, Comment, Incident, SeverityChange, StatusChange
+from incidents.models import OPEN_STATUSES, EscalationEntry, Incident
 from sla import businesshours
 from sla import clock as sla
 
@@ -154,22 +153,12 @@ class SlaPanel:
     due_in_region: dt.datetime | None
     region_zone: str
     business_time_left: dt.timedelta | None
-    escalations: list[object]
+    escalations: list[EscalationEntry]
 
 
-def escalation_events_for(incident: Incident) -> list[object]:
-    """Escalation events fired for the incident, if the escalation app records them yet."""
-    if not apps.is_installed("escalation"):
-        return []
-    try:
-        model = apps.get_model("escalation", "EscalationEvent")
-    except LookupError:
-        return []
-    names = {f.name for f in model._meta.get_fields()}
-    if "incident" not in names:
-        return []
-    order = next((n for n in ("fired_at", "created_at", "occurred_at", "at") if n in names), "pk")
-    return list(model._default_manager.filter(incident=incident).order_by(order, "pk"))
+def escalation_events_for(incident: Incident) -> list[EscalationEntry]:
+    """The escalations fired for the incident, as its timeline records them."""
+    return list(incident.escalation_entries.all())
 
 
 def incident_sla_panel(incident: Incident, *, now: dt.datetime) -> SlaPanel:
@@ -200,13 +189,6 @@ def incident_sla_panel(incident: Incident, *, now: dt.datetime) -> SlaPanel:
     )
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: dt.datetime
-    kind: str  # "submitted", "public", "internal", "status", "severity", "attachment", "escalation"
-    item: object
-
-
 def incident_for_admin(pk: int) -> Incident | None:
     return (
         Incident.objects.select_related(
@@ -216,31 +198,3 @@ def incident_for_admin(pk: int) -> Incident | None:
         .filter(pk=pk)
         .first()
     )
-
-
-def incident_timeline(incident: Incident, *, escalations: list[object] | None = None) -> list[TimelineEntry]:
-    """Submission, replies, internal notes, attachments, status and severity changes, in order."""
-    comments = (
-        Comment.objects.filter(incident=incident)
-        .select_related("author")
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("uploaded_at", "pk")))
-    )
-    loose = Attachment.objects.filter(incident=incident, comment__isnull=True).select_related("uploaded_by")
-    statuses = StatusChange.objects.filter(incident=incident).select_related("changed_by")
-    severities = SeverityChange.objects.filter(incident=incident).select_related(
-        "from_severity", "to_severity", "changed_by"
-    )
-    entries = [TimelineEntry(incident.submitted_at, "submitted", incident)]
-    entries += [TimelineEntry(c.created_at, c.visibility, c) for c in comments]
-    entries += [TimelineEntry(a.uploaded_at, "attachment", a) for a in loose]
-    entries += [TimelineEntry(s.changed_at, "status", s) for s in statuses if s.from_status]
-    entries += [TimelineEntry(s.changed_at, "severity", s) for s in severities]
-    for event in escalations if escalations is not None else escalation_events_for(incident):
-        at = next(
-            (getattr(event, n) for n in ("fired_at", "created_at", "occurred_at", "at") if hasattr(event, n)), None
-        )
-        if isinstance(at, dt.datetime):
-            entries.append(TimelineEntry(at, "escalation", event))
-    order = {"submitted": 0, "attachment": 1, "status": 2, "severity": 2, "public": 3, "internal": 3, "escalation": 4}
-    entries.sort(key=lambda e: (e.at, order[e.kind]))
-    return entries

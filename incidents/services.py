@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.entitlements import EntitlementError, contract_for_submission
-from accounts.models import Organization
+from accounts.models import Organization, Role
+from accounts.selectors import membership_of
+from core.errors import DomainError
 from escalation.watcher import incident_next_check_for_new, incident_next_check_refresh, watch_config
 from incidents.models import (
     Attachment,
@@ -53,16 +55,18 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class IncidentError(Exception):
+class IncidentError(DomainError):
     """A request on an incident that the rules do not allow; the message is for the user."""
 
 
 class TransitionNotAllowed(IncidentError):
-    pass
+    code = "transition_not_allowed"
+    status = 409
 
 
 class AttachmentRejected(IncidentError):
-    pass
+    code = "attachment_rejected"
+    field = "file"
 
 
 @dataclass(frozen=True)
@@ -123,13 +127,8 @@ def _attachments_save(
 
 
 def _number_store(incident: Incident) -> None:
-    # On every submission: plain SQL, as the ORM's compile of this update costs more than
-    # its round trip (bench/bench_submissions.py). No history row: the number is derived.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {connection.ops.quote_name(Incident._meta.db_table)} SET number = %s WHERE id = %s",  # noqa: S608
-            [incident.number, incident.pk],
-        )
+    # An update, not a save: no history row (the number is derived from the id).
+    Incident.objects.filter(pk=incident.pk).update(number=incident.number)
 
 
 def incident_create(
@@ -441,29 +440,30 @@ def incident_reopen(*, incident: Incident, by: AbstractBaseUser, reason: str, no
     return incident
 
 
+def _may_share(*, incident: Incident, by: AbstractBaseUser) -> bool:
+    """The incident's submitter or an admin of its organisation."""
+    mine = membership_of(by)
+    if mine is None or mine.organization_id != incident.organization_id:
+        return False
+    return mine.role == Role.ADMIN or incident.submitted_by_id == by.pk
+
+
 def incident_share(*, incident: Incident, with_user: AbstractBaseUser, by: AbstractBaseUser) -> Incident:
     """Let a colleague (a submitter of the same organisation) follow the incident too.
 
     Only the incident's submitter or an organisation admin may share it.
     """
-    from accounts.models import Membership, Role
-
-    by_membership = Membership.objects.filter(user=by, organization_id=incident.organization_id, is_active=True).first()
-    if by_membership is None or (by_membership.role != Role.ADMIN and incident.submitted_by_id != by.pk):
+    if not _may_share(incident=incident, by=by):
         raise IncidentError(_("Only the person who filed the incident or an organisation admin can share it."))
-    if not Membership.objects.filter(
-        user=with_user, organization_id=incident.organization_id, is_active=True, role=Role.SUBMITTER
-    ).exists():
+    theirs = membership_of(with_user)
+    if theirs is None or theirs.organization_id != incident.organization_id or theirs.role != Role.SUBMITTER:
         raise IncidentError(_("Incidents can be shared with submitters of your organisation only."))
     incident.shared_with.add(with_user)
     return incident
 
 
 def incident_unshare(*, incident: Incident, with_user: AbstractBaseUser, by: AbstractBaseUser) -> Incident:
-    from accounts.models import Membership, Role
-
-    by_membership = Membership.objects.filter(user=by, organization_id=incident.organization_id, is_active=True).first()
-    if by_membership is None or (by_membership.role != Role.ADMIN and incident.submitted_by_id != by.pk):
+    if not _may_share(incident=incident, by=by):
         raise IncidentError(_("Only the person who filed the incident or an organisation admin can stop sharing it."))
     incident.shared_with.remove(with_user)
     return incident

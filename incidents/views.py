@@ -1,4 +1,6 @@
-"""The customer's incident pages: list, submission, confirmation, incident page, files.
+"""The customer's incident pages: the list, the submission form and its confirmation.
+
+The incident's own page, its replies and files are in `incidents.views_incident`.
 
 Thin: access is decided by `incidents.selectors` (another organisation's incident is a 404),
 writes go through `incidents.services`, domain errors become messages on the form.
@@ -11,76 +13,38 @@ import urllib.parse
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
-from django.urls import NoReverseMatch, reverse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.entitlements import EntitlementError, contract_active_get
 from accounts.models import Membership, Role
+from accounts.selectors import membership_of
 from core.markdown import render_markdown
 from incidents import selectors
-from incidents.downloads import attachment_response
-from incidents.forms import CommentForm, IncidentFilterForm, IncidentForm, ReopenForm
-from incidents.models import Incident
-from incidents.services import (
-    IncidentError,
-    NewIncident,
-    comment_add,
-    incident_confirm_resolution,
-    incident_reopen,
-    incident_share,
-    incident_submit,
-    incident_unshare,
-)
+from incidents.forms import IncidentFilterForm, IncidentForm
+from incidents.services import IncidentError, NewIncident, incident_submit
+from lifecycle.models import ProductVersion
+from lifecycle.selectors import version_support_status
 from sla.models import Severity
 
 INCIDENTS_PER_PAGE = 20
 DRAFT_KEY = "incident_draft"
 BLOCKED_KEY = "incident_blocked"
-KB_SUGGEST_TEMPLATE = "knowledgebase/_suggest_slot.html"
 
 
-def _membership(request: HttpRequest) -> Membership | None:
-    membership = getattr(request.user, "membership", None)
-    if membership is None or not membership.is_active:
-        return None
-    return membership
-
-
-def _not_allowed(request: HttpRequest, message: str) -> HttpResponse:
+def not_allowed(request: HttpRequest, message: str) -> HttpResponse:
     return render(request, "incidents/not_allowed.html", {"message": message}, status=403)
 
 
-def _product_versions():
-    """The lifecycle registry's versions, when that app provides them."""
-    try:
-        from lifecycle.models import ProductVersion
-    except ImportError:  # pragma: no cover - the lifecycle app is part of the project
-        return None
+def _product_versions() -> QuerySet[ProductVersion]:
+    """The lifecycle registry's versions, offered on the form."""
     return ProductVersion.objects.select_related("product").order_by("product__display_order", "product__name", "-pk")
-
-
-def _kb_suggestions_available() -> bool:
-    try:
-        select_template([KB_SUGGEST_TEMPLATE])
-    except TemplateDoesNotExist:
-        return False
-    return True
-
-
-def _escalation_request_url(incident: Incident) -> str | None:
-    try:
-        return reverse("escalation:request", args=[incident.number])
-    except NoReverseMatch:
-        return None
 
 
 def _entitlement_problem(membership: Membership, *, now: dt.datetime) -> str | None:
@@ -100,7 +64,7 @@ def _entitlement_problem(membership: Membership, *, now: dt.datetime) -> str | N
 
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request.user)
     filters = IncidentFilterForm(request.GET or None)
     criteria: dict[str, object] = {}
     if filters.is_valid():
@@ -125,11 +89,11 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def incident_new(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request.user)
     if membership is None:
-        return _not_allowed(request, _("Only contacts of a customer organisation can file incidents."))
+        return not_allowed(request, _("Only contacts of a customer organisation can file incidents."))
     if not membership.can_submit:
-        return _not_allowed(
+        return not_allowed(
             request,
             _(
                 "Your role is read only: you can follow your organisation's incidents but not file them. "
@@ -156,7 +120,6 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "restored": restored,
         "entitlement_problem": _entitlement_problem(membership, now=now),
-        "kb_suggest": _kb_suggestions_available(),
         "files_need_choosing_again": request.method == "POST" and bool(request.FILES),
         "version_status": _version_status(form, now=now),
     }
@@ -165,8 +128,6 @@ def incident_new(request: HttpRequest) -> HttpResponse:
 
 def _version_status(form: IncidentForm, *, now: dt.datetime):
     """The lifecycle notice for the chosen version when it is out of (or leaving) support."""
-    from lifecycle.selectors import version_support_status
-
     if not form.is_bound or not getattr(form, "cleaned_data", None):
         return None
     version = form.cleaned_data.get("product_version")
@@ -205,11 +166,6 @@ def _submit(request: HttpRequest, membership: Membership, form: IncidentForm, *,
         return None
     request.session.pop(DRAFT_KEY, None)
     request.session.pop(BLOCKED_KEY, None)
-    if created:
-        # Knowledge-base suggestions opened from this form did not deflect the incident.
-        from knowledgebase.services import deflection_mark_submitted
-
-        deflection_mark_submitted(request, now=now)
     if not created:
         messages.info(request, _("This form was already sent: here is the incident it filed."))
     return redirect("incidents:submitted", number=incident.number)
@@ -217,9 +173,9 @@ def _submit(request: HttpRequest, membership: Membership, form: IncidentForm, *,
 
 @login_required
 def incident_cannot_submit(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_of(request.user)
     if membership is None:
-        return _not_allowed(request, _("Only contacts of a customer organisation can file incidents."))
+        return not_allowed(request, _("Only contacts of a customer organisation can file incidents."))
     blocked = request.session.get(BLOCKED_KEY)
     problem = _entitlement_problem(membership, now=timezone.now())
     if problem is None and blocked is None:
@@ -267,160 +223,3 @@ def incident_submitted(request: HttpRequest, number: str) -> HttpResponse:
     incident = selectors.incident_get_for_user(user=request.user, number=number)
     context = {"incident": incident, "sla_state": selectors.incident_sla_state(incident, now=timezone.now())}
     return render(request, "incidents/submitted.html", context)
-
-
-# --- The incident page ----------------------------------------------------------------
-
-
-def _can_write(request: HttpRequest) -> bool:
-    membership = _membership(request)
-    return membership is not None and membership.role in (Role.ADMIN, Role.SUBMITTER)
-
-
-def _sharing_context(request: HttpRequest, incident: Incident) -> dict[str, object]:
-    """Who follows the incident besides its submitter, and whom it could be shared with."""
-    membership = _membership(request)
-    can_share = membership is not None and (membership.is_admin or incident.submitted_by_id == request.user.pk)
-    shared = list(incident.shared_with.order_by("last_name", "email"))
-    candidates = []
-    if can_share:
-        candidates = list(
-            Membership.objects.filter(organization_id=incident.organization_id, role=Role.SUBMITTER, is_active=True)
-            .exclude(user_id__in=[incident.submitted_by_id, *[u.pk for u in shared]])
-            .select_related("user")
-            .order_by("user__last_name", "user__email")
-        )
-    return {"can_share": can_share, "shared_with": shared, "share_candidates": candidates}
-
-
-def _detail_context(request: HttpRequest, incident: Incident, **extra) -> dict[str, object]:
-    can_write = _can_write(request)
-    return {
-        **_sharing_context(request, incident),
-        "incident": incident,
-        "description_html": render_markdown(incident.description),
-        "timeline": selectors.incident_public_timeline(incident),
-        "sla_state": selectors.incident_sla_state(incident, now=timezone.now()),
-        "can_write": can_write,
-        "comment_form": extra.pop("comment_form", None) or CommentForm(),
-        "reopen_form": extra.pop("reopen_form", None) or ReopenForm(),
-        # The escalation app adds the "Request escalation" view; the button appears once it exists.
-        "escalation_request_url": _escalation_request_url(incident) if can_write and incident.is_open else None,
-        **extra,
-    }
-
-
-@login_required
-def incident_detail(request: HttpRequest, number: str) -> HttpResponse:
-    incident = selectors.incident_get_for_user(user=request.user, number=number)
-    return render(request, "incidents/detail.html", _detail_context(request, incident))
-
-
-@login_required
-@require_POST
-def incident_comment(request: HttpRequest, number: str) -> HttpResponse:
-    incident = selectors.incident_get_for_user(user=request.user, number=number)
-    if not _can_write(request):
-        return _not_allowed(request, _("Your role is read only: you cannot write on incidents."))
-    form = CommentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            comment_add(
-                incident=incident,
-                author=request.user,
-                body=form.cleaned_data["body"],
-                files=form.cleaned_data["attachments"],
-                now=timezone.now(),
-            )
-        except IncidentError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Your message is added."))
-            return redirect(reverse("incidents:detail", args=[incident.number]) + "#timeline-end")
-    context = _detail_context(request, incident, comment_form=form, files_need_choosing_again=bool(request.FILES))
-    return render(request, "incidents/detail.html", context, status=400)
-
-
-@login_required
-@require_POST
-def incident_confirm(request: HttpRequest, number: str) -> HttpResponse:
-    incident = selectors.incident_get_for_user(user=request.user, number=number)
-    if not _can_write(request):
-        return _not_allowed(request, _("Your role is read only: you cannot write on incidents."))
-    try:
-        incident_confirm_resolution(incident=incident, by=request.user, now=timezone.now())
-    except IncidentError:
-        messages.error(request, _("Only a resolved incident can be confirmed as solved."))
-    else:
-        messages.success(request, _("Thank you. The incident is closed."))
-    return redirect("incidents:detail", number=incident.number)
-
-
-@login_required
-@require_POST
-def incident_reopen_view(request: HttpRequest, number: str) -> HttpResponse:
-    incident = selectors.incident_get_for_user(user=request.user, number=number)
-    if not _can_write(request):
-        return _not_allowed(request, _("Your role is read only: you cannot write on incidents."))
-    form = ReopenForm(request.POST)
-    if form.is_valid():
-        try:
-            incident_reopen(incident=incident, by=request.user, reason=form.cleaned_data["reason"], now=timezone.now())
-        except IncidentError:
-            messages.error(request, _("Only a resolved or closed incident can be reopened."))
-            return redirect("incidents:detail", number=incident.number)
-        else:
-            messages.success(request, _("The incident is reopened; an engineer will look at it again."))
-            return redirect("incidents:detail", number=incident.number)
-    return render(request, "incidents/detail.html", _detail_context(request, incident, reopen_form=form), status=400)
-
-
-@login_required
-@require_POST
-def incident_share_view(request: HttpRequest, number: str) -> HttpResponse:
-    incident = selectors.incident_get_for_user(user=request.user, number=number)
-    colleague = (
-        Membership.objects.filter(
-            organization_id=incident.organization_id, user_id=request.POST.get("user") or 0, is_active=True
-        )
-        .select_related("user")
-        .first()
-    )
-    if colleague is None:
-        messages.error(request, _("Choose a colleague to share the incident with."))
-        return redirect("incidents:detail", number=incident.number)
-    try:
-        incident_share(incident=incident, with_user=colleague.user, by=request.user)
-    except IncidentError:
-        return _not_allowed(request, _("Only the person who filed the incident or an organisation admin can share it."))
-    messages.success(
-        request,
-        _("%(name)s can now follow this incident.") % {"name": colleague.user.get_full_name() or colleague.user.email},
-    )
-    return redirect("incidents:detail", number=incident.number)
-
-
-@login_required
-@require_POST
-def incident_unshare_view(request: HttpRequest, number: str, user_id: int) -> HttpResponse:
-    incident = selectors.incident_get_for_user(user=request.user, number=number)
-    colleague = get_object_or_404(get_user_model(), pk=user_id)
-    try:
-        incident_unshare(incident=incident, with_user=colleague, by=request.user)
-    except IncidentError:
-        return _not_allowed(
-            request, _("Only the person who filed the incident or an organisation admin can stop sharing it.")
-        )
-    messages.success(
-        request, _("%(name)s no longer follows this incident.") % {"name": colleague.get_full_name() or colleague.email}
-    )
-    return redirect("incidents:detail", number=incident.number)
-
-
-@login_required
-def attachment_download(request: HttpRequest, number: str, pk: int) -> FileResponse:
-    attachment = selectors.attachment_get_for_user(user=request.user, number=number, pk=pk)
-    try:
-        return attachment_response(attachment)
-    except FileNotFoundError:
-        raise Http404(_("The file is missing from storage.")) from None

@@ -1,10 +1,12 @@
-"""Engineer console for the knowledge base: articles with helpfulness and deflection."""
+"""Engineer console for the knowledge base: articles with helpfulness and deflection, and
+the incident queue's action that drafts an article from incidents."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +14,9 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.markdown import render_markdown
-from knowledgebase import selectors, services
+from incidents.admin import IncidentAdmin as IncidentQueueAdmin
+from incidents.models import Incident
+from knowledgebase import selectors_stats, services
 from knowledgebase.models import Article, ArticleVote, Category, DeflectionEvent
 
 
@@ -50,7 +54,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         qs = super().get_queryset(request).defer("search_vector", "suggest_vector")
-        return selectors.articles_with_stats(qs, now=timezone.now())
+        return selectors_stats.articles_with_stats(qs, now=timezone.now())
 
     @admin.display(description=_("helpful"), ordering="votes_yes")
     def helpfulness(self, article: Article) -> str:
@@ -69,7 +73,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
     def statistics(self, article: Article) -> str:
         if article.pk is None:
             return "–"
-        stats = selectors.article_stats(article_ids=[article.pk], now=timezone.now())[article.pk]
+        stats = selectors_stats.article_stats(article_ids=[article.pk], now=timezone.now())[article.pk]
         return format_html(
             "{}: {} · {}: {} · {}: {} · {}: {}",
             _("Helpful"),
@@ -138,7 +142,7 @@ class DeflectionEventAdmin(admin.ModelAdmin):
     readonly_fields = ("article", "user", "session_key", "token", "opened_at", "submitted_at")
 
     def get_queryset(self, request: HttpRequest):
-        return selectors.deflection_events_classified(now=timezone.now()).select_related("article", "user")
+        return selectors_stats.deflection_events_classified(now=timezone.now()).select_related("article", "user")
 
     @admin.display(description=_("deflected"), boolean=True)
     def deflected(self, event: DeflectionEvent) -> bool:
@@ -146,3 +150,31 @@ class DeflectionEventAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+# --- The incident queue's action -------------------------------------------------------
+# The knowledge base sits above incidents: it adds its action to the incident admin by
+# registering a subclass, as one extends Django's UserAdmin.
+
+
+admin.site.unregister(Incident)
+
+
+@admin.register(Incident)
+class IncidentAdmin(IncidentQueueAdmin):
+    actions = (*IncidentQueueAdmin.actions, "create_kb_article")
+
+    def has_kb_article_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("knowledgebase.add_article")
+
+    @admin.action(description=_("Create knowledge-base article (draft)"), permissions=["kb_article"])
+    def create_kb_article(self, request: HttpRequest, queryset: QuerySet[Incident]) -> HttpResponse | None:
+        """Draft an article from each incident's title and last public reply."""
+        articles = [
+            services.article_create_from_incident(incident=incident, by=request.user, now=timezone.now())
+            for incident in queryset
+        ]
+        if len(articles) == 1:
+            return HttpResponseRedirect(reverse("admin:knowledgebase_article_change", args=[articles[0].pk]))
+        messages.success(request, _("%(count)d draft article(s) created.") % {"count": len(articles)})
+        return self._back(request)

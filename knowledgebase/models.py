@@ -194,8 +194,8 @@ class DeflectionEvent(models.Model):
     """An article suggestion opened from the incident form.
 
     It counts as deflected when the person does not submit an incident within
-    `DEFLECTION_WINDOW` (see `selectors`); `submitted_at` is set by
-    `services.deflection_mark_submitted`, called by the incident form on submission.
+    `DEFLECTION_WINDOW` (see `selectors_stats`); `submitted_at` is set by
+    `services.deflection_mark_submitted` once the knowledge base sees the incident filed.
     """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="deflection_events")

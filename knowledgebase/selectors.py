@@ -1,28 +1,26 @@
-"""Reads for the knowledge base: who may read what, lists, search, suggestions, statistics."""
+"""Reads for the knowledge base: who may read what, lists, search, suggestions, votes.
+
+Helpfulness and deflection statistics are in `knowledgebase.selectors_stats`."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Value,
     Window,
 )
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models.functions import RowNumber
 from django.http import Http404
 from django.utils.safestring import SafeString
 
+from accounts.selectors import membership_of
 from knowledgebase.models import (
     Article,
     ArticleKind,
@@ -30,13 +28,10 @@ from knowledgebase.models import (
     ArticleVisibility,
     ArticleVote,
     Category,
-    DeflectionEvent,
 )
-from knowledgebase.search import NormalisedQuery, query_normalise, rank_queryset, snippets_for
+from knowledgebase.search import NormalisedQuery, is_postgres, query_normalise, rank_queryset, snippets_for
 from lifecycle.models import Product, ProductVersion
 
-# An opened suggestion counts as deflected when no incident follows within this time.
-DEFLECTION_WINDOW = dt.timedelta(hours=1)
 PER_PAGE = 10
 SUGGESTIONS = 5
 # List pages never need the body or the search vector.
@@ -55,8 +50,7 @@ def is_customer_or_staff(user) -> bool:
         return False
     if user.is_staff:
         return True
-    membership = getattr(user, "membership", None)
-    return membership is not None and membership.is_active
+    return membership_of(user) is not None
 
 
 def visibilities_for(user) -> list[str]:
@@ -288,8 +282,6 @@ def article_search(
 
 def _with_body(articles: list[Article]) -> list[Article]:
     """SQLite snippets need the body, which the ranked query deferred: one more query."""
-    from knowledgebase.search import is_postgres
-
     if is_postgres() or not articles:
         return articles
     bodies = dict(Article.objects.filter(pk__in=[a.pk for a in articles]).values_list("pk", "body"))
@@ -315,7 +307,7 @@ def article_suggestions(
     return list(ranked.select_related("category")[:limit])
 
 
-# --- Votes and statistics ---------------------------------------------------------------
+# --- Votes ---------------------------------------------------------------------------
 
 
 def vote_get(*, article: Article, user, session_key: str | None) -> ArticleVote | None:
@@ -324,86 +316,3 @@ def vote_get(*, article: Article, user, session_key: str | None) -> ArticleVote 
     if not session_key:
         return None
     return ArticleVote.objects.filter(article=article, user__isnull=True, session_key=session_key).first()
-
-
-def _incident_followed():
-    """An incident submitted by the same person within the window after opening."""
-    from incidents.models import Incident
-
-    return Exists(
-        Incident.objects.filter(
-            submitted_by_id=OuterRef("user_id"),
-            submitted_at__gte=OuterRef("opened_at"),
-            submitted_at__lte=OuterRef("opened_at") + DEFLECTION_WINDOW,
-        )
-    )
-
-
-def deflection_events_classified(*, now: dt.datetime) -> QuerySet[DeflectionEvent]:
-    """Events annotated with `is_deflected`: True once the window has passed without an
-    incident (marked by `deflection_mark_submitted`, or found by the check at submission)."""
-    pending_or_submitted = (
-        Q(submitted_at__isnull=False) | Q(opened_at__gt=now - DEFLECTION_WINDOW) | Q(followed_by_incident=True)
-    )
-    return DeflectionEvent.objects.annotate(followed_by_incident=_incident_followed()).annotate(
-        is_deflected=ExpressionWrapper(~pending_or_submitted, output_field=BooleanField())
-    )
-
-
-@dataclass(frozen=True)
-class ArticleStats:
-    helpful: int
-    not_helpful: int
-    suggestions_opened: int
-    deflected: int
-
-    @property
-    def helpful_percent(self) -> int | None:
-        total = self.helpful + self.not_helpful
-        return round(100 * self.helpful / total) if total else None
-
-    @property
-    def deflection_percent(self) -> int | None:
-        return round(100 * self.deflected / self.suggestions_opened) if self.suggestions_opened else None
-
-
-def article_stats(*, article_ids: list[int], now: dt.datetime) -> dict[int, ArticleStats]:
-    """Helpfulness and deflection per article (two queries for any number of articles)."""
-    votes = {
-        row["article_id"]: row
-        for row in ArticleVote.objects.filter(article_id__in=article_ids)
-        .values("article_id")
-        .annotate(yes=Count("pk", filter=Q(is_helpful=True)), no=Count("pk", filter=Q(is_helpful=False)))
-    }
-    events = {
-        row["article_id"]: row
-        for row in deflection_events_classified(now=now)
-        .filter(article_id__in=article_ids)
-        .values("article_id")
-        .annotate(opened=Count("pk"), deflected=Count("pk", filter=Q(is_deflected=True)))
-    }
-    return {
-        pk: ArticleStats(
-            helpful=votes.get(pk, {}).get("yes", 0),
-            not_helpful=votes.get(pk, {}).get("no", 0),
-            suggestions_opened=events.get(pk, {}).get("opened", 0),
-            deflected=events.get(pk, {}).get("deflected", 0),
-        )
-        for pk in article_ids
-    }
-
-
-def _count_of(qs: QuerySet) -> Coalesce:
-    return Coalesce(Subquery(qs.values("article_id").annotate(n=Count("pk")).values("n")[:1]), Value(0))
-
-
-def articles_with_stats(qs: QuerySet[Article], *, now: dt.datetime) -> QuerySet[Article]:
-    """Annotate `votes_yes`, `votes_no`, `suggestions_opened` and `deflected` (for the admin list)."""
-    votes = ArticleVote.objects.filter(article_id=OuterRef("pk"))
-    events = deflection_events_classified(now=now).filter(article_id=OuterRef("pk"))
-    return qs.annotate(
-        votes_yes=_count_of(votes.filter(is_helpful=True)),
-        votes_no=_count_of(votes.filter(is_helpful=False)),
-        suggestions_opened=_count_of(events),
-        deflected=_count_of(events.filter(is_deflected=True)),
-    )

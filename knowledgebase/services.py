@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import IntegrityError, transaction
+from django.db.models import Subquery
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core.errors import DomainError
+from incidents.models import Comment, Incident, Visibility
 from knowledgebase.models import (
     Article,
     ArticleKind,
@@ -26,7 +28,7 @@ from knowledgebase.models import (
 DEFLECTION_SESSION_KEY = "kb_incident_form_token"
 
 
-class KnowledgeBaseError(Exception):
+class KnowledgeBaseError(DomainError):
     """A request the knowledge base cannot honour; the message is for the user."""
 
 
@@ -112,8 +114,15 @@ def article_vote(
 
 
 def deflection_token(request: HttpRequest) -> str:
-    """The token of the incident form this session is filling in (created on first use)."""
+    """The token of the incident form this session is filling in (created on first use).
+
+    Once the person has filed an incident after opening this token's suggestions, the
+    suggestions are marked as followed by it and the next form gets a fresh token: the
+    knowledge base reads the incident rows, the incident form calls nothing here.
+    """
     token = request.session.get(DEFLECTION_SESSION_KEY)
+    if token and deflection_mark_submitted(token=token, user=request.user):
+        token = None
     if not token:
         token = secrets.token_hex(16)
         request.session[DEFLECTION_SESSION_KEY] = token
@@ -138,29 +147,33 @@ def deflection_open(*, request: HttpRequest, article: Article, token: str, now: 
     return event
 
 
-def deflection_mark_submitted(request: HttpRequest, *, now: dt.datetime | None = None) -> int:
-    """Call when the incident form is submitted successfully: the suggestions opened from it
-    did not deflect the incident. Starts a fresh token for the next form. Returns the number
-    of events marked."""
-    token = request.session.pop(DEFLECTION_SESSION_KEY, None)
-    if not token:
+def deflection_mark_submitted(*, token: str, user: AbstractBaseUser | AnonymousUser) -> int:
+    """The suggestions opened with `token` that `user` then filed an incident after did not
+    deflect it: mark them with the incident's submission time. Returns the number marked."""
+    if not user.is_authenticated:
         return 0
-    return DeflectionEvent.objects.filter(token=token, submitted_at__isnull=True).update(
-        submitted_at=now or timezone.now()
+    opened = DeflectionEvent.objects.filter(token=token, submitted_at__isnull=True)
+    first_opened = opened.order_by("opened_at").values("opened_at")[:1]
+    filed_at = (
+        Incident.objects.filter(submitted_by_id=user.pk, submitted_at__gte=Subquery(first_opened))
+        .order_by("submitted_at")
+        .values_list("submitted_at", flat=True)
+        .first()
     )
+    if filed_at is None:
+        return 0
+    return opened.update(submitted_at=filed_at)
 
 
 # --- Drafts from incidents --------------------------------------------------------------
 
 
-def article_create_from_incident(*, incident, by: AbstractBaseUser, now: dt.datetime) -> Article:
+def article_create_from_incident(*, incident: Incident, by: AbstractBaseUser, now: dt.datetime) -> Article:
     """A draft article prefilled from an incident's title and its last public staff reply.
 
     The customer's own description is not copied: it may hold their data. An existing draft
     from the same incident is returned instead of a second one.
     """
-    from incidents.models import Comment, Visibility
-
     existing = (
         Article.objects.filter(source_incident=incident, status=ArticleStatus.DRAFT).order_by("-created_at").first()
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.markdown import render_markdown
+from incidents.models import Comment, Incident, Visibility
 from knowledgebase import selectors, services
 from knowledgebase.forms import SearchForm
 from knowledgebase.models import SEARCH_CONFIGS, ArticleStatus, Category
@@ -156,8 +157,6 @@ def staff_from_incident(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404("No such page")
     if not request.user.has_perm("knowledgebase.add_article"):
         raise PermissionDenied
-    from incidents.models import Comment, Incident, Visibility
-
     incident = get_object_or_404(Incident, number=number)
     if request.method == "POST":
         article = services.article_create_from_incident(incident=incident, by=request.user, now=timezone.now())

@@ -1,5 +1,5 @@
-"""Demo data for the CfMD pages: our product and its versions with their Dynamics
-compatibility, the lifecycle policy, support channels, the roadmap and evidence records.
+"""Demo data for the lifecycle registry and the CfMD pages: our product and its versions with
+their Dynamics compatibility, the lifecycle policy, support channels and the roadmap.
 
 Deterministic and safe to run twice: rows are looked up by natural keys and only created when
 missing. The first state of each row is dated in the past (HISTORY_START or the release date)
@@ -12,10 +12,10 @@ import datetime as dt
 
 from django.conf import settings
 
-from cfmd.models import EvidenceKind, EvidenceRecord
 from lifecycle.models import (
     Compatibility,
     DynamicsProduct,
+    LifecyclePolicy,
     PlannedRelease,
     PolicyKind,
     Product,
@@ -190,110 +190,7 @@ def _at(day: dt.date, now: dt.datetime) -> dt.datetime:
     return min(dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC), now)
 
 
-def _evidence(today: dt.date) -> list[tuple]:
-    """kind, title, agent, dated on, valid until, url, details. Mostly current; the partner
-    profile is stale on purpose, to show a red status."""
-    d = dt.timedelta
-    return [
-        (
-            EvidenceKind.ESCROW,
-            "Source code deposit: release 29.0",
-            "NCC Group Software Resilience",
-            today - d(days=33),
-            today + d(days=332),
-            "https://escrow.example.com/contoso/agreement-4471",
-            "Escrow agreement 4471 (single-licensee, release on insolvency). Deposits after every major release.",
-        ),
-        (
-            EvidenceKind.TEST_REPORT,
-            "CfMD solution test: Contoso Advanced Warehousing 29.0",
-            "Veritest (Microsoft-approved test lab)",
-            today - d(days=45),
-            today + d(days=320),
-            "https://testlab.example.com/reports/cfmd-caw-29",
-            "Passed: installation, upgrade from 28.0, per-tenant extension validation, performance baseline.",
-        ),
-        (
-            EvidenceKind.CUSTOMER_REFERENCE,
-            "Fabrikam Inc.: 40 warehouses live on 28.0",
-            "Fabrikam Inc., VP Operations",
-            today - d(days=90),
-            today + d(days=275),
-            "https://contoso.example/customers/fabrikam",
-            "Reference call available; case study published.",
-        ),
-        (
-            EvidenceKind.CUSTOMER_REFERENCE,
-            "Litware Ltd: migration from NAV 2018 to Business Central",
-            "Litware Ltd, IT director",
-            today - d(days=200),
-            None,
-            "https://contoso.example/customers/litware",
-            "",
-        ),
-        (
-            EvidenceKind.CUSTOMER_REFERENCE,
-            "Tailspin Toys K.K. reference (2024)",
-            "Tailspin Toys K.K.",
-            dt.date(2024, 6, 10),
-            dt.date(2025, 6, 10),
-            "",
-            "Expired; kept for the record.",
-        ),
-        (
-            EvidenceKind.COMPETENCY,
-            "Solutions Partner for Business Applications",
-            "Microsoft AI Cloud Partner Program",
-            today - d(days=120),
-            today + d(days=245),
-            "https://partner.microsoft.com/",
-            "Designation renewed annually.",
-        ),
-        # Earlier records, so that the compliance page as of early 2026 shows what was current then.
-        (
-            EvidenceKind.ESCROW,
-            "Source code deposit: release 27.0",
-            "NCC Group Software Resilience",
-            dt.date(2025, 10, 27),
-            dt.date(2026, 10, 27),
-            "https://escrow.example.com/contoso/agreement-4471",
-            "Deposit after the 2025 release wave 2 version.",
-        ),
-        (
-            EvidenceKind.TEST_REPORT,
-            "CfMD solution test: Contoso Advanced Warehousing 27.0",
-            "Veritest (Microsoft-approved test lab)",
-            dt.date(2025, 10, 6),
-            dt.date(2026, 10, 6),
-            "https://testlab.example.com/reports/cfmd-caw-27",
-            "Passed.",
-        ),
-        (
-            EvidenceKind.COMPETENCY,
-            "Solutions Partner for Business Applications (2025)",
-            "Microsoft AI Cloud Partner Program",
-            dt.date(2025, 7, 1),
-            dt.date(2026, 6, 30),
-            "https://partner.microsoft.com/",
-            "",
-        ),
-        (
-            EvidenceKind.PARTNER_PROFILE,
-            "Partner Center profile and AppSource listing",
-            "Microsoft Partner Center",
-            dt.date(2025, 8, 15),
-            None,
-            "https://appsource.microsoft.com/",
-            "Review overdue: the listing still names version 26.",
-        ),
-    ]
-
-
-def seed(*, now: dt.datetime, stdout) -> None:
-    start = min(HISTORY_START, now)
-    result = dynamics_lifecycle_import(rows=dynamics_lifecycle_read(DATA_FILE), now=start)
-    dynamics = {d.key: d for d in DynamicsProduct.objects.all()}
-
+def _product(start: dt.datetime) -> Product:
     product = Product.objects.filter(code=PRODUCT[0]).first()
     if product is None:
         product = Product(
@@ -303,6 +200,11 @@ def seed(*, now: dt.datetime, stdout) -> None:
         )
         product._history_date = start
         product.save()
+    return product
+
+
+def _versions(product: Product, *, now: dt.datetime, start: dt.datetime) -> None:
+    dynamics = {d.key: d for d in DynamicsProduct.objects.all()}
     for version, build, policy, released, mainstream, extended, keys, notes in VERSIONS:
         released_on = _date(released)
         row = ProductVersion.objects.filter(product=product, version=version).first()
@@ -329,6 +231,9 @@ def seed(*, now: dt.datetime, stdout) -> None:
                 link._history_date = row.history.earliest().history_date
                 link.save()
 
+
+def _statement_and_policy(*, now: dt.datetime, start: dt.datetime) -> None:
+    """Each with a first state at `start` and a later change."""
     months_then, months_now = 6, 12
     if not RoadmapStatement.objects.exists():
         roadmap_statement_review(
@@ -344,8 +249,6 @@ def seed(*, now: dt.datetime, stdout) -> None:
             reviewed_on=review_day,
             now=_at(review_day, now),
         )
-    from lifecycle.models import LifecyclePolicy
-
     if not LifecyclePolicy.objects.exists():
         lifecycle_policy_update(
             policy_text=_unwrap(POLICY_TEXT.format(product=PRODUCT[1], months=months_then)),
@@ -360,6 +263,8 @@ def seed(*, now: dt.datetime, stdout) -> None:
             now=_at(dt.date(2026, 6, 1), now),
         )
 
+
+def _channels(start: dt.datetime) -> None:
     for kind, name, address, hours, description, order in CHANNELS:
         if not SupportChannel.objects.filter(kind=kind, name=name).exists():
             channel = SupportChannel(
@@ -373,6 +278,8 @@ def seed(*, now: dt.datetime, stdout) -> None:
             channel._history_date = start
             channel.save()
 
+
+def _releases(product: Product, start: dt.datetime) -> None:
     for wave, wave_on, version, planned, status, highlights in RELEASES:
         if not PlannedRelease.objects.filter(product=product, version=version).exists():
             release = PlannedRelease(
@@ -387,21 +294,16 @@ def seed(*, now: dt.datetime, stdout) -> None:
             release._history_date = start
             release.save()
 
-    for kind, title, agent, dated_on, valid_until, url, details in _evidence(now.date()):
-        if not EvidenceRecord.objects.filter(kind=kind, title=title).exists():
-            record = EvidenceRecord(
-                kind=kind,
-                title=title,
-                agent=agent,
-                dated_on=dated_on,
-                valid_until=valid_until,
-                url=url,
-                details=details,
-            )
-            record._history_date = _at(dated_on, now)
-            record.save()
 
+def seed(*, now: dt.datetime, stdout) -> None:
+    start = min(HISTORY_START, now)
+    result = dynamics_lifecycle_import(rows=dynamics_lifecycle_read(DATA_FILE), now=start)
+    product = _product(start)
+    _versions(product, now=now, start=start)
+    _statement_and_policy(now=now, start=start)
+    _channels(start)
+    _releases(product, start)
     stdout.write(
         f"lifecycle: Dynamics lifecycle {result.created} created / {result.unchanged} unchanged; "
-        f"{ProductVersion.objects.count()} versions, {EvidenceRecord.objects.count()} evidence records"
+        f"{ProductVersion.objects.count()} versions"
     )

@@ -7,6 +7,7 @@ from django.conf import settings
 
 def database_check(connection) -> str | None:
     try:
+        # Raw SQL on purpose: a round trip that reads no table, which no ORM query is.
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()

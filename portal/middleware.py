@@ -1,5 +1,8 @@
 """Show times in the viewer's zone (a contact's or engineer's profile, else UTC) and pages in
-a contact's language (their saved preference; everyone else gets what their browser asks for)."""
+a contact's language (their saved preference; everyone else gets what their browser asks for).
+
+Both come from the session (`accounts.auth.viewer_preferences_remember`), so a page that
+does not read the user costs no user query for them."""
 
 from __future__ import annotations
 
@@ -10,29 +13,23 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
-
-def viewer_time_zone(request: HttpRequest) -> str:
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        membership = getattr(user, "membership", None)
-        if membership is not None:
-            return membership.time_zone
-        profile = getattr(user, "staff_profile", None)
-        if profile is not None:
-            return profile.time_zone
-    return "UTC"
+from accounts.auth import PREFERENCES_SESSION_KEY, viewer_preferences_remember
 
 
-def viewer_language(request: HttpRequest) -> str | None:
-    """A signed-in contact's saved language, if the site offers it; None otherwise (then
-    Django's LocaleMiddleware has chosen from the browser's Accept-Language)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
-    membership = getattr(user, "membership", None)
-    if membership is None or membership.language not in dict(settings.LANGUAGES):
-        return None
-    return membership.language
+def viewer_preferences_get(request: HttpRequest) -> dict[str, str | None]:
+    """The signed-in viewer's preferences as their session keeps them; a session opened
+    without them (before they were kept there) gets them from the user, once."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return {}
+    preferences = session.get(PREFERENCES_SESSION_KEY)
+    if preferences is None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return {}
+        viewer_preferences_remember(session, user)
+        preferences = session[PREFERENCES_SESSION_KEY]
+    return preferences
 
 
 class ViewerTimezoneMiddleware:
@@ -43,12 +40,13 @@ class ViewerTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        preferences = viewer_preferences_get(request)
         try:
-            timezone.activate(zoneinfo.ZoneInfo(viewer_time_zone(request)))
+            timezone.activate(zoneinfo.ZoneInfo(preferences.get("time_zone") or "UTC"))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             timezone.deactivate()
-        language = viewer_language(request)
-        if language is not None:
+        language = preferences.get("language")
+        if language in dict(settings.LANGUAGES):
             # LocaleMiddleware's response step reads the active language for Content-Language.
             translation.activate(language)
             request.LANGUAGE_CODE = language

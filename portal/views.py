@@ -12,13 +12,12 @@ from django.views.decorators.http import require_GET
 
 from portal.health import broker_check, database_check
 from portal.models import WorkerHeartbeat
+from sla.selectors import sla_matrix
 
 logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    from incidents.selectors import sla_matrix
-
     return render(request, "portal/home.html", {"matrix": sla_matrix()})
 
 

@@ -1,7 +1,7 @@
 """The public SLA page (`/support/`) and its deadline calculator.
 
-Thin: the policy snapshot, the schedules, the matrix and the deadline all come from
-`sla.clock`, the same code that sets `Incident.response_due_at`.
+Thin: the policy snapshot, the schedules and the deadline come from `sla.clock`, the same
+code that sets `Incident.response_due_at`; the matrix and the channels from `sla.selectors`.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from core.as_of import as_of_from
 from sla import businesshours
 from sla import clock as sla
 from sla.forms import DeadlineCalculatorForm, is_calculator_request
-
-# A target that existed on the as_of date but whose value then is not in the history.
-NOT_RECORDED = "not-recorded"
+from sla.models import ChannelKind
+from sla.selectors import channel_href, sla_matrix, support_channels
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,7 @@ def calculate(form: DeadlineCalculatorForm, policy: sla.SlaPolicy) -> Calculatio
 
 
 def contact_channels() -> list[dict[str, str]]:
-    """Published support channels (from the lifecycle app), or the support mailbox."""
-    from lifecycle.selectors import channel_href, support_channels
-
+    """Published support channels, or the support mailbox."""
     channels = [
         {
             "name": channel.name,
@@ -79,7 +77,7 @@ def contact_channels() -> list[dict[str, str]]:
             "hours": channel.hours,
         }
         for channel in support_channels()
-        if channel.kind != "portal"
+        if channel.kind != ChannelKind.PORTAL
     ]
     if not channels:
         _name, address = email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)
@@ -108,32 +106,12 @@ def sla_page(request: HttpRequest) -> HttpResponse:
     if getattr(request, "htmx", False):
         return render(request, "sla/calculator_result.html", context)
     # ?as_of=YYYY-MM-DD shows the plans, severities and targets as they stood then, from
-    # their history, so an auditor can see what the SLA promised when.
-    from cfmd.views import as_of_from
-    from lifecycle.selectors import sla_matrix_as_of
-
-    as_of = as_of_from(request, now=now)
-    if as_of.at is not None:
-        historical = sla_matrix_as_of(as_of.at)
-        plans = historical.plans
-        severities = historical.severities
-        matrix = [
-            sla.MatrixRow(
-                severity=severity,
-                targets=[NOT_RECORDED if cell.is_unknown else cell.target for cell in cells],
-            )
-            for severity, cells in historical.rows
-        ]
-    else:
-        plans = list(policy.plans.values())
-        severities = list(policy.severities.values())
-        matrix = sla.policy_matrix(policy)
+    # their history, so an auditor can see what the SLA promised when (history days are UTC).
+    as_of = as_of_from(request, today=now.date(), now=now)
     context.update(
         {
             "as_of": as_of,
-            "plans": plans,
-            "severities": severities,
-            "matrix": matrix,
+            "matrix": sla_matrix(as_of.at),
             "schedules": sla.region_schedules(policy, now=now),
             "last_changed": sla.policy_last_changed(),
             "channels": contact_channels(),

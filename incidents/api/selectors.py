@@ -6,7 +6,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Role
+from accounts.models import Role
+from accounts.selectors import membership_of
 from core.api.errors import ApiError
 from incidents import selectors
 from incidents.models import Attachment, Comment, Incident, Visibility
@@ -39,18 +40,11 @@ def api_incidents(*, user, filters: dict) -> QuerySet[Incident]:
     return selectors.incidents_for_list(user=user, **criteria).select_related("organization")
 
 
-def api_membership(user) -> Membership | None:
-    membership = getattr(user, "membership", None)
-    if membership is None or not membership.is_active:
-        return None
-    return membership
-
-
 def api_can_write(*, user, incident: Incident) -> bool:
     """Staff, an organisation admin, or a submitter who can see the incident (the viewer role reads only)."""
     if user.is_staff:
         return True
-    membership = api_membership(user)
+    membership = membership_of(user)
     return membership is not None and membership.role in (Role.ADMIN, Role.SUBMITTER)
 
 

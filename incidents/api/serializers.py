@@ -14,10 +14,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import QueryBooleanField, QuerySerializer, StrictSerializer, UtcDateTimeField
-from escalation.models import Criterion
 from incidents.api import selectors
 from incidents.forms import PHONE_RE
 from incidents.models import IncidentKind, IncidentStatus, Visibility, ms_case_number_validator
+from lifecycle.models import ProductVersion
 from sla.models import Coverage, Severity, SupportPlan, SupportRegion
 
 MAX_DESCRIPTION = 50_000
@@ -172,8 +172,6 @@ class IncidentCreateSerializer(StrictSerializer):
     def validate_product_version(self, value: int | None):
         if value is None:
             return None
-        from lifecycle.models import ProductVersion
-
         if not ProductVersion.objects.filter(pk=value).exists():
             raise serializers.ValidationError(_("There is no product version %(id)s.") % {"id": value})
         return value
@@ -252,20 +250,6 @@ class AttachmentUploadSerializer(StrictSerializer):
         if not name.strip() or not name.isprintable():
             raise serializers.ValidationError(_("Give the file a name of printable characters, e.g. event-log.txt."))
         return upload
-
-
-class EscalationCreateSerializer(StrictSerializer):
-    criterion = serializers.ChoiceField(choices=Criterion.choices, help_text=_("Why the incident needs escalating."))
-    description = serializers.CharField(max_length=5000, help_text=_("What has changed, and what you need from us."))
-
-
-class EscalationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    incident = serializers.CharField(source="incident.number")
-    criterion = serializers.ChoiceField(choices=Criterion.choices)
-    description = serializers.CharField()
-    requested_by = serializers.CharField(source="name")
-    created_at = UtcDateTimeField()
 
 
 class ConfirmResolutionSerializer(StrictSerializer):

@@ -19,22 +19,24 @@ register_converter(IncidentNumberConverter, "incident_number")
 
 app_name = "incidents"
 
+# One incident's URLs; other apps add theirs under it (escalation.api.urls).
+INCIDENT = "incidents/<incident_number:number>/"
+
 urlpatterns = [
     path("incidents/", views.IncidentCollectionApi.as_view(), name="collection"),
-    path("incidents/<incident_number:number>/", views.IncidentDetailApi.as_view(), name="detail"),
-    path("incidents/<incident_number:number>/comments/", views.IncidentCommentsApi.as_view(), name="comments"),
-    path("incidents/<incident_number:number>/attachments/", views.IncidentAttachmentsApi.as_view(), name="attachments"),
+    path(INCIDENT, views.IncidentDetailApi.as_view(), name="detail"),
+    path(f"{INCIDENT}comments/", views.IncidentCommentsApi.as_view(), name="comments"),
+    path(f"{INCIDENT}attachments/", views.IncidentAttachmentsApi.as_view(), name="attachments"),
     path(
-        "incidents/<incident_number:number>/attachments/<int:pk>/",
+        f"{INCIDENT}attachments/<int:pk>/",
         views.IncidentAttachmentDownloadApi.as_view(),
         name="attachment",
     ),
     path(
-        "incidents/<incident_number:number>/confirm-resolution/",
+        f"{INCIDENT}confirm-resolution/",
         views.IncidentConfirmResolutionApi.as_view(),
         name="confirm_resolution",
     ),
-    path("incidents/<incident_number:number>/escalation/", views.IncidentEscalationApi.as_view(), name="escalation"),
     path("sla/targets/", views.SlaTargetsApi.as_view(), name="sla_targets"),
     path("sla/deadline/", views.SlaDeadlineApi.as_view(), name="sla_deadline"),
 ]

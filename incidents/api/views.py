@@ -21,11 +21,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import membership_of
 from core.api.errors import ApiError
 from core.api.pagination import ApiPagination
 from core.api.parsers import LimitedMultiPartParser
 from core.api.serializers import COMMON_ERRORS, PAGE_PARAMETERS, PUBLIC_ERRORS, error, paginated
-from escalation.services_requests import escalation_request_by_customer
 from incidents.api import selectors
 from incidents.api import serializers as s
 from incidents.downloads import attachment_response
@@ -59,7 +59,7 @@ def _idempotency_token(request: Request) -> uuid.UUID | None:
     return uuid.uuid5(IDEMPOTENCY_NAMESPACE, f"{request.user.pk}:{key}")
 
 
-def _require_write(request: Request, incident) -> None:
+def require_write(request: Request, incident) -> None:
     if not selectors.api_can_write(user=request.user, incident=incident):
         raise ApiError(
             _("Your role is read only: you can follow your organisation's incidents but not write on them."),
@@ -121,7 +121,7 @@ class IncidentCollectionApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        membership = selectors.api_membership(request.user)
+        membership = membership_of(request.user)
         if membership is None:
             raise ApiError(
                 _("Only contacts of a customer organisation can file incidents."),
@@ -207,7 +207,7 @@ class IncidentCommentsApi(APIView):
     )
     def post(self, request: Request, number: str) -> Response:
         incident = selectors.api_incident_get(user=request.user, number=number)
-        _require_write(request, incident)
+        require_write(request, incident)
         payload = s.CommentCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         comment = comment_add(
@@ -238,7 +238,7 @@ class IncidentAttachmentsApi(APIView):
     )
     def post(self, request: Request, number: str) -> Response:
         incident = selectors.api_incident_get(user=request.user, number=number)
-        _require_write(request, incident)
+        require_write(request, incident)
         payload = s.AttachmentUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         upload = payload.validated_data["file"]
@@ -298,7 +298,7 @@ class IncidentConfirmResolutionApi(APIView):
     )
     def post(self, request: Request, number: str) -> Response:
         incident = selectors.api_incident_get(user=request.user, number=number)
-        _require_write(request, incident)
+        require_write(request, incident)
         if request.user.is_staff:
             raise ApiError(
                 _("Confirming that a resolution works is the customer's step; staff close incidents in the console."),
@@ -308,46 +308,6 @@ class IncidentConfirmResolutionApi(APIView):
         s.ConfirmResolutionSerializer(data=request.data or {}).is_valid(raise_exception=True)
         incident_confirm_resolution(incident=incident, by=request.user, now=timezone.now())
         return Response(_detail(request, selectors.api_incident_get(user=request.user, number=number)))
-
-
-class IncidentEscalationApi(APIView):
-    @extend_schema(
-        operation_id="incidents_escalate",
-        summary=_("Request an escalation"),
-        description=_(
-            "Pages the escalation contacts at once, as the portal's escalation form does. 409 when the incident "
-            "is closed or was escalated less than an hour ago."
-        ),
-        parameters=[NUMBER_PARAMETER],
-        request=s.EscalationCreateSerializer,
-        responses={
-            201: s.EscalationSerializer,
-            400: error("A field is not valid."),
-            **COMMON_ERRORS,
-            403: error("Read-only role, or support staff (escalating is the customer's step)."),
-            404: NOT_FOUND,
-            409: error("Closed, or escalated less than an hour ago."),
-        },
-    )
-    def post(self, request: Request, number: str) -> Response:
-        incident = selectors.api_incident_get(user=request.user, number=number)
-        _require_write(request, incident)
-        if request.user.is_staff:
-            raise ApiError(
-                _("Asking for an escalation is the customer's step; staff escalate in the console."),
-                code="permission_denied",
-                status_code=403,
-            )
-        payload = s.EscalationCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        escalation = escalation_request_by_customer(
-            incident=incident,
-            user=request.user,
-            criterion=payload.validated_data["criterion"],
-            description=payload.validated_data["description"],
-            now=timezone.now(),
-        )
-        return Response(s.EscalationSerializer(escalation).data, status=status.HTTP_201_CREATED)
 
 
 # --- SLA ------------------------------------------------------------------------------

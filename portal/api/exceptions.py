@@ -21,8 +21,7 @@ from rest_framework.views import set_rollback
 
 from accounts.entitlements import EntitlementError
 from core.api.errors import ApiError, RequestTooLarge, error_body
-from escalation.services_requests import EscalationRequestError
-from incidents.services import AttachmentRejected, IncidentError, TransitionNotAllowed
+from core.errors import DomainError
 from sla.clock import UnknownTarget
 
 
@@ -78,14 +77,10 @@ def _translate(exc: Exception) -> Exception:
         return ApiError(_("The request has too many fields or files."), code="too_many_fields", status_code=400)
     if isinstance(exc, EntitlementError):
         return ApiError(exc.reason, code=exc.code, status_code=403)
-    if isinstance(exc, EscalationRequestError):
-        return ApiError(str(exc), code="escalation_not_allowed", status_code=409)
-    if isinstance(exc, AttachmentRejected):
-        return ApiError(str(exc), code="attachment_rejected", fields={"file": [str(exc)]})
-    if isinstance(exc, TransitionNotAllowed):
-        return ApiError(str(exc), code="transition_not_allowed", status_code=409)
-    if isinstance(exc, IncidentError):
-        return ApiError(str(exc), code="not_allowed", status_code=400)
+    if isinstance(exc, DomainError):
+        message = str(exc)
+        fields = {exc.field: [message]} if exc.field else None
+        return ApiError(message, code=exc.code, status_code=exc.status, fields=fields)
     if isinstance(exc, UnknownTarget):
         message = _("There is no response target for this plan and severity.")
         return ApiError(message, code="no_response_target", fields={"severity": [message]})

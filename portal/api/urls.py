@@ -9,6 +9,7 @@ app_name = "api"
 
 v1 = [
     path("", include("incidents.api.urls")),
+    path("", include("escalation.api.urls")),
     path("", include("lifecycle.api.urls")),
     path("", include("knowledgebase.api.urls")),
 ]

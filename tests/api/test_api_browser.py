@@ -24,7 +24,7 @@ def test_the_api_docs_render_from_local_assets(page, live_server, screenshot):
 
 
 def test_a_person_creates_a_token_and_sees_it_once(page, live_server, login, screenshot, engineer):
-    # A support engineer: the page is the same for customer contacts (tests/api/test_api_tokens.py),
+    # A support engineer: the page is the same for customer contacts (tests/accounts/test_api_tokens.py),
     # and staff need no SLA rows, which a transactional test would have to restore.
     login(engineer)
     page.goto(f"{live_server.url}/accounts/api-tokens/")

@@ -10,6 +10,8 @@ from rest_framework.test import APIClient
 
 from accounts.api.services import api_token_create, api_token_revoke
 from accounts.models import ApiToken
+from core.errors import DomainError
+from portal.api.exceptions import api_exception_handler
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +255,26 @@ def test_a_post_without_the_final_slash_says_where_to_post(token_for, customer):
     response = token_for(customer).post("/api/v1/incidents", {}, format="json")
     assert response.status_code == 404
     assert "/api/v1/incidents/" in response.json()["message"]
+
+
+class _QuotaReached(DomainError):
+    code = "quota_reached"
+    status = 429
+    field = "count"
+
+
+def test_any_domain_error_is_answered_with_its_own_code_status_and_field():
+    response = api_exception_handler(_QuotaReached("Too many for today."), {})
+    assert response is not None
+    assert response.status_code == 429
+    assert response.data == {
+        "code": "quota_reached",
+        "message": "Too many for today.",
+        "fields": {"count": ["Too many for today."]},
+    }
+
+
+def test_a_plain_domain_error_is_a_400_not_allowed():
+    response = api_exception_handler(DomainError("Not like this."), {})
+    assert response is not None
+    assert (response.status_code, response.data["code"], response.data["fields"]) == (400, "not_allowed", {})

@@ -14,17 +14,19 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from cfmd import demo as cfmd_demo
+from escalation.models import EscalationContact
+from lifecycle import demo as lifecycle_demo
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def demo(db):
     # The SLA defaults (a data migration's rows) are restored by tests/conftest.py.
-    from escalation.models import EscalationContact
-    from lifecycle import demo as lifecycle_demo
-
     now = timezone.now()
     lifecycle_demo.seed(now=now, stdout=io.StringIO())
+    cfmd_demo.seed(now=now, stdout=io.StringIO())
     EscalationContact.objects.create(
         name="Maria Sørensen",
         role="Head of Support, escalation contact for Microsoft",

@@ -90,6 +90,19 @@ def test_after_downtime_every_missed_step_fires_once_in_order_marked_late(file_i
     assert escalation_sweep(now=now + 5 * 60 * MIN).fired == 0
 
 
+def test_every_fired_step_is_recorded_on_the_incidents_timeline(file_incident, now):
+    incident = file_incident(at=now)
+    escalation_sweep(now=now + 4 * 60 * MIN)
+    entries = list(incident.escalation_entries.values_list("kind", "title", "fired_at"))
+    fired_at = now + 4 * 60 * MIN
+    assert entries == [
+        ("warning", "Warning", fired_at),
+        ("breach", "Breach", fired_at),
+        ("level", "Level 2", fired_at),
+        ("level", "Level 3", fired_at),
+    ]
+
+
 def test_a_recorded_first_response_stops_all_further_steps(file_incident, now, engineer):
     incident = file_incident(at=now)
     escalation_sweep(now=now + 46 * MIN)
@@ -210,6 +223,8 @@ def test_a_step_that_already_fired_is_not_fired_again_by_the_unique_constraint(f
     titles = list(EscalationEvent.objects.filter(incident=incident).order_by("pk").values_list("title", flat=True))
     assert titles == ["Warning", "Breach"]
     assert result.failed == 0
+    # The one-by-one insert records each fired step on the incident's timeline once too.
+    assert list(incident.escalation_entries.values_list("title", flat=True)) == ["Warning", "Breach"]
 
 
 def test_a_failing_row_is_pushed_forward_and_logged_and_the_others_still_fire(file_incident, now, monkeypatch, caplog):
@@ -253,9 +268,9 @@ def test_a_sweep_costs_the_same_few_queries_whatever_the_number_of_incidents(
     WebhookEndpoint.objects.create(name="Ops", url="http://127.0.0.1:9/hook", on_escalated=True)
     # The due rows (read, then locked in the transaction), policies, steps, targets, the
     # region, webhook endpoints once; for the whole batch: the incidents, their fired
-    # steps, one claim, the events' insert (in a savepoint), the step's recipients (groups
-    # and contacts, once) and the deliveries' insert.
-    with django_assert_max_num_queries(20):
+    # steps, one claim, the events' insert (in a savepoint, with their rows on the incidents'
+    # timelines), the step's recipients (groups and contacts, once) and the deliveries' insert.
+    with django_assert_max_num_queries(21):
         result = escalation_sweep(now=now + 46 * MIN)
     assert result.fired == 10
     assert Delivery.objects.filter(channel="webhook").count() == 10

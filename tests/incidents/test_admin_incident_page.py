@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from incidents.models import Attachment, Comment, IncidentStatus, StatusChange, Visibility
 from incidents.services import comment_add, incident_mark_non_chargeable
+from incidents.services_escalations import Escalated, escalations_record
 from tests.conftest import NOW
 from tests.incidents.test_admin_queue import change_url, file_incident
 
@@ -60,11 +61,8 @@ def test_business_time_left_skips_closed_hours(client, engineer, organization, c
 
 
 def test_escalations_fired_are_listed_when_the_watcher_records_them(client, engineer, incident):
-    from django.apps import apps
-
-    event_model = apps.get_model("escalation", "EscalationEvent")
-    event_model.objects.create(
-        incident=incident, kind="breach", title="Initial response overdue", due_at=NOW, fired_at=NOW
+    escalations_record(
+        fired=[Escalated(incident_id=incident.pk, kind="breach", title="Initial response overdue", fired_at=NOW)]
     )
     client.force_login(engineer)
     content = client.get(change_url(incident)).content.decode()

@@ -3,14 +3,13 @@ warnings and levels stay internal."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
-from escalation.models import EscalationEvent, EventKind
 from escalation.services_requests import escalation_request_by_customer
+from incidents.models import EscalationKind
 from incidents.services import NewIncident, incident_create
+from incidents.services_escalations import Escalated, escalations_record
 from tests.factories import severity
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +35,8 @@ def test_a_requested_escalation_shows_on_the_customer_timeline(client, customer,
 
 
 def test_the_watchers_own_escalations_stay_internal(client, customer, incident, now):
-    EscalationEvent.objects.create(
-        incident=incident, kind=EventKind.BREACH, title="Breach", due_at=now, fired_at=now + dt.timedelta(hours=3)
+    escalations_record(
+        fired=[Escalated(incident_id=incident.pk, kind=EscalationKind.BREACH, title="Breach", fired_at=now)]
     )
     client.force_login(customer)
     content = client.get(reverse("incidents:detail", args=[incident.number])).content.decode()

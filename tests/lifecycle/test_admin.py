@@ -1,11 +1,10 @@
-"""Staff keep the lifecycle and CfMD data in the admin, with history on every row."""
+"""Staff keep the lifecycle registry in the admin, with history on every row."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
 
-from cfmd.models import EvidenceRecord
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +18,6 @@ MODELS = [
     "sla.supportchannel",
     "lifecycle.roadmapstatement",
     "lifecycle.plannedrelease",
-    "cfmd.evidencerecord",
 ]
 
 
@@ -33,23 +31,3 @@ def admin_client(client):
 def test_every_lifecycle_model_has_a_working_admin(admin_client, versions, model):
     app_label, model_name = model.split(".")
     assert admin_client.get(reverse(f"admin:{app_label}_{model_name}_changelist")).status_code == 200
-
-
-def test_staff_add_an_evidence_record_and_its_history_is_kept(admin_client):
-    response = admin_client.post(
-        reverse("admin:cfmd_evidencerecord_add"),
-        {
-            "kind": "escrow",
-            "title": "Deposit 30.0",
-            "details": "",
-            "agent": "NCC Group",
-            "dated_on": "2026-11-20",
-            "valid_until": "2027-11-20",
-            "url": "https://escrow.example/4471",
-        },
-    )
-    assert response.status_code == 302
-    record = EvidenceRecord.objects.get(title="Deposit 30.0")
-    history = admin_client.get(reverse("admin:cfmd_evidencerecord_history", args=[record.pk]))
-    assert history.status_code == 200
-    assert record.history.get().history_user.username == "ada.admin"

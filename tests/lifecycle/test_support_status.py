@@ -47,15 +47,3 @@ def test_an_instant_is_read_in_the_zone_of_the_lifecycle_dates(versions, now):
 def test_support_status_takes_two_queries(versions, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         version_support_status(versions["28.0"], dt.date(2026, 11, 23))
-
-
-def test_the_version_status_fragment_flags_an_unsupported_version(client, versions):
-    from django.urls import reverse
-
-    url = reverse("lifecycle:version_status")
-    ended = client.get(url, {"product_version": versions["28.0"].pk}).content.decode()
-    assert "notice-bad" in ended
-    assert "out of support since 2026-10-19" in ended
-    current = client.get(url, {"product_version": versions["29.0"].pk}).content.decode()
-    assert "notice" not in current
-    assert client.get(url, {"product_version": "nonsense"}).status_code == 200

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from accounts.demo import DEMO_LOGINS
 from accounts.entitlements import contract_incidents_used
 from accounts.models import Contract, Membership, Organization
+from cfmd.models import EvidenceRecord
 from escalation.models import EscalationContact
 from incidents.models import Incident, IncidentStatus
 from knowledgebase.models import Article
@@ -21,7 +22,16 @@ pytestmark = pytest.mark.django_db
 def counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (Organization, Membership, Contract, Incident, Article, ProductVersion, EscalationContact)
+        for model in (
+            Organization,
+            Membership,
+            Contract,
+            Incident,
+            Article,
+            ProductVersion,
+            EscalationContact,
+            EvidenceRecord,
+        )
     }
 
 

@@ -12,11 +12,11 @@ from django.urls import reverse
 NAV_URLS = [
     "home",
     "sla:page",
-    "lifecycle:lifecycle",
+    "cfmd:lifecycle",
     "kb:index",
-    "lifecycle:contacts",
-    "lifecycle:roadmap",
-    "lifecycle:cfmd",
+    "cfmd:contacts",
+    "cfmd:roadmap",
+    "cfmd:cfmd",
     "escalation:page",
     "login",
 ]

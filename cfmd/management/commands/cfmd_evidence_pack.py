@@ -27,11 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("--as-of", dest="as_of", default="", help="Show the data as it stood on YYYY-MM-DD")
 
     def handle(self, *args, output: Path, as_of: str, **options):
-        path = reverse("lifecycle:evidence_pack")
+        path = reverse("cfmd:evidence_pack")
         query = {"as_of": as_of} if as_of else {}
         request = RequestFactory().get(path, query)
         request.user = AnonymousUser()
-        state = views.as_of_from(request, now=timezone.now())
+        state = views.page_as_of(request, now=timezone.now())
         if state.error:
             raise CommandError(f"--as-of {as_of}: {state.error}", returncode=2)
         context = views.evidence_pack_context(request, state)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
 from accounts.demo import seed as seed_portal
 
-APPS_WITH_DEMO_DATA = ["lifecycle", "incidents", "escalation", "knowledgebase"]
+APPS_WITH_DEMO_DATA = ["lifecycle", "incidents", "escalation", "knowledgebase", "cfmd"]
 
 
 class Command(BaseCommand):

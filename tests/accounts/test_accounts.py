@@ -85,6 +85,14 @@ def test_a_contact_saves_their_preferences(client, customer):
     assert membership.notify_on_all_incidents is False
 
 
+def test_saved_preferences_apply_from_the_next_page(client, customer):
+    client.force_login(customer)
+    client.post(reverse("account"), {"time_zone": "Asia/Tokyo", "language": "de", "phone": ""})
+    response = client.get(reverse("incidents:list"), headers={"accept-language": "en"})
+    assert response["Content-Language"] == "de"
+    assert client.session["viewer_preferences"] == {"time_zone": "Asia/Tokyo", "language": "de"}
+
+
 def test_an_unknown_time_zone_is_refused(client, customer):
     client.force_login(customer)
     response = client.post(reverse("account"), {"time_zone": "Mars/Olympus", "language": "en"})
@@ -262,6 +270,7 @@ def test_an_invited_person_accepts_and_is_signed_in(client, invitation, organiza
         "America/Chicago",
     )
     assert client.get(reverse("incidents:new")).status_code == 200  # signed in and may submit
+    assert client.session["viewer_preferences"] == {"time_zone": "America/Chicago", "language": "en"}
     invitation.refresh_from_db()
     assert invitation.accepted_at is not None
 

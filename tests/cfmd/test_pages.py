@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from cfmd.models import EvidenceKind
 from escalation.models import EscalationContact
 from lifecycle.models import RoadmapStatement
 from lifecycle.services import lifecycle_policy_update, roadmap_statement_review
@@ -29,7 +30,7 @@ def test_as_of_shows_the_earlier_response_target_after_a_change(client, complete
     target = ResponseTarget.objects.get(plan=sla["plans"]["subscription"], severity=sla["severities"]["B"])
     change_target(target, 300, AT)
     change_target(target, 180, LATER)
-    url = reverse("lifecycle:evidence_pack")
+    url = reverse("cfmd:evidence_pack")
 
     today = client.get(url).content.decode()
     march = client.get(url, {"as_of": "2026-03-15"}).content.decode()
@@ -44,20 +45,8 @@ def test_as_of_shows_the_earlier_response_target_after_a_change(client, complete
     assert "not recorded" in january
 
 
-def test_sla_matrix_as_of_reads_the_incidents_history(complete_cfmd, sla):
-    from lifecycle.selectors import moment_for, sla_matrix_as_of
-
-    target = ResponseTarget.objects.get(plan=sla["plans"]["premier"], severity=sla["severities"]["A"])
-    change_target(target, 45, AT)
-    change_target(target, 30, LATER)
-    cell = {(s.code, p.code): c for s, cells in sla_matrix_as_of(moment_for(dt.date(2026, 3, 1))).rows
-            for p, c in zip(sla_matrix_as_of().plans, cells, strict=True)}  # fmt: skip
-    assert cell[("A", "premier")].target.minutes == 45
-    assert cell[("B", "premier")].target.minutes == 120  # never changed: no history, current value
-
-
 def test_lifecycle_page_shows_microsofts_table_phases_zone_and_notice(client, complete_cfmd):
-    response = client.get(reverse("lifecycle:lifecycle"))
+    response = client.get(reverse("cfmd:lifecycle"))
     html = response.content.decode()
     assert response.status_code == 200
     for text in [
@@ -71,7 +60,7 @@ def test_lifecycle_page_shows_microsofts_table_phases_zone_and_notice(client, co
         "Supported (current version)",  # 29.0
         "Support ended",  # 28.0 since 29.0 shipped
         "at least 12 months in advance",
-        reverse("lifecycle:lifecycle_calendar"),
+        reverse("cfmd:lifecycle_calendar"),
     ]:
         assert text in html, text
 
@@ -85,14 +74,14 @@ def test_lifecycle_page_as_of_shows_the_earlier_policy_and_phases(client, comple
     LifecyclePolicy.objects.all().delete()
     lifecycle_policy_update(policy_text="Old policy.", notice_period_months=6, dates_time_zone="UTC", now=AT)
     lifecycle_policy_update(policy_text="New policy.", notice_period_months=12, dates_time_zone="UTC", now=LATER)
-    old = client.get(reverse("lifecycle:lifecycle"), {"as_of": "2026-03-01"}).content.decode()
+    old = client.get(reverse("cfmd:lifecycle"), {"as_of": "2026-03-01"}).content.decode()
     assert "Old policy." in old
     assert "at least 6 months" in old
     # On 1 March 27.0 was the current version; 11.0, 28.0 and 29.0 were recorded later.
     assert "Supported (current version)" in old
     assert "27.0" in old
     assert "29.0" not in old
-    new = client.get(reverse("lifecycle:lifecycle")).content.decode()
+    new = client.get(reverse("cfmd:lifecycle")).content.decode()
     assert "New policy." in new
     assert "at least 12 months" in new
     assert new.count("Support ended") == 2  # 27.0 and 28.0 since their successors shipped
@@ -103,7 +92,7 @@ def test_lifecycle_page_as_of_shows_the_earlier_policy_and_phases(client, comple
     [("2026-13-45", "Enter the date as YYYY-MM-DD"), ("yesterday", "Enter the date as YYYY-MM-DD"),
      ("2999-01-01", "is in the future")],
 )  # fmt: skip
-@pytest.mark.parametrize("name", ["lifecycle:lifecycle", "lifecycle:contacts", "lifecycle:roadmap", "lifecycle:cfmd"])
+@pytest.mark.parametrize("name", ["cfmd:lifecycle", "cfmd:contacts", "cfmd:roadmap", "cfmd:cfmd"])
 def test_an_invalid_as_of_gives_a_clear_message_not_an_error(client, db, name, value, message):
     response = client.get(reverse(name), {"as_of": value})
     assert response.status_code == 400
@@ -113,7 +102,7 @@ def test_an_invalid_as_of_gives_a_clear_message_not_an_error(client, db, name, v
 
 
 def test_calendar_feed_lists_end_of_support_dates(client, complete_cfmd):
-    response = client.get(reverse("lifecycle:lifecycle_calendar"))
+    response = client.get(reverse("cfmd:lifecycle_calendar"))
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     body = response.content.decode()
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
@@ -129,7 +118,7 @@ def test_contacts_page_shows_channels_with_hours_and_the_public_escalation_conta
     EscalationContact.objects.create(
         name="Internal Only", role="x", email="i@x.example", phone="1", hours="x", is_public=False
     )
-    html = client.get(reverse("lifecycle:contacts")).content.decode()
+    html = client.get(reverse("cfmd:contacts")).content.decode()
     assert "Support portal" in html
     assert "24/7" in html
     assert 'href="mailto:support@contoso.example"' in html
@@ -146,10 +135,10 @@ def test_contacts_as_of_shows_the_contact_as_it_was(client, complete_cfmd):
     contact.name = "Niels Newcomer"
     contact._history_date = LATER
     contact.save()
-    old = client.get(reverse("lifecycle:contacts"), {"as_of": "2026-03-01"}).content.decode()
+    old = client.get(reverse("cfmd:contacts"), {"as_of": "2026-03-01"}).content.decode()
     assert "Maria Escalation" in old
     assert "Niels Newcomer" not in old
-    assert "Niels Newcomer" in client.get(reverse("lifecycle:contacts")).content.decode()
+    assert "Niels Newcomer" in client.get(reverse("cfmd:contacts")).content.decode()
 
 
 def test_roadmap_renders_markdown_safely_with_review_date_and_releases(client, complete_cfmd, now):
@@ -159,7 +148,7 @@ def test_roadmap_renders_markdown_safely_with_review_date_and_releases(client, c
         reviewed_on=dt.date(2026, 10, 14),
         now=now,
     )
-    html = client.get(reverse("lifecycle:roadmap")).content.decode()
+    html = client.get(reverse("cfmd:roadmap")).content.decode()
     assert "<h2>Direction</h2>" in html
     assert "<strong>Cloud first.</strong>" in html
     assert "<script>alert(1)</script>" not in html
@@ -173,12 +162,12 @@ def test_roadmap_as_of_shows_the_statement_reviewed_then(client, complete_cfmd):
     RoadmapStatement.objects.all().delete()
     roadmap_statement_review(body="First statement.", reviewed_by="A", reviewed_on=AT.date(), now=AT)
     roadmap_statement_review(body="Second statement.", reviewed_by="B", reviewed_on=LATER.date(), now=LATER)
-    assert "First statement." in client.get(reverse("lifecycle:roadmap"), {"as_of": "2026-03-01"}).content.decode()
-    assert "Second statement." in client.get(reverse("lifecycle:roadmap")).content.decode()
+    assert "First statement." in client.get(reverse("cfmd:roadmap"), {"as_of": "2026-03-01"}).content.decode()
+    assert "Second statement." in client.get(reverse("cfmd:roadmap")).content.decode()
 
 
 def test_cfmd_page_lists_every_requirement_with_status_evidence_and_review_date(client, complete_cfmd):
-    html = client.get(reverse("lifecycle:cfmd")).content.decode()
+    html = client.get(reverse("cfmd:cfmd")).content.decode()
     for code in ["solution_testing", "source_code_escrow", "sla", "lifecycle", "knowledge_base", "support_contacts",
                  "escalation_contact", "customer_evidence", "competency", "partner_profile", "product_roadmap"]:  # fmt: skip
         assert f'id="req-{code}"' in html
@@ -188,15 +177,40 @@ def test_cfmd_page_lists_every_requirement_with_status_evidence_and_review_date(
 
 def test_cfmd_page_query_count_is_bounded(client, complete_cfmd, django_assert_max_num_queries):
     with django_assert_max_num_queries(40):
-        client.get(reverse("lifecycle:cfmd"))
+        client.get(reverse("cfmd:cfmd"))
 
 
 def test_lifecycle_page_query_count_is_bounded(client, complete_cfmd, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
-        client.get(reverse("lifecycle:lifecycle"))
+        client.get(reverse("cfmd:lifecycle"))
 
 
 def test_evidence_pack_has_one_page_broken_section_per_requirement(client, complete_cfmd):
-    html = client.get(reverse("lifecycle:evidence_pack")).content.decode()
+    html = client.get(reverse("cfmd:evidence_pack")).content.decode()
     assert html.count('class="pack-section page-break"') == 11
     assert "print.css" in html
+
+
+def test_each_evidence_section_of_the_pack_lists_the_records_of_its_kind(client, complete_cfmd):
+    html = client.get(reverse("cfmd:evidence_pack")).content.decode()
+    sections = {part.split('"', 1)[0]: part for part in html.split('class="pack-section page-break" id="pack-')[1:]}
+    for code, kind in [
+        ("solution_testing", "test_report"),
+        ("source_code_escrow", "escrow"),
+        ("customer_evidence", "customer_reference"),
+        ("competency", "competency"),
+        ("partner_profile", "partner_profile"),
+    ]:
+        assert f">Current {kind}<" in sections[code], code
+        others = [k for k in EvidenceKind.values if k != kind]
+        assert not any(f">Current {k}<" in sections[code] for k in others), code
+
+
+def test_the_version_status_fragment_flags_an_unsupported_version(client, versions):
+    url = reverse("cfmd:version_status")
+    ended = client.get(url, {"product_version": versions["28.0"].pk}).content.decode()
+    assert "notice-bad" in ended
+    assert "out of support since 2026-10-19" in ended
+    current = client.get(url, {"product_version": versions["29.0"].pk}).content.decode()
+    assert "notice" not in current
+    assert client.get(url, {"product_version": "nonsense"}).status_code == 200

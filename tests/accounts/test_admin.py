@@ -87,3 +87,18 @@ def test_organisation_page_shows_contacts_and_history(client, manager, organizat
     assert customer.email in page or str(customer.pk) in page
     history = client.get(reverse("admin:accounts_organization_history", args=[organization.pk]))
     assert history.status_code == 200
+
+
+def test_an_engineer_who_changes_their_own_zone_sees_it_on_the_next_page(client, engineer):
+    from accounts.models import StaffProfile
+
+    engineer.is_superuser = True  # may edit staff profiles
+    engineer.save()
+    client.force_login(engineer)
+    profile = StaffProfile.objects.get(user=engineer)
+    response = client.post(
+        reverse("admin:accounts_staffprofile_change", args=[profile.pk]),
+        {"user": engineer.pk, "time_zone": "Asia/Tokyo", "phone": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert client.session["viewer_preferences"]["time_zone"] == "Asia/Tokyo"

@@ -1,6 +1,5 @@
-"""Entitlements: which contract a submission consumes (locked by a hand-written query),
-the allotment prorated from the term, and an allotment never overdrawn by concurrent
-submissions."""
+"""Entitlements: which contract a submission consumes (row-locked), the allotment prorated
+from the term, and an allotment never overdrawn by concurrent submissions."""
 
 from __future__ import annotations
 
@@ -10,6 +9,7 @@ import uuid
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from accounts.entitlements import (
     AllotmentExhausted,
@@ -22,7 +22,7 @@ from accounts.entitlements import (
 )
 from accounts.models import Contract, prorated_allotment
 from incidents.models import Incident
-from incidents.services import NewIncident, incident_submit
+from incidents.services import NewIncident, incident_create, incident_submit
 from tests.conftest import NOW
 from tests.factories import ContractFactory, severity
 
@@ -31,35 +31,32 @@ pytestmark = pytest.mark.django_db
 DAY = NOW.date()
 
 
-def orm_contract(organization, day):
-    """What the lock loaded before its query was written by hand."""
-    return (
-        Contract.objects.active_on(day)
-        .filter(organization=organization)
-        .select_related("plan")
-        .order_by("-starts_on", "-pk")
-        .first()
-    )
-
-
-def field_values(instance) -> dict:
-    return {field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields}
-
-
 @pytest.mark.parametrize(
-    "day", [dt.date(2025, 12, 31), dt.date(2026, 1, 1), DAY, dt.date(2026, 12, 31), dt.date(2027, 1, 1)]
+    ("day", "which"),
+    [
+        (dt.date(2025, 12, 31), None),
+        (dt.date(2026, 1, 1), "first"),
+        (dt.date(2026, 5, 31), "first"),
+        (dt.date(2026, 6, 1), "later"),  # two terms overlap: the one that starts last
+        (DAY, "later"),
+        (dt.date(2026, 12, 31), "later"),
+        (dt.date(2027, 1, 1), None),
+    ],
 )
-def test_the_lock_loads_what_the_orm_loads_on_any_day(organization, sla, day, django_assert_num_queries):
-    ContractFactory(organization=organization, starts_on=dt.date(2026, 6, 1), ends_on=dt.date(2026, 12, 31))
-    expected = orm_contract(organization, day)
+def test_the_lock_finds_the_contract_in_force_with_its_plan_in_one_query(
+    organization, sla, day, which, django_assert_num_queries
+):
+    first = Contract.objects.select_related("plan").get(organization=organization)
+    later = ContractFactory(
+        organization=organization, plan=sla["plans"]["premier"], starts_on=dt.date(2026, 6, 1), ends_on=first.ends_on
+    )
     with transaction.atomic(), django_assert_num_queries(1):
         contract = contract_active_lock(organization_id=organization.pk, day=day)
-        if expected is None:
+        if which is None:
             assert contract is None
             return
-        assert field_values(contract) == field_values(expected)
-        assert field_values(contract.plan) == field_values(expected.plan)  # no query: loaded with it
-        assert contract._state.adding is False
+        assert contract == {"first": first, "later": later}[which]
+        assert contract.plan == {"first": first, "later": later}[which].plan  # no query: loaded with it
 
 
 def test_after_an_upgrade_the_new_contract_is_the_one_in_force(organization, sla):
@@ -68,17 +65,27 @@ def test_after_an_upgrade_the_new_contract_is_the_one_in_force(organization, sla
     with transaction.atomic():
         assert contract_active_lock(organization_id=organization.pk, day=DAY).pk == new.pk
         assert contract_active_lock(organization_id=organization.pk, day=dt.date(2026, 8, 31)) is None
-    assert orm_contract(organization, dt.date(2026, 8, 31)) is None  # the old one ended the day before
 
 
-def test_the_lock_is_a_row_lock_on_the_contract_only():
-    from accounts.entitlements import _contract_lock_sql
-
-    text = _contract_lock_sql("default")
+def test_the_lock_is_a_row_lock_on_the_contract_only(organization, sla):
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        contract_active_lock(organization_id=organization.pk, day=DAY)
+    [sql] = [q["sql"] for q in queries.captured_queries]
     if connection.features.has_select_for_update_of:
-        assert text.endswith(" FOR UPDATE OF c")
+        assert sql.endswith('FOR UPDATE OF "accounts_contract"'), sql
     else:
-        assert "FOR UPDATE" not in text  # SQLite: writers are serialised by BEGIN IMMEDIATE
+        assert "FOR UPDATE" not in sql  # SQLite: writers are serialised by BEGIN IMMEDIATE
+
+
+def test_the_usage_counts_the_chargeable_incidents_of_the_contract_only(organization, customer, sla):
+    contract = Contract.objects.get(organization=organization)
+    data = NewIncident(title="Count", description="x", severity=severity("C"), product_text="CAW")
+    for _ in range(3):
+        incident_create(organization=organization, submitted_by=customer, data=data, now=NOW)
+    Incident.objects.filter(pk=Incident.objects.order_by("pk").first().pk).update(is_chargeable=False)
+    assert contract_incidents_used(contract) == 2
+    other = ContractFactory(organization=organization, starts_on=dt.date(2027, 1, 1), ends_on=dt.date(2027, 12, 31))
+    assert contract_incidents_used(other) == 0
 
 
 def test_an_allotment_is_prorated_from_the_term():

@@ -1,0 +1,69 @@
+"""Reads of the SLA policy for the pages above: the plan × severity matrix and the published
+support channels, live (`as_of=None`) or as they stood at a past moment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from core.history import rows_as_of
+from sla.models import ChannelKind, ResponseTarget, Severity, SupportChannel, SupportPlan
+
+
+@dataclass(frozen=True)
+class SlaCell:
+    target: ResponseTarget | None
+    is_unknown: bool = False  # the target existed then, but its value then was not recorded
+
+
+@dataclass(frozen=True)
+class SlaMatrix:
+    plans: list[SupportPlan]
+    severities: list[Severity]
+    rows: list[tuple[Severity, list[SlaCell]]]  # severity rows × plan columns
+
+    @property
+    def has_unknown(self) -> bool:
+        return any(cell.is_unknown for _, cells in self.rows for cell in cells)
+
+
+def sla_matrix(as_of: dt.datetime | None = None) -> SlaMatrix:
+    """Plan × severity response targets in display order, now or at `as_of` (three queries
+    live): the home page, the SLA page, the CfMD compliance check and the evidence pack."""
+    plans = sorted(rows_as_of(SupportPlan, as_of).rows, key=lambda p: (p.display_order, p.code))
+    severities = sorted(rows_as_of(Severity, as_of).rows, key=lambda s: (s.display_order, s.code))
+    target_rows = rows_as_of(ResponseTarget, as_of)
+    targets = {(t.plan_id, t.severity_id): t for t in target_rows.rows}
+    unknown: set[tuple[int, int]] = set()
+    if target_rows.unknown_ids:
+        unknown = set(
+            ResponseTarget.objects.filter(pk__in=target_rows.unknown_ids).values_list("plan_id", "severity_id")
+        )
+    rows = [
+        (
+            severity,
+            [
+                SlaCell(target=targets.get((plan.pk, severity.pk)), is_unknown=(plan.pk, severity.pk) in unknown)
+                for plan in plans
+            ],
+        )
+        for severity in severities
+    ]
+    return SlaMatrix(plans=plans, severities=severities, rows=rows)
+
+
+def support_channels(at: dt.datetime | None = None) -> list[SupportChannel]:
+    """The active support channels in display order, now or at `at`."""
+    rows = [c for c in rows_as_of(SupportChannel, at).rows if c.is_active]
+    return sorted(rows, key=lambda c: (c.display_order, c.name))
+
+
+def channel_href(channel: SupportChannel) -> str:
+    """A link for the channel: mailto:, tel: or its web address ("" when it has none)."""
+    if channel.kind == ChannelKind.EMAIL:
+        return f"mailto:{channel.address}"
+    if channel.kind == ChannelKind.PHONE:
+        return "tel:" + "".join(ch for ch in channel.address if ch.isdigit() or ch == "+")
+    if channel.address.startswith(("http://", "https://", "/")):
+        return channel.address
+    return ""
