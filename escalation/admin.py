@@ -1,4 +1,4 @@
-"""Admin for support leads: escalation policies and contacts, webhooks, the outbox logs."""
+"""Admin for support leads: escalation policies and contacts, the events and requests."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ from escalation.models import (
     EscalationPolicy,
     EscalationRequest,
     EscalationStep,
-    WebhookDelivery,
-    WebhookEndpoint,
 )
 
 
@@ -83,8 +81,8 @@ class EscalationContactAdmin(SimpleHistoryAdmin):
 
 @admin.register(EscalationEvent)
 class EscalationEventAdmin(admin.ModelAdmin):
-    list_display = ["fired_at", "incident", "title", "kind", "due_at", "late_by", "delivered_at", "delivery_attempts"]
-    list_filter = ["kind", ("delivered_at", admin.EmptyFieldListFilter)]
+    list_display = ["fired_at", "incident", "title", "kind", "due_at", "late_by"]
+    list_filter = ["kind"]
     search_fields = ["incident__number", "title"]
     date_hierarchy = "fired_at"
     list_select_related = ["incident"]
@@ -106,55 +104,3 @@ class EscalationRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
-
-
-@admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(SimpleHistoryAdmin):
-    list_display = [
-        "name",
-        "url",
-        "format",
-        "organization",
-        "on_created",
-        "on_responded",
-        "on_status_changed",
-        "on_escalated",
-        "is_active",
-    ]
-    list_filter = ["is_active", "format"]
-    search_fields = ["name", "url"]
-    fieldsets = [
-        (None, {"fields": ["name", "url", "format", "secret", "organization", "is_active"]}),
-        (_("Events"), {"fields": ["on_created", "on_responded", "on_status_changed", "on_escalated"]}),
-    ]
-
-
-@admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
-    list_display = [
-        "created_at",
-        "event",
-        "endpoint",
-        "incident",
-        "status",
-        "attempts",
-        "response_code",
-        "delivered_at",
-    ]
-    list_filter = ["status", "event", "endpoint"]
-    search_fields = ["incident__number", "uuid"]
-    list_select_related = ["endpoint", "incident"]
-    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
-    actions = ["send_again"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    @admin.action(description=_("Send the selected failed deliveries again"))
-    def send_again(self, request, queryset) -> None:
-        from escalation.models import DeliveryStatus
-
-        count = queryset.filter(status=DeliveryStatus.FAILED).update(
-            status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), lease_until=None
-        )
-        self.message_user(request, _("%(count)s delivery(ies) queued again.") % {"count": count})

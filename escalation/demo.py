@@ -6,10 +6,11 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 
-from escalation.models import Criterion, EscalationContact, EscalationStep, StepKind, WebhookEndpoint, WebhookFormat
+from escalation.models import Criterion, EscalationContact, EscalationStep, StepKind
 from escalation.services_requests import escalation_request_by_customer
 from escalation.watcher import escalation_sweep
 from incidents.models import Incident
+from notify.models import WebhookEndpoint, WebhookFormat
 
 # name, role, email, phone, hours, channels, public, order
 CONTACTS = [

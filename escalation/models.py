@@ -1,15 +1,14 @@
-"""Escalation policy, contacts, the events the watcher fires, and outgoing webhooks.
+"""Escalation policy, contacts, the events the watcher fires, and escalation requests.
 
-`EscalationEvent` is the outbox of the deadline watcher: one row per (incident, step),
-written in the same transaction that claims the step, delivered by a separate task.
-`WebhookDelivery` is the outbox of outgoing webhooks, one row per endpoint and event.
+`EscalationEvent` is the fact that a step fired for an incident (one row per (incident,
+step), written in the same transaction that claims the step) or that a verified request
+paged the contacts; its emails and webhooks are rows of the outbox (`notify`), written in
+that same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -155,11 +154,6 @@ class EscalationStep(models.Model):
 EventKind = EscalationKind
 
 
-class EscalationEventQuerySet(models.QuerySet["EscalationEvent"]):
-    def undelivered(self) -> EscalationEventQuerySet:
-        return self.filter(delivered_at__isnull=True)
-
-
 class EscalationEvent(models.Model):
     """One fired step (or one verified escalation request): the watcher's outbox row."""
 
@@ -175,15 +169,6 @@ class EscalationEvent(models.Model):
     due_at = models.DateTimeField(_("due at"))
     fired_at = models.DateTimeField(_("fired at"))
     late_by = models.DurationField(_("late by"), default=dt.timedelta)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    delivery_attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
-    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
-    # When the re-send may enqueue the event again (it waits this long between two tries).
-    resend_at = models.DateTimeField(null=True, blank=True, editable=False)
-    recipients = models.TextField(_("recipients"), blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-
-    objects = EscalationEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["fired_at", "due_at", "pk"]
@@ -194,8 +179,6 @@ class EscalationEvent(models.Model):
             ),
         ]
         indexes = [
-            # The re-send: undelivered events, oldest first.
-            models.Index(fields=["fired_at"], name="event_undelivered_idx", condition=Q(delivered_at__isnull=True)),
             # The incident timeline.
             models.Index(fields=["incident", "fired_at"], name="event_incident_idx"),
         ]
@@ -244,106 +227,3 @@ class EscalationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()}: {self.name} ({self.created_at:%Y-%m-%d %H:%M})"
-
-
-class WebhookEvent(models.TextChoices):
-    CREATED = "incident.created", _("Incident created")
-    RESPONDED = "incident.responded", _("Initial response recorded")
-    STATUS_CHANGED = "incident.status_changed", _("Status changed")
-    ESCALATED = "incident.escalated", _("Escalated")
-
-
-class WebhookFormat(models.TextChoices):
-    GENERIC = "generic", _("Signed JSON (HMAC-SHA256)")
-    TEAMS = "teams", _("Microsoft Teams incoming webhook")
-    SLACK = "slack", _("Slack incoming webhook")
-
-
-def webhook_secret() -> str:
-    return secrets.token_urlsafe(32)
-
-
-class WebhookEndpoint(models.Model):
-    name = models.CharField(_("name"), max_length=200)
-    url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(
-        _("signing secret"),
-        max_length=100,
-        default=webhook_secret,
-        help_text=_("Signed JSON only: the receiver checks X-Portal-Signature with this secret."),
-    )
-    format = models.CharField(_("format"), max_length=10, choices=WebhookFormat.choices, default=WebhookFormat.GENERIC)
-    organization = models.ForeignKey(
-        "accounts.Organization",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="webhook_endpoints",
-        verbose_name=_("customer organisation"),
-        help_text=_("Empty: the support team's endpoint, for every incident. Else only this organisation's."),
-    )
-    on_created = models.BooleanField(_("incident.created"), default=False)
-    on_responded = models.BooleanField(_("incident.responded"), default=False)
-    on_status_changed = models.BooleanField(_("incident.status_changed"), default=False)
-    on_escalated = models.BooleanField(_("incident.escalated"), default=True)
-    is_active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords(excluded_fields=["secret"])
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("webhook endpoint")
-
-    def __str__(self) -> str:
-        return self.name
-
-    EVENT_FIELDS = {
-        WebhookEvent.CREATED: "on_created",
-        WebhookEvent.RESPONDED: "on_responded",
-        WebhookEvent.STATUS_CHANGED: "on_status_changed",
-        WebhookEvent.ESCALATED: "on_escalated",
-    }
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    DELIVERED = "delivered", _("Delivered")
-    FAILED = "failed", _("Failed")
-
-
-class WebhookDelivery(models.Model):
-    """One POST of one event to one endpoint, retried until delivered or given up."""
-
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.CharField(_("event"), max_length=30, choices=WebhookEvent.choices)
-    incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_deliveries"
-    )
-    escalation_event = models.ForeignKey(
-        EscalationEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="webhook_deliveries"
-    )
-    payload = models.JSONField(_("payload"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"))
-    next_attempt_at = models.DateTimeField(_("next attempt at"))
-    lease_until = models.DateTimeField(null=True, blank=True, editable=False)
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [
-            # The re-send: pending deliveries whose next attempt is due.
-            models.Index(
-                fields=["next_attempt_at"], name="delivery_pending_idx", condition=Q(status=DeliveryStatus.PENDING)
-            ),
-        ]
-        verbose_name = _("webhook delivery")
-        verbose_name_plural = _("webhook deliveries")
-
-    def __str__(self) -> str:
-        return f"{self.event} → {self.endpoint} ({self.get_status_display()})"

@@ -2,15 +2,14 @@
 engineer from the public escalation page (verified by a signed link sent by email).
 
 A verified request becomes an `EscalationEvent` of kind "requested": it pages the
-escalation contacts through the same outbox and delivery task as the watcher's steps,
-and is recorded on the incident's timeline (`incidents.services_escalations`).
+escalation contacts through the same outbox as the watcher's steps (`notify`), and is
+recorded on the incident's timeline (`incidents.services_escalations`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -22,9 +21,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from escalation.delivery import event_delivery_enqueue
-from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource, WebhookEvent
-from escalation.webhooks import webhooks_emit
+from escalation.delivery import event_deliveries_create
+from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource
 from incidents.models import Incident
 from incidents.services_escalations import Escalated, escalations_record
 
@@ -59,7 +57,8 @@ class MicrosoftRequest:
 
 
 def _event_for_request(*, request: EscalationRequest, now: dt.datetime) -> EscalationEvent:
-    """Inside a transaction: the outbox row that pages the contacts, enqueued on commit."""
+    """Inside a transaction: the event, and its emails and webhooks in the outbox (sent
+    once the transaction commits)."""
     title = _("Escalation requested by %(name)s") % {"name": request.name}
     event = EscalationEvent.objects.create(
         incident=request.incident,
@@ -82,8 +81,7 @@ def _event_for_request(*, request: EscalationRequest, now: dt.datetime) -> Escal
                 )
             ]
         )
-        webhooks_emit(event=WebhookEvent.ESCALATED, incident=request.incident, now=now, escalation=event)
-    transaction.on_commit(partial(event_delivery_enqueue, event.pk))
+    event_deliveries_create([event], now=now)
     return event
 
 

@@ -18,14 +18,12 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from escalation.delivery import events_delivery_enqueue
-from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind, WebhookEvent
-from escalation.webhooks import endpoints_subscribed, webhooks_emit_many
+from escalation.delivery import event_deliveries_create
+from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
 from incidents.models import Incident
 from incidents.services_escalations import Escalated, escalations_record
 from sla import businesshours, calendars
@@ -163,8 +161,8 @@ def escalation_sweep(
 
     With nothing due this is one indexed query and no transaction. Otherwise the batch is
     one transaction (one commit, whatever its size); an incident whose planning raises is
-    pushed forward and logged, and the others go on. Delivery tasks are enqueued when the
-    batch commits.
+    pushed forward and logged, and the others go on. The events' e-mails and webhooks are
+    outbox rows written in the same transaction; `notify` sends them once it commits.
     """
     result = SweepResult()
     batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH
@@ -173,14 +171,12 @@ def escalation_sweep(
     with transaction.atomic():
         rows = _due(now, batch_size, lock=True)
         result.checked = len(rows)
-        _incidents_check(rows=rows, now=now, ctx=WatchContext(), result=result)
         if on_full_batch is not None and result.checked >= batch_size:
             # More may be due: the next sweep goes into the queue ahead of this batch's
-            # deliveries, so a burst is fired by the free workers while others deliver.
+            # deliveries (registered first), so a burst is fired by the free workers while
+            # others deliver.
             transaction.on_commit(on_full_batch)
-        if result.events:
-            # One enqueue for the whole batch, after it commits.
-            transaction.on_commit(partial(events_delivery_enqueue, list(result.events)))
+        _incidents_check(rows=rows, now=now, ctx=WatchContext(), result=result)
     logger.info(
         "escalation sweep: checked=%s fired=%s skipped=%s failed=%s",
         result.checked,
@@ -275,12 +271,7 @@ def _events_fire(to_fire: list[tuple[Incident, PlannedStep]], *, now: dt.datetim
             for incident, planned in to_fire
             if (event := _event_insert(incident=incident, planned=planned, now=now)) is not None
         ]
-    webhooks_emit_many(
-        event=WebhookEvent.ESCALATED,
-        items=[(event.incident, event) for event in events],
-        now=now,
-        candidates=endpoints_subscribed(WebhookEvent.ESCALATED),
-    )
+    event_deliveries_create(events, now=now)
     for event in events:
         logger.info(
             "escalation sweep: %s %s fired (due %s, late by %ss)",

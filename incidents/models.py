@@ -107,14 +107,8 @@ class Incident(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="duplicates"
     )
     submission_token = models.UUIDField(_("submission token"), unique=True, null=True, blank=True, editable=False)
-    # The new-incident emails' outbox (incidents/notifications.py): pending from the
-    # submission until they went out; a worker that sends them holds the lease meanwhile.
-    emails_pending = models.BooleanField(_("new-incident emails not sent yet"), default=False, editable=False)
-    emails_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(
-        excluded_fields=["next_check_at", "response_warning_at", "emails_pending", "emails_lease_until", "updated_at"]
-    )
+    history = HistoricalRecords(excluded_fields=["next_check_at", "response_warning_at", "updated_at"])
 
     objects = IncidentQuerySet.as_manager()
 
@@ -139,8 +133,6 @@ class Incident(models.Model):
                 name="incident_open_due_idx",
                 condition=Q(resolved_at__isnull=True, closed_at__isnull=True),
             ),
-            # The new-incident emails' re-send: the few incidents whose emails are pending.
-            models.Index(fields=["submitted_at"], name="incident_emails_pending_idx", condition=Q(emails_pending=True)),
         ]
         verbose_name = _("incident")
 

@@ -1,32 +1,27 @@
-"""Emails about a new incident: to its submitter, to the organisation's admins who asked for
-them, and to the support team.
+"""What incidents tell people and receivers: the new-incident emails (to the submitter, the
+organisation's admins who asked for them, and the support team) and the incident webhooks.
 
-Sent by a Celery task (`incidents.tasks.submitted_emails_send`) enqueued when the submission
-commits (`transaction.on_commit`), so a rolled-back submission never emails anyone and the
-customer's request does not wait for the mail server. Each message is rendered in its recipient's language, with
-times in their zone and in the region's zone. A failing mail server is logged, never shown
-to the customer as a failed submission. Until they went out, the emails are pending in the
-incident's outbox columns (`emails_pending`, `emails_lease_until`): beat's re-send enqueues
-them again when the broker was down at the submission or a worker or the mail server failed.
+Both are written to the outbox (`notify`) inside the transaction of the change, so a
+rolled-back submission emails nobody and the customer's request does not wait for the mail
+server: a worker sends them once the transaction commits, and beat's re-send takes over when
+the broker or the mail server was down. Each email is rendered here in its recipient's
+language, with times in their zone and in the region's zone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
 from accounts.models import Membership, Role
 from incidents.models import Incident
-
-logger = logging.getLogger(__name__)
+from notify.services import Email, emails_enqueue, webhook_enqueue
 
 
 @dataclass(frozen=True)
@@ -66,7 +61,9 @@ def incident_submitted_recipients(incident: Incident) -> list[Recipient]:
         recipients.append(
             Recipient(email=settings.SUPPORT_TEAM_EMAIL, audience="team", language="en", time_zone=region_zone)
         )
-    return [r for r in recipients if r.email]
+    # Each address once (the outbox holds one email per event and address).
+    unique = {r.email.strip().lower(): r for r in reversed(recipients) if r.email}
+    return [r for r in recipients if r.email and unique.get(r.email.strip().lower()) is r]
 
 
 def _admin_url(incident: Incident) -> str:
@@ -76,7 +73,7 @@ def _admin_url(incident: Incident) -> str:
         return reverse("admin:index")
 
 
-def _render(incident: Incident, recipient: Recipient) -> EmailMultiAlternatives:
+def _render(incident: Incident, recipient: Recipient) -> Email:
     template = "team_new" if recipient.audience == "team" else "submitted"
     context = {
         "incident": incident,
@@ -92,85 +89,50 @@ def _render(incident: Incident, recipient: Recipient) -> EmailMultiAlternatives:
         subject = " ".join(render_to_string(f"emails/incidents/{template}.subject.txt", context).split())
         text = render_to_string(f"emails/incidents/{template}.txt", context)
         html = render_to_string(f"emails/incidents/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [recipient.email])
-    message.attach_alternative(html, "text/html")
-    return message
+    return Email(to=recipient.email, subject=subject, text=text, html=html)
 
 
-def _load(incident_id: int) -> Incident | None:
-    return (
-        Incident.objects.select_related("organization", "region", "severity", "plan", "submitted_by__membership")
-        .filter(pk=incident_id)
-        .first()
+def incident_submitted_emails_enqueue(*, incident: Incident, now: dt.datetime) -> list[int]:
+    """Inside the submission's transaction: one email per recipient, sent once it commits."""
+    emails = [_render(incident, recipient) for recipient in incident_submitted_recipients(incident)]
+    return emails_enqueue(key=f"incident-submitted:{incident.pk}", emails=emails, now=now, reference=incident.number)
+
+
+# --- Webhooks ------------------------------------------------------------------------------
+
+
+def incident_url(incident: Incident) -> str:
+    return f"{settings.SITE_URL}/incidents/{incident.number}/"
+
+
+def incident_webhook_payload(*, event: str, incident: Incident, now: dt.datetime) -> dict[str, Any]:
+    """The generic webhook payload of an incident event (the formats render from it)."""
+    return {
+        "event": event,
+        "occurred_at": now.isoformat(),
+        "incident": {
+            "number": incident.number,
+            "title": incident.title,
+            "status": incident.status,
+            "severity": incident.severity.code if incident.severity_id else None,
+            "plan": incident.plan.code if incident.plan_id else None,
+            "organization": incident.organization.name if incident.organization_id else None,
+            "submitted_at": incident.submitted_at.isoformat() if incident.submitted_at else None,
+            "response_due_at": incident.response_due_at.isoformat() if incident.response_due_at else None,
+            "first_response_at": incident.first_response_at.isoformat() if incident.first_response_at else None,
+            "url": incident_url(incident),
+        },
+    }
+
+
+def incident_webhook_enqueue(*, key: str, event: str, incident: Incident, now: dt.datetime) -> list[int]:
+    """Inside the change's transaction: `event` for every subscribed endpoint that may see
+    the incident. `key` names the change ("incident-created:45", "status-change:812")."""
+    return webhook_enqueue(
+        key=key,
+        event=event,
+        payload=incident_webhook_payload(event=event, incident=incident, now=now),
+        organization_id=incident.organization_id,
+        now=now,
+        reference=incident.number,
     )
-
-
-def incident_submitted_notify_once(incident_id: int, *, now: dt.datetime | None = None) -> int:
-    """Send the new-incident emails if they are still pending; returns how many were sent.
-
-    The incident's outbox columns make this safe to run more than once, from several
-    workers at once: a conditional UPDATE claims the pending emails with a lease (the loser
-    sends nothing), and only a batch that went out clears them. A redelivered task (its
-    worker died after sending) finds nothing pending. A failed send keeps the lease, so the
-    re-send (`submitted_emails_overdue`) tries again once it expires.
-    """
-    now = now or timezone.now()
-    lease_until = now + dt.timedelta(seconds=settings.INCIDENT_EMAILS_LEASE_SECONDS)
-    claimed = (
-        Incident.objects.filter(pk=incident_id, emails_pending=True)
-        .filter(Q(emails_lease_until__isnull=True) | Q(emails_lease_until__lt=now))
-        .update(emails_lease_until=lease_until)
-    )
-    if not claimed:
-        return 0
-    incident = _load(incident_id)
-    if incident is None:  # deleted meanwhile
-        return 0
-    try:
-        sent = _send(incident)
-    except Exception:
-        logger.exception("new-incident emails for %s failed; they are tried again after the lease", incident.number)
-        return 0
-    Incident.objects.filter(pk=incident_id, emails_lease_until=lease_until).update(
-        emails_pending=False, emails_lease_until=None
-    )
-    return sent
-
-
-def submitted_emails_overdue(*, now: dt.datetime, limit: int = 500) -> list[int]:
-    """Incidents whose new-incident emails are still pending well after the submission,
-    and not leased by a worker: the broker was down when they were filed, or their worker
-    or the mail server failed. Oldest first; served by a partial index on the few pending rows."""
-    submitted_before = now - dt.timedelta(seconds=settings.INCIDENT_EMAILS_RESEND_AFTER_SECONDS)
-    return list(
-        Incident.objects.filter(emails_pending=True, submitted_at__lte=submitted_before)
-        .filter(Q(emails_lease_until__isnull=True) | Q(emails_lease_until__lt=now))
-        .order_by("submitted_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-
-
-def incident_submitted_notify(incident: Incident | int) -> int:
-    """Send the new-incident emails, pending or not; returns how many were sent (0 when
-    the mail server failed, which is logged).
-
-    Takes the incident just created (its related rows are already loaded, so no query is
-    repeated) or an incident id (loaded here, e.g. for a re-send by hand).
-    """
-    if isinstance(incident, int):
-        loaded = _load(incident)
-        if loaded is None:
-            return 0
-        incident = loaded
-    try:
-        return _send(incident)
-    except Exception:
-        logger.exception("new-incident emails for %s failed", incident.number)
-        return 0
-
-
-def _send(incident: Incident) -> int:
-    messages = [_render(incident, recipient) for recipient in incident_submitted_recipients(incident)]
-    if not messages:
-        return 0
-    return get_connection().send_messages(messages) or 0

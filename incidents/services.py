@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -28,8 +26,6 @@ from accounts.entitlements import EntitlementError, contract_for_submission
 from accounts.models import Organization, Role
 from accounts.selectors import membership_of
 from core.errors import DomainError
-from escalation.models import WebhookEvent
-from escalation.webhooks import webhooks_emit
 from incidents.models import (
     Attachment,
     Comment,
@@ -40,6 +36,8 @@ from incidents.models import (
     StatusChange,
     Visibility,
 )
+from incidents.notifications import incident_submitted_emails_enqueue, incident_webhook_enqueue
+from notify.models import WebhookEvent
 from sla import deadlines
 from sla.models import Severity
 
@@ -149,7 +147,7 @@ def incident_create(
     Raises `accounts.entitlements.EntitlementError` when the organisation cannot submit, and
     `AttachmentRejected` for a file over the limits; nothing is written then. The same
     `submission_token` posted twice returns the first incident. With `emails`, the
-    new-incident emails are pending in the incident's outbox columns until they are sent.
+    new-incident emails are written to the outbox with it.
     """
     for upload in files:
         attachment_check(upload)
@@ -184,7 +182,6 @@ def incident_create(
                 # The watcher's next sweep plans the escalation steps.
                 next_check_at=now,
                 submission_token=submission_token,
-                emails_pending=emails,
             )
             incident.save(force_insert=True)
             incident.number = f"INC-{now.year}-{incident.pk:06d}"
@@ -193,7 +190,11 @@ def incident_create(
                 incident=incident, from_status="", to_status=IncidentStatus.NEW, changed_by=submitted_by, changed_at=now
             )
             _attachments_save(incident=incident, comment=None, files=files, by=submitted_by, now=now)
-            webhooks_emit(event=WebhookEvent.CREATED, incident=incident, now=now)
+            incident_webhook_enqueue(
+                key=f"incident-created:{incident.pk}", event=WebhookEvent.CREATED, incident=incident, now=now
+            )
+            if emails:
+                incident_submitted_emails_enqueue(incident=incident, now=now)
     except (IntegrityError, EntitlementError):
         # The same form posted again (its token is unique), perhaps concurrently, perhaps
         # after the first one used the last incident of the contract: the first one stands.
@@ -245,7 +246,7 @@ def incident_transition(
             )
         for field, value in changes.items():
             setattr(incident, field, value)
-        StatusChange.objects.create(
+        change = StatusChange.objects.create(
             incident=incident,
             from_status=from_status,
             to_status=to_status,
@@ -254,7 +255,9 @@ def incident_transition(
             note=note[:300],
         )
         incident_next_check_now(incident=incident, now=now)
-        webhooks_emit(event="incident.status_changed", incident=incident, now=now)
+        incident_webhook_enqueue(
+            key=f"status-change:{change.pk}", event=WebhookEvent.STATUS_CHANGED, incident=incident, now=now
+        )
     return incident
 
 
@@ -272,7 +275,9 @@ def incident_record_first_response(*, incident: Incident, by: AbstractBaseUser, 
         if incident.status == S.NEW:
             incident_transition(incident=incident, to_status=S.RESPONDED, by=by, now=now, note="Initial response")
         incident_next_check_now(incident=incident, now=now)
-        webhooks_emit(event="incident.responded", incident=incident, now=now)
+        incident_webhook_enqueue(
+            key=f"incident-responded:{incident.pk}", event=WebhookEvent.RESPONDED, incident=incident, now=now
+        )
     return True
 
 
@@ -413,10 +418,9 @@ def incident_submit(
     submission_token: uuid.UUID,
     now: dt.datetime,
 ) -> tuple[Incident, bool]:
-    """File an incident from the customer's form; once it is committed, a Celery task
-    sends the emails (`incidents.tasks.submitted_emails_send`). They stay pending in the
-    incident's outbox until sent, so a broker that is down now only delays them: beat's
-    `incidents.submitted_emails_resend` enqueues them again.
+    """File an incident from the customer's form, with its new-incident emails in the
+    outbox (`notify`): a worker sends them once the submission commits, and beat's re-send
+    does when the broker was down.
 
     Returns `(incident, created)`: a second post of the same form (same token) gives the
     first incident and `created=False`, and sends nothing again.
@@ -433,33 +437,7 @@ def incident_submit(
     # incident_create returns the earlier row for a token it has seen (or lost a race on):
     # that row was submitted at another instant.
     created = incident.submitted_at == now and incident.submitted_by_id == submitted_by.pk
-    if created:
-        transaction.on_commit(partial(_submitted_emails_enqueue, incident.pk))
     return incident, created
-
-
-def _submitted_emails_enqueue(incident_id: int) -> None:
-    from kombu.exceptions import OperationalError as BrokerUnreachable
-
-    from incidents.tasks import submitted_emails_send
-
-    for attempt in (1, 2):
-        try:
-            submitted_emails_send.delay(incident_id)
-            return
-        except Exception as exc:
-            # kombu's filesystem transport can read its exchange file while another
-            # process is still creating it: a second try a moment later succeeds. A broker
-            # that cannot be reached (Celery has retried the connection already) is not
-            # tried again; the incident is filed all the same and its emails stay pending
-            # for the re-send.
-            if attempt == 2 or isinstance(exc, BrokerUnreachable):
-                logger.exception(
-                    "incident %s: could not enqueue the new-incident emails; they stay pending for the re-send",
-                    incident_id,
-                )
-                return
-            time.sleep(0.05)
 
 
 def incident_confirm_resolution(*, incident: Incident, by: AbstractBaseUser, now: dt.datetime) -> Incident:

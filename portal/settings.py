@@ -221,6 +221,8 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Contoso Add-on Support <support@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SUPPORT_TEAM_EMAIL = os.environ.get("SUPPORT_TEAM_EMAIL", "support-team@example.com")
+# A mail server that hangs must not outlive the lease of the delivery being sent (notify/).
+EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT_SECONDS", 10)
 if TESTING:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -258,17 +260,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ESCALATION_SWEEP_SECONDS = _int("ESCALATION_SWEEP_SECONDS", 2)
-# The escalation watcher's outbox (see escalation/delivery.py).
 ESCALATION_SWEEP_BATCH = _int("ESCALATION_SWEEP_BATCH", 500)
-ESCALATION_RESEND_SECONDS = _int("ESCALATION_RESEND_SECONDS", 30)
-ESCALATION_RESEND_AFTER_SECONDS = _int("ESCALATION_RESEND_AFTER_SECONDS", 60)
-ESCALATION_DELIVERY_LEASE_SECONDS = _int("ESCALATION_DELIVERY_LEASE_SECONDS", 120)
-# The new-incident emails' outbox (see incidents/notifications.py).
-INCIDENT_EMAILS_LEASE_SECONDS = _int("INCIDENT_EMAILS_LEASE_SECONDS", 300)
-INCIDENT_EMAILS_RESEND_SECONDS = _int("INCIDENT_EMAILS_RESEND_SECONDS", 60)
-INCIDENT_EMAILS_RESEND_AFTER_SECONDS = _int("INCIDENT_EMAILS_RESEND_AFTER_SECONDS", 120)
+# The outbox (notify/): deliveries per task, how long a worker holds the ones it sends (a
+# killed worker's are sent by another one within this plus NOTIFY_RESEND_SECONDS), how often
+# beat re-sends, how long a new row is left to its own task, and how many tries.
+NOTIFY_BATCH = _int("NOTIFY_BATCH", 50)
+NOTIFY_LEASE_SECONDS = _int("NOTIFY_LEASE_SECONDS", 15)
+NOTIFY_RESEND_SECONDS = _int("NOTIFY_RESEND_SECONDS", 10)
+NOTIFY_RESEND_AFTER_SECONDS = _int("NOTIFY_RESEND_AFTER_SECONDS", 10)
+NOTIFY_RESEND_AGAIN_SECONDS = _int("NOTIFY_RESEND_AGAIN_SECONDS", 60)
+NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 10)
 WEBHOOK_TIMEOUT_SECONDS = _int("WEBHOOK_TIMEOUT_SECONDS", 10)
-WEBHOOK_MAX_ATTEMPTS = _int("WEBHOOK_MAX_ATTEMPTS", 10)
 
 # Attachments.
 ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_MB", 25) * 1024 * 1024
@@ -377,14 +379,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(ESCALATION_SWEEP_SECONDS),
         "options": {"expires": max(1, ESCALATION_SWEEP_SECONDS - 1)},
     },
-    "escalation-resend": {
-        "task": "escalation.resend",
-        "schedule": float(ESCALATION_RESEND_SECONDS),
-        "options": {"expires": max(1, ESCALATION_RESEND_SECONDS - 1)},
-    },
-    "incident-emails-resend": {
-        "task": "incidents.submitted_emails_resend",
-        "schedule": float(INCIDENT_EMAILS_RESEND_SECONDS),
-        "options": {"expires": max(1, INCIDENT_EMAILS_RESEND_SECONDS - 1)},
+    "notify-resend": {
+        "task": "notify.resend",
+        "schedule": float(NOTIFY_RESEND_SECONDS),
+        "options": {"expires": max(1, NOTIFY_RESEND_SECONDS - 1)},
     },
 }

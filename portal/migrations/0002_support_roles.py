@@ -124,6 +124,7 @@ class Migration(migrations.Migration):
         ("escalation", "0002_seed_default_policies"),
         ("knowledgebase", "0003_suggest_vector"),
         ("cfmd", "0001_initial"),
+        ("notify", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

@@ -27,12 +27,15 @@ def admin_client_lead(client):
         "escalationcontact",
         "escalationevent",
         "escalationrequest",
-        "webhookendpoint",
-        "webhookdelivery",
     ],
 )
 def test_every_escalation_admin_list_opens(admin_client_lead, model):
     assert admin_client_lead.get(reverse(f"admin:escalation_{model}_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize("model", ["webhookendpoint", "delivery"])
+def test_the_outbox_admin_lists_open(admin_client_lead, model):
+    assert admin_client_lead.get(reverse(f"admin:notify_{model}_changelist")).status_code == 200
 
 
 def test_editing_a_policy_reschedules_its_open_incidents_after_commit(

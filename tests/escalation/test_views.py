@@ -10,7 +10,6 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from escalation.delivery import escalation_event_deliver
 from escalation.models import EscalationContact, EscalationEvent, EscalationRequest, EventKind
 from escalation.selectors import escalation_events_for_incident
 from escalation.services_requests import (
@@ -18,6 +17,7 @@ from escalation.services_requests import (
     escalation_request_verify,
 )
 from incidents.models import Incident
+from tests.notify.outbox import send_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,7 @@ def test_a_microsoft_engineer_is_verified_by_email_before_anyone_is_paged(
     assert event.kind == EventKind.REQUESTED
     assert len(callbacks) == 1
     mail.outbox.clear()
-    escalation_event_deliver(event_id=event.pk, now=event.fired_at)
+    send_pending(now=event.fired_at)
     paged = sorted(address for message in mail.outbox for address in message.to)
     assert paged == ["dana@contoso.example", "ina@contoso.example", "sam@contoso.example"]
     assert "2611220040001234" in mail.outbox[0].body

@@ -6,15 +6,13 @@ import datetime as dt
 import logging
 
 import pytest
-from django.core import mail
 
-from escalation import delivery
 from escalation import watcher as services
-from escalation.delivery import escalation_event_deliver, escalation_outbox_resend
-from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind, WebhookDelivery
+from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
 from escalation.watcher import escalation_sweep
 from incidents.models import Incident, IncidentStatus
 from incidents.services import incident_change_severity, incident_record_first_response, incident_transition
+from notify.models import Delivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +88,7 @@ def test_the_warning_fires_once_and_the_next_check_moves_to_the_breach(
     assert event.due_at == now + 45 * MIN
     assert event.late_by == dt.timedelta(seconds=2)
     assert not event.is_late
-    assert len(callbacks) == 1  # the delivery task, enqueued on commit
+    assert len(callbacks) == 1  # the deliveries' task, enqueued on commit
     incident.refresh_from_db()
     assert incident.next_check_at == now + 60 * MIN
     # A second sweep at the same instant has nothing to do.
@@ -296,74 +294,16 @@ def test_a_sweep_with_nothing_due_is_one_query(file_incident, now, django_assert
 def test_a_sweep_costs_a_few_queries_and_one_claim_per_incident(file_incident, now, django_assert_max_num_queries):
     for _ in range(10):
         file_incident(at=now)
-    from escalation.models import WebhookEndpoint
-
     WebhookEndpoint.objects.create(name="Ops", url="http://127.0.0.1:9/hook", on_escalated=True)
     # The due rows (read, then locked in the transaction), the incidents, their fired
     # steps, the policies with their steps; one compare-and-set per incident; the events'
-    # insert (in a savepoint, with their rows on the incidents'
-    # timelines), the webhook endpoints and the deliveries' insert.
-    with django_assert_max_num_queries(14 + 10):
+    # insert (in a savepoint, with their rows on the incidents' timelines), the webhook
+    # endpoints, the step's recipients (groups and contacts, once) and the deliveries' insert.
+    with django_assert_max_num_queries(16 + 10):
         result = escalation_sweep(now=now + 46 * MIN)
     assert result.fired == 10
-    assert WebhookDelivery.objects.count() == 10
-
-
-# --- Delivery ----------------------------------------------------------------------------------
-
-
-def test_delivery_emails_the_step_recipients_once(file_incident, now, engineer, lead):
-    incident = file_incident(at=now)
-    Incident.objects.filter(pk=incident.pk).update(assignee=engineer)
-    escalation_sweep(now=now + 61 * MIN)  # warning and breach
-    breach = EscalationEvent.objects.get(incident=incident, kind=StepKind.BREACH)
-    assert escalation_event_deliver(event_id=breach.pk, now=now + 62 * MIN) is True
-    recipients = sorted(address for message in mail.outbox for address in message.to)
-    assert recipients == sorted([engineer.email, lead.email])
-    assert incident.number in mail.outbox[0].subject
-    breach.refresh_from_db()
-    assert breach.delivered_at == now + 62 * MIN
-    assert breach.delivery_attempts == 1
-    # Delivered already: a second task (a re-send, a redelivered message) sends nothing.
-    assert escalation_event_deliver(event_id=breach.pk, now=now + 63 * MIN) is False
-    assert len(mail.outbox) == 2
-
-
-def test_delivery_loses_to_a_worker_holding_the_lease(file_incident, now):
-    incident = file_incident(at=now)
-    escalation_sweep(now=now + 46 * MIN)
-    event = EscalationEvent.objects.get(incident=incident)
-    EscalationEvent.objects.filter(pk=event.pk).update(lease_until=now + 50 * MIN)  # another worker is sending
-    assert escalation_event_deliver(event_id=event.pk, now=now + 47 * MIN) is False
-    assert mail.outbox == []
-    # The lease ran out (that worker died): now it can be delivered.
-    assert escalation_event_deliver(event_id=event.pk, now=now + 51 * MIN) is True
-
-
-def test_without_any_recipient_the_support_team_is_notified(file_incident, now, settings):
-    incident = file_incident(at=now)  # unassigned; nobody in the support leads group
-    escalation_sweep(now=now + 46 * MIN)
-    event = EscalationEvent.objects.get(incident=incident)
-    escalation_event_deliver(event_id=event.pk, now=now + 47 * MIN)
-    assert [m.to for m in mail.outbox] == [[settings.SUPPORT_TEAM_EMAIL]]
-
-
-def test_the_resend_picks_up_events_a_crash_left_undelivered(
-    file_incident, now, django_capture_on_commit_callbacks, monkeypatch
-):
-    incident = file_incident(at=now)
-    escalation_sweep(now=now + 46 * MIN)
-    enqueued = []
-    monkeypatch.setattr(delivery, "events_delivery_enqueue", enqueued.append)
-    # Too fresh: its own task may still be in the queue.
-    assert escalation_outbox_resend(now=now + 46 * MIN + dt.timedelta(seconds=5)) == (0, 0)
-    assert escalation_outbox_resend(now=now + 50 * MIN) == (1, 0)
-    event = EscalationEvent.objects.get(incident=incident)
-    assert enqueued == [[event.pk]]  # one batch task for every stuck event
-    # Still queued behind a long backlog: not enqueued again at the next tick.
-    assert escalation_outbox_resend(now=now + 50 * MIN + dt.timedelta(seconds=30)) == (0, 0)
-    escalation_event_deliver(event_id=event.pk, now=now + 50 * MIN)
-    assert escalation_outbox_resend(now=now + 60 * MIN) == (0, 0)
+    assert Delivery.objects.filter(channel="webhook").count() == 10
+    assert Delivery.objects.filter(channel="email").count() == 10
 
 
 # --- The beat entry and the task ----------------------------------------------------------------
@@ -374,13 +314,13 @@ def test_beat_runs_the_sweep_every_few_seconds_and_drops_stale_ticks(settings):
     assert entry["task"] == "escalation.sweep"
     assert entry["schedule"] == settings.ESCALATION_SWEEP_SECONDS
     assert 0 < entry["options"]["expires"] <= settings.ESCALATION_SWEEP_SECONDS
-    assert settings.CELERY_BEAT_SCHEDULE["escalation-resend"]["task"] == "escalation.resend"
 
 
 def test_a_full_batch_enqueues_the_next_sweep_at_once(
     file_incident, now, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     from escalation import tasks
+    from notify import tasks as notify_tasks
 
     settings.ESCALATION_SWEEP_BATCH = 2
     from django.utils import timezone
@@ -389,10 +329,11 @@ def test_a_full_batch_enqueues_the_next_sweep_at_once(
         file_incident(at=timezone.now() - 5 * 60 * MIN)  # the task sweeps at the real time
     queued = []
     monkeypatch.setattr(tasks.sweep, "apply_async", lambda **kwargs: queued.append("sweep"))
-    monkeypatch.setattr(services, "events_delivery_enqueue", lambda ids: queued.append(f"deliver {len(ids)}"))
+    monkeypatch.setattr(notify_tasks.deliver, "delay", lambda ids: queued.append(f"deliver {len(ids)}"))
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.sweep() == 2 * 4  # two incidents, four overdue steps each
-    # The next sweep is queued ahead of the deliveries (both once the batch committed).
+    # The next sweep is queued ahead of the deliveries (both once the batch committed):
+    # an email (to the support team) for each of the eight events.
     assert queued == ["sweep", "deliver 8"]
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.sweep() == 4  # the last one; the batch was not full

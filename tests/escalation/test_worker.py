@@ -19,12 +19,13 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from escalation.models import DeliveryStatus, EscalationEvent, WebhookDelivery, WebhookEndpoint
+from escalation.models import EscalationEvent
 from escalation.tasks import sweep
-from escalation.webhooks import signature_verify
 from incidents.models import Incident
+from notify.formats import signature_verify
+from notify.models import Delivery, DeliveryStatus, WebhookEndpoint
 from sla.models import ResponseTarget
-from tests.escalation.receiver import start_receiver
+from tests.notify.receiver import start_receiver
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -65,10 +66,10 @@ def worker_env(monkeypatch, tmp_path, settings):
 
     app.control.purge()
     monkeypatch.setenv("ESCALATION_SWEEP_SECONDS", str(SWEEP_SECONDS))
-    monkeypatch.setenv("ESCALATION_RESEND_SECONDS", "1")
-    monkeypatch.setenv("ESCALATION_RESEND_AFTER_SECONDS", "1")
-    settings.ESCALATION_RESEND_AFTER_SECONDS = 1  # this process writes outbox rows too
-    monkeypatch.setenv("ESCALATION_DELIVERY_LEASE_SECONDS", "3")
+    monkeypatch.setenv("NOTIFY_RESEND_SECONDS", "1")
+    monkeypatch.setenv("NOTIFY_RESEND_AFTER_SECONDS", "1")
+    settings.NOTIFY_RESEND_AFTER_SECONDS = 1  # this process writes outbox rows too
+    monkeypatch.setenv("NOTIFY_LEASE_SECONDS", "3")
     monkeypatch.setenv("EMAIL_URL", f"filemail:///{tmp_path / 'mail'}")
     return tmp_path / "mail"
 
@@ -91,8 +92,8 @@ def test_a_one_minute_target_gets_its_warning_and_breach_within_the_sweep_interv
     incident = file_incident(at=timezone.now() - dt.timedelta(seconds=40))
     wait_for(
         lambda: (
-            EscalationEvent.objects.filter(incident=incident, delivered_at__isnull=False).count() == 2
-            and WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 2
+            EscalationEvent.objects.filter(incident=incident).count() == 2
+            and Delivery.objects.filter(status=DeliveryStatus.SENT).count() == 4  # an email and a post each
         ),
         message="warning and breach fired and delivered",
     )
@@ -161,11 +162,11 @@ def test_a_worker_killed_during_delivery_leads_to_exactly_one_delivery_after_res
         assert state.first_arrived.wait(60), "the first POST never arrived"
         kill_with_children(doomed)  # in the middle of the POST, before it is recorded
         state.release.set()
-        delivery = WebhookDelivery.objects.get()
+        delivery = Delivery.objects.get(channel="webhook")
         assert delivery.status == DeliveryStatus.PENDING
         celery_worker_process("restarted", beat=True)
         wait_for(
-            lambda: WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED).exists(),
+            lambda: Delivery.objects.filter(channel="webhook", status=DeliveryStatus.SENT).exists(),
             message="the re-send delivered it",
         )
         time.sleep(3)  # a few more re-send ticks: nothing more goes out

@@ -344,20 +344,6 @@ def test_the_description_preview_is_sanitised_markdown(client, customer):
     assert 'hx-post="/incidents/preview/"' in client.get(NEW_URL).content.decode()
 
 
-def test_the_new_incident_emails_can_be_sent_again_by_id(customer, organization):
-    from incidents.notifications import incident_submitted_notify
-    from incidents.services import NewIncident, incident_create
-
-    incident = incident_create(
-        organization=organization,
-        submitted_by=customer,
-        data=NewIncident(title="Resend", description="x", severity=severity("C"), product_text="CAW"),
-        now=NOW,
-    )
-    assert incident_submitted_notify(incident.pk) == 2  # the submitter and the support team
-    assert incident_submitted_notify(999_999) == 0
-
-
 def test_a_form_sent_back_without_versions_in_the_registry_offers_free_text_only(client, customer):
     client.force_login(customer)
     response = client.post(NEW_URL, form_data(title=""))  # names a product, so no version query before cleaning

@@ -98,10 +98,10 @@ def test_visitors_and_engineers_get_their_browsers_language(client, engineer, sl
 
 @pytest.mark.django_db
 def test_the_new_incident_emails_are_in_each_recipients_language(organization, customer, customer_admin):
-    from incidents import tasks
     from incidents.services import NewIncident, incident_submit
     from tests.conftest import NOW
     from tests.factories import severity
+    from tests.notify.outbox import send_pending
 
     Membership.objects.filter(user=customer).update(language="de")
     Membership.objects.filter(user=customer_admin).update(language="ja")
@@ -113,7 +113,7 @@ def test_the_new_incident_emails_are_in_each_recipients_language(organization, c
         submission_token=None,
         now=NOW,
     )
-    tasks.submitted_emails_send(incident.pk)
+    send_pending(now=NOW)
     by_recipient = {message.to[0]: message for message in mail.outbox}
     german, japanese = by_recipient[customer.email], by_recipient[customer_admin.email]
     assert incident.number in german.subject

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -21,13 +22,14 @@ class Received:
 
 @dataclass
 class Receiver:
-    """`status` is what it answers; `hold` makes the first request wait until released
+    """`status` is what it answers (after `delay` seconds); `hold` makes the first request wait until released
     (to kill a worker in the middle of a delivery). `answered` are the requests that got
     a response; `received` every request whose body arrived. `keep_alive` answers with
     HTTP/1.1 persistent connections (`client_port` then tells connections apart)."""
 
     status: int = 200
     hold_first: bool = False
+    delay: float = 0.0
     keep_alive: bool = False
     received: list[Received] = field(default_factory=list)
     answered: list[Received] = field(default_factory=list)
@@ -55,6 +57,8 @@ def start_receiver(**options) -> tuple[Receiver, ThreadingHTTPServer]:
                 state.first_arrived.set()
                 state.release.wait(60)
                 return  # never answer: the sender died waiting
+            if state.delay:
+                time.sleep(state.delay)
             try:
                 self.send_response(state.status)
                 self.send_header("Content-Length", "2")

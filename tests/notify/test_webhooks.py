@@ -6,23 +6,25 @@ import datetime as dt
 
 import pytest
 
-from escalation import webhooks
-from escalation.delivery import escalation_outbox_resend
-from escalation.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookFormat
+from escalation.models import EscalationEvent
 from escalation.watcher import escalation_sweep
-from escalation.webhooks import signature_verify, webhook_deliver, webhooks_emit
 from incidents.models import IncidentStatus
 from incidents.services import incident_record_first_response, incident_transition
-from tests.escalation.receiver import start_receiver
+from notify.formats import signature_verify
+from notify.models import Delivery, DeliveryStatus, WebhookEndpoint, WebhookFormat
+from notify.sending import deliveries_send
+from tests.notify.outbox import send_pending
+from tests.notify.receiver import start_receiver
 
 pytestmark = pytest.mark.django_db
 
 MIN = dt.timedelta(minutes=1)
+SEC = dt.timedelta(seconds=1)
 
 
 @pytest.fixture
 def receiver():
-    state, server = start_receiver()
+    state, server = start_receiver(keep_alive=True)
     yield state
     state.release.set()
     server.shutdown()
@@ -33,18 +35,23 @@ def endpoint(url: str, **fields) -> WebhookEndpoint:
     return WebhookEndpoint.objects.create(**{**defaults, **fields})
 
 
+def posts():
+    return Delivery.objects.filter(channel="webhook")
+
+
 def test_incident_services_emit_created_responded_and_status_changed(file_incident, now, engineer):
     endpoint("http://127.0.0.1:9/hook", on_created=True, on_responded=True, on_status_changed=True, on_escalated=False)
     incident = file_incident(at=now)
     incident_record_first_response(incident=incident, by=engineer, now=now + MIN)
     incident_transition(incident=incident, to_status=IncidentStatus.RESOLVED, by=engineer, now=now + 2 * MIN)
-    events = list(WebhookDelivery.objects.order_by("pk").values_list("event", flat=True))
+    events = list(posts().order_by("pk").values_list("event", flat=True))
     assert events == [
         "incident.created",
         "incident.status_changed",  # new -> responded, inside the first response
         "incident.responded",
         "incident.status_changed",  # -> resolved
     ]
+    assert len(set(posts().values_list("key", flat=True))) == 4  # one key per change
 
 
 def test_only_active_subscribed_endpoints_of_the_team_or_the_incidents_organisation_get_it(
@@ -57,31 +64,31 @@ def test_only_active_subscribed_endpoints_of_the_team_or_the_incidents_organisat
     endpoint("http://127.0.0.1:9/created-only", name="Created only", on_escalated=False)
     incident = file_incident(at=now)
     escalation_sweep(now=now + 46 * MIN)
-    got = set(WebhookDelivery.objects.filter(event="incident.escalated").values_list("endpoint_id", flat=True))
-    assert got == {team.pk, own.pk}
-    delivery = WebhookDelivery.objects.filter(event="incident.escalated").first()
+    escalated = posts().filter(event="incident.escalated")
+    assert set(escalated.values_list("endpoint_id", flat=True)) == {team.pk, own.pk}
+    delivery = escalated.first()
     assert delivery.payload["incident"]["number"] == incident.number
     assert delivery.payload["escalation"]["kind"] == "warning"
+    assert delivery.key == f"escalation-event:{EscalationEvent.objects.get().pk}"
 
 
 def test_deliveries_are_enqueued_only_after_commit(file_incident, now, django_capture_on_commit_callbacks):
     endpoint("http://127.0.0.1:9/hook", on_created=True)
     with django_capture_on_commit_callbacks() as callbacks:
         incident = file_incident(at=now)
-    assert WebhookDelivery.objects.filter(incident=incident, event="incident.created").count() == 1
+    assert posts().filter(reference=incident.number, event="incident.created").count() == 1
     assert len(callbacks) == 1
 
 
-def test_a_signed_json_delivery_reaches_the_receiver_with_a_valid_signature(file_incident, now, receiver):
+def test_a_signed_json_delivery_reaches_the_receiver_with_a_stable_delivery_id(file_incident, now, receiver):
     hook = endpoint(receiver.url, on_created=True)
     incident = file_incident(at=now)
-    delivery = WebhookDelivery.objects.get(event="incident.created")
-    outcome = webhook_deliver(delivery_id=delivery.pk, now=now + MIN)
-    assert outcome.status == "delivered"
+    delivery = posts().get(event="incident.created")
+    assert send_pending(now=now + MIN).sent == [delivery.pk]
     [request] = receiver.received
     headers = request.headers
     assert headers["x-portal-event"] == "incident.created"
-    assert headers["x-portal-delivery"] == str(delivery.uuid)
+    assert headers["x-portal-delivery"] == str(delivery.uuid) == request.json["id"]
     assert signature_verify(
         secret=hook.secret,
         timestamp=headers["x-portal-timestamp"],
@@ -96,10 +103,22 @@ def test_a_signed_json_delivery_reaches_the_receiver_with_a_valid_signature(file
     )
     assert request.json["incident"]["number"] == incident.number
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.DELIVERED, 1, 200)
-    # Delivered: another task for it (a re-send, a redelivered message) does nothing.
-    assert webhook_deliver(delivery_id=delivery.pk, now=now + 2 * MIN).status == "skipped"
+    assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.SENT, 1, 200)
+    # Sent: another task for it (a re-send, a redelivered message) does nothing.
+    assert deliveries_send(ids=[delivery.pk], now=now + 2 * MIN).skipped == [delivery.pk]
     assert len(receiver.received) == 1
+
+
+def test_a_retry_carries_the_same_delivery_id(file_incident, now, receiver):
+    endpoint(receiver.url, on_created=True)
+    file_incident(at=now)
+    receiver.status = 503
+    send_pending(now=now)
+    receiver.status = 200
+    send_pending(now=now + MIN)
+    first, second = receiver.received
+    assert first.headers["x-portal-delivery"] == second.headers["x-portal-delivery"]
+    assert first.json["id"] == second.json["id"]
 
 
 @pytest.mark.parametrize(
@@ -116,33 +135,31 @@ def test_teams_and_slack_get_their_incoming_webhook_format_unsigned(file_inciden
     endpoint(receiver.url, format=fmt)
     file_incident(at=now)
     escalation_sweep(now=now + 46 * MIN)
-    delivery = WebhookDelivery.objects.get()
-    webhook_deliver(delivery_id=delivery.pk, now=now + 47 * MIN)
+    send_pending(now=now + 47 * MIN, channel="webhook")
     [request] = receiver.received
     assert check(request.json)
     assert "x-portal-signature" not in request.headers
 
 
 def test_a_server_error_is_retried_with_backoff_then_given_up(file_incident, now, receiver, settings):
-    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    settings.NOTIFY_MAX_ATTEMPTS = 3
     receiver.status = 503
     endpoint(receiver.url, on_created=True)
     file_incident(at=now)
-    delivery = WebhookDelivery.objects.get()
-    with pytest.raises(webhooks.WebhookRetry) as first:
-        webhook_deliver(delivery_id=delivery.pk, now=now)
-    assert first.value.countdown == 10
-    with pytest.raises(webhooks.WebhookRetry) as second:
-        webhook_deliver(delivery_id=delivery.pk, now=now + MIN)
-    assert second.value.countdown == 20
+    delivery = posts().get()
+    assert send_pending(now=now).retry == [delivery.pk]
     delivery.refresh_from_db()
+    assert delivery.next_attempt_at == now + 10 * SEC
+    assert send_pending(now=now + MIN).retry == [delivery.pk]
+    delivery.refresh_from_db()
+    assert delivery.next_attempt_at == now + MIN + 20 * SEC
     assert (delivery.status, delivery.attempts, delivery.response_code, delivery.last_error) == (
         DeliveryStatus.PENDING,
         2,
         503,
         "HTTP 503",
     )
-    assert webhook_deliver(delivery_id=delivery.pk, now=now + 2 * MIN).status == "failed"
+    assert send_pending(now=now + 2 * MIN).failed == [delivery.pk]
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
 
@@ -151,59 +168,52 @@ def test_a_client_error_is_not_retried(file_incident, now, receiver):
     receiver.status = 410
     endpoint(receiver.url, on_created=True)
     file_incident(at=now)
-    delivery = WebhookDelivery.objects.get()
-    assert webhook_deliver(delivery_id=delivery.pk, now=now).status == "failed"
+    delivery = posts().get()
+    assert send_pending(now=now).failed == [delivery.pk]
 
 
 def test_an_unreachable_receiver_is_retried(file_incident, now):
     endpoint("http://127.0.0.1:9/nobody-listens", on_created=True)
     file_incident(at=now)
-    delivery = WebhookDelivery.objects.get()
-    with pytest.raises(webhooks.WebhookRetry):
-        webhook_deliver(delivery_id=delivery.pk, now=now)
+    delivery = posts().get()
+    assert send_pending(now=now).retry == [delivery.pk]
     delivery.refresh_from_db()
     assert delivery.response_code is None
-    assert "Connection refused" in delivery.last_error or "URLError" in delivery.last_error
+    assert "Connection refused" in delivery.last_error or "ConnectionError" in delivery.last_error
+
+
+def test_a_receiver_that_does_not_answer_is_tried_once_per_batch(file_incident, now):
+    endpoint("http://127.0.0.1:9/down")
+    for _ in range(3):
+        file_incident(at=now)
+    escalation_sweep(now=now + 46 * MIN)
+    result = send_pending(now=now + 47 * MIN, channel="webhook")
+    assert (len(result.retry), len(result.postponed)) == (1, 2)
+    # One real attempt; the other two were not tried and count none.
+    assert list(posts().order_by("pk").values_list("attempts", flat=True)) == [1, 0, 0]
+    assert not posts().filter(next_attempt_at__lte=now + 47 * MIN).exists()
+
+
+def test_a_batch_posts_over_one_keep_alive_connection(file_incident, now, receiver):
+    endpoint(receiver.url)
+    for _ in range(4):
+        file_incident(at=now)
+    escalation_sweep(now=now + 46 * MIN)
+    assert len(send_pending(now=now + 47 * MIN, channel="webhook").sent) == 4
+    assert len({post.client_port for post in receiver.received}) == 1
 
 
 def test_delivery_loses_to_a_worker_holding_the_lease(file_incident, now, receiver):
     endpoint(receiver.url, on_created=True)
     file_incident(at=now)
-    delivery = WebhookDelivery.objects.get()
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(lease_until=now + MIN)
-    assert webhook_deliver(delivery_id=delivery.pk, now=now).status == "skipped"
+    delivery = posts().get()
+    Delivery.objects.filter(pk=delivery.pk).update(lease_until=now + MIN)
+    assert send_pending(now=now).skipped == [delivery.pk]
     assert receiver.received == []
-    assert webhook_deliver(delivery_id=delivery.pk, now=now + 2 * MIN).status == "delivered"
+    assert send_pending(now=now + 2 * MIN).sent == [delivery.pk]
 
 
-def test_the_resend_takes_pending_deliveries_whose_time_has_come(file_incident, now, monkeypatch):
-    endpoint("http://127.0.0.1:9/hook", on_created=True)
+def test_no_endpoint_no_delivery(file_incident, now):
     file_incident(at=now)
-    enqueued = []
-    monkeypatch.setattr(webhooks, "_enqueue", enqueued.append)
-    assert escalation_outbox_resend(now=now + dt.timedelta(seconds=30)) == (0, 0)
-    assert escalation_outbox_resend(now=now + 2 * MIN) == (0, 1)
-    assert enqueued == [WebhookDelivery.objects.get().pk]
-
-
-def test_emit_without_endpoints_writes_nothing(file_incident, now):
-    incident = file_incident(at=now)
-    assert webhooks_emit(event="incident.escalated", incident=incident, now=now) == []
-
-
-def test_an_escalation_event_task_sends_its_webhooks_too(
-    file_incident, now, receiver, django_capture_on_commit_callbacks
-):
-    from escalation.delivery import escalation_event_deliver
-    from escalation.models import EscalationEvent
-
-    endpoint(receiver.url)
-    file_incident(at=now)
-    with django_capture_on_commit_callbacks() as callbacks:
-        escalation_sweep(now=now + 46 * MIN)
-    assert len(callbacks) == 1  # one task for the event, not one more per webhook
-    event = EscalationEvent.objects.get()
-    escalation_event_deliver(event_id=event.pk, now=now + 46 * MIN)
-    [request] = receiver.received
-    assert request.json["escalation"]["id"] == event.pk
-    assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
+    escalation_sweep(now=now + 46 * MIN)
+    assert not posts().exists()
