@@ -35,10 +35,11 @@ test: $(VENV)/.dev ## Run the whole test suite (what CI runs, on SQLite or on $$
 	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
 
-lint: $(VENV)/.dev ## ruff, ruff format --check, import-linter, mypy on the pure engine
+lint: $(VENV)/.dev ## ruff, ruff format --check, import-linter (the layers), the structure rules, mypy on the pure engine
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	$(PY) .ci/check_structure.py
 	$(VENV)/bin/mypy
 
 fmt: $(VENV)/.dev ## Format and autofix

@@ -15,19 +15,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts.entitlements import EntitlementError, contract_for_submission
-from accounts.models import Organization, Role
-from accounts.selectors import membership_of
-from core.errors import DomainError
+from accounts.models import Organization
+from incidents.attachments import attachment_check, attachments_save
+from incidents.errors import IncidentError, TransitionNotAllowed
 from incidents.models import (
-    Attachment,
     Comment,
     Incident,
     IncidentKind,
@@ -56,20 +53,6 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class IncidentError(DomainError):
-    """A request on an incident that the rules do not allow; the message is for the user."""
-
-
-class TransitionNotAllowed(IncidentError):
-    code = "transition_not_allowed"
-    status = 409
-
-
-class AttachmentRejected(IncidentError):
-    code = "attachment_rejected"
-    field = "file"
-
-
 @dataclass(frozen=True)
 class NewIncident:
     title: str
@@ -81,50 +64,6 @@ class NewIncident:
     is_preview_feature: bool = False
     microsoft_case_number: str = ""
     contact_phone: str = ""
-
-
-def attachment_check(upload: UploadedFile) -> None:
-    """Raise `AttachmentRejected` with a message naming the file when it breaks a limit."""
-    name = upload.name or "file"
-    limit = settings.ATTACHMENT_MAX_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise AttachmentRejected(
-            _("%(name)s is %(size)s MB; files may be at most %(limit)s MB.")
-            % {"name": name, "size": number_format(upload.size / 1024 / 1024, 1), "limit": limit // 1024 // 1024}
-        )
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in settings.ATTACHMENT_ALLOWED_EXTENSIONS:
-        allowed = ", ".join(settings.ATTACHMENT_ALLOWED_EXTENSIONS)
-        raise AttachmentRejected(
-            _("%(name)s: files of this type are not accepted. Allowed types: %(allowed)s.")
-            % {"name": name, "allowed": allowed}
-        )
-
-
-def _attachments_save(
-    *,
-    incident: Incident,
-    comment: Comment | None,
-    files: Sequence[UploadedFile],
-    by: AbstractBaseUser,
-    now: dt.datetime,
-    is_internal: bool = False,
-) -> None:
-    for upload in files:
-        attachment_check(upload)
-    for upload in files:
-        attachment = Attachment(
-            incident=incident,
-            comment=comment,
-            original_name=(upload.name or "file")[:255],
-            size=upload.size or 0,
-            content_type=(getattr(upload, "content_type", "") or "")[:100],
-            is_internal=is_internal,
-            uploaded_by=by,
-            uploaded_at=now,
-        )
-        attachment.file.save(upload.name or "file", upload, save=False)
-        attachment.save()
 
 
 def _number_store(incident: Incident) -> None:
@@ -189,7 +128,7 @@ def incident_create(
             StatusChange.objects.create(
                 incident=incident, from_status="", to_status=IncidentStatus.NEW, changed_by=submitted_by, changed_at=now
             )
-            _attachments_save(incident=incident, comment=None, files=files, by=submitted_by, now=now)
+            attachments_save(incident=incident, comment=None, files=files, by=submitted_by, now=now)
             incident_webhook_enqueue(
                 key=f"incident-created:{incident.pk}", event=WebhookEvent.CREATED, incident=incident, now=now
             )
@@ -391,7 +330,7 @@ def comment_add(
         comment = Comment.objects.create(
             incident=incident, author=author, body=body, visibility=visibility, is_staff_author=is_staff, created_at=now
         )
-        _attachments_save(
+        attachments_save(
             incident=incident,
             comment=comment,
             files=files,
@@ -404,87 +343,3 @@ def comment_add(
         if not is_staff and incident.status == S.AWAITING_CUSTOMER:
             incident_transition(incident=incident, to_status=S.IN_PROGRESS, by=author, now=now, note="Customer replied")
     return comment
-
-
-# --- The customer's incident pages -----------------------------------------------------
-
-
-def incident_submit(
-    *,
-    organization: Organization,
-    submitted_by: AbstractBaseUser,
-    data: NewIncident,
-    files: Sequence[UploadedFile] = (),
-    submission_token: uuid.UUID,
-    now: dt.datetime,
-) -> tuple[Incident, bool]:
-    """File an incident from the customer's form, with its new-incident emails in the
-    outbox (`notify`): a worker sends them once the submission commits, and beat's re-send
-    does when the broker was down.
-
-    Returns `(incident, created)`: a second post of the same form (same token) gives the
-    first incident and `created=False`, and sends nothing again.
-    """
-    incident = incident_create(
-        organization=organization,
-        submitted_by=submitted_by,
-        data=data,
-        files=files,
-        submission_token=submission_token,
-        now=now,
-        emails=True,
-    )
-    # incident_create returns the earlier row for a token it has seen (or lost a race on):
-    # that row was submitted at another instant.
-    created = incident.submitted_at == now and incident.submitted_by_id == submitted_by.pk
-    return incident, created
-
-
-def incident_confirm_resolution(*, incident: Incident, by: AbstractBaseUser, now: dt.datetime) -> Incident:
-    """The customer confirms that the resolution works: resolved becomes closed."""
-    if incident.status != S.RESOLVED:
-        raise TransitionNotAllowed(_("Only a resolved incident can be confirmed as solved."))
-    return incident_transition(
-        incident=incident, to_status=S.CLOSED, by=by, now=now, note="Resolution confirmed by the customer"
-    )
-
-
-def incident_reopen(*, incident: Incident, by: AbstractBaseUser, reason: str, now: dt.datetime) -> Incident:
-    """The customer says the problem is not solved: back to in progress, with their reason as a reply."""
-    if incident.status not in (S.RESOLVED, S.CLOSED):
-        raise TransitionNotAllowed(_("Only a resolved or closed incident can be reopened."))
-    if not reason.strip():
-        raise IncidentError(_("Tell us why the problem is not solved."))
-    with transaction.atomic():
-        incident_transition(incident=incident, to_status=S.IN_PROGRESS, by=by, now=now, note="Reopened by the customer")
-        comment_add(incident=incident, author=by, body=reason, now=now)
-    return incident
-
-
-def _may_share(*, incident: Incident, by: AbstractBaseUser) -> bool:
-    """The incident's submitter or an admin of its organisation."""
-    mine = membership_of(by)
-    if mine is None or mine.organization_id != incident.organization_id:
-        return False
-    return mine.role == Role.ADMIN or incident.submitted_by_id == by.pk
-
-
-def incident_share(*, incident: Incident, with_user: AbstractBaseUser, by: AbstractBaseUser) -> Incident:
-    """Let a colleague (a submitter of the same organisation) follow the incident too.
-
-    Only the incident's submitter or an organisation admin may share it.
-    """
-    if not _may_share(incident=incident, by=by):
-        raise IncidentError(_("Only the person who filed the incident or an organisation admin can share it."))
-    theirs = membership_of(with_user)
-    if theirs is None or theirs.organization_id != incident.organization_id or theirs.role != Role.SUBMITTER:
-        raise IncidentError(_("Incidents can be shared with submitters of your organisation only."))
-    incident.shared_with.add(with_user)
-    return incident
-
-
-def incident_unshare(*, incident: Incident, with_user: AbstractBaseUser, by: AbstractBaseUser) -> Incident:
-    if not _may_share(incident=incident, by=by):
-        raise IncidentError(_("Only the person who filed the incident or an organisation admin can stop sharing it."))
-    incident.shared_with.remove(with_user)
-    return incident

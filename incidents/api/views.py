@@ -29,7 +29,8 @@ from core.api.serializers import COMMON_ERRORS, PAGE_PARAMETERS, PUBLIC_ERRORS, 
 from incidents.api import selectors
 from incidents.api import serializers as s
 from incidents.downloads import attachment_response
-from incidents.services import NewIncident, comment_add, incident_confirm_resolution, incident_submit
+from incidents.services import NewIncident, comment_add
+from incidents.services_customer import incident_confirm_resolution, incident_submit
 from sla import deadlines
 from sla.models import ResponseTarget
 

@@ -12,7 +12,8 @@ from django.core import mail
 from django.urls import reverse
 
 from incidents.models import Incident
-from incidents.services import NewIncident, incident_create, incident_submit
+from incidents.services import NewIncident, incident_create
+from incidents.services_customer import incident_submit
 from notify import sending, tasks
 from notify.models import Delivery, DeliveryStatus
 from notify.sending import deliveries_due

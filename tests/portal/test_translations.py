@@ -98,7 +98,8 @@ def test_visitors_and_engineers_get_their_browsers_language(client, engineer, sl
 
 @pytest.mark.django_db
 def test_the_new_incident_emails_are_in_each_recipients_language(organization, customer, customer_admin):
-    from incidents.services import NewIncident, incident_submit
+    from incidents.services import NewIncident
+    from incidents.services_customer import incident_submit
     from tests.conftest import NOW
     from tests.factories import severity
     from tests.notify.outbox import send_pending
