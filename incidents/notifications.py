@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Membership, Role
@@ -66,20 +66,13 @@ def incident_submitted_recipients(incident: Incident) -> list[Recipient]:
     return [r for r in recipients if r.email and unique.get(r.email.strip().lower()) is r]
 
 
-def _admin_url(incident: Incident) -> str:
-    try:
-        return reverse("admin:incidents_incident_change", args=[incident.pk])
-    except NoReverseMatch:  # the queue admin is not registered in this deployment
-        return reverse("admin:index")
-
-
 def _render(incident: Incident, recipient: Recipient) -> Email:
     template = "team_new" if recipient.audience == "team" else "submitted"
     context = {
         "incident": incident,
         "audience": recipient.audience,
-        "url": settings.SITE_URL + reverse("incidents:detail", args=[incident.number]),
-        "admin_url": settings.SITE_URL + _admin_url(incident),
+        "url": incident_url(incident),
+        "admin_url": settings.SITE_URL + reverse("admin:incidents_incident_change", args=[incident.pk]),
         "viewer_zone": recipient.time_zone,
         "region_zone": incident.region.time_zone,
         "PRODUCT_NAME": settings.PRODUCT_NAME,
@@ -102,7 +95,8 @@ def incident_submitted_emails_enqueue(*, incident: Incident, now: dt.datetime) -
 
 
 def incident_url(incident: Incident) -> str:
-    return f"{settings.SITE_URL}/incidents/{incident.number}/"
+    """The customer's page of the incident, as e-mails and webhooks link to it."""
+    return settings.SITE_URL + reverse("incidents:detail", args=[incident.number])
 
 
 def incident_webhook_payload(*, event: str, incident: Incident, now: dt.datetime) -> dict[str, Any]:
