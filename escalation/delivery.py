@@ -14,11 +14,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 
 from escalation.models import EscalationContact, EscalationEvent, EscalationStep
-from incidents.notifications import incident_webhook_payload
+from incidents.notifications import incident_email_facts, incident_webhook_payload
 from notify.models import Delivery, WebhookEndpoint, WebhookEvent
 from notify.services import Email, deliveries_create, email_delivery, endpoints_subscribed, webhook_deliveries
 
@@ -65,13 +64,31 @@ def event_recipients(
     return unique or [settings.SUPPORT_TEAM_EMAIL]
 
 
-def event_email_render(event: EscalationEvent) -> tuple[str, str, str]:
-    """(subject, text, html) of an event's email, in the active language and zone (see
-    `event_deliveries_create`)."""
-    context = {
-        "event": event,
-        "incident": event.incident,
-        "request": event.request,
+def event_email_context(event: EscalationEvent) -> dict[str, Any]:
+    """What an event's email says, as plain JSON facts, rendered when it is sent
+    (`notify.rendering`). The request's reason is stored as its source text and translated
+    by the template."""
+    incident = event.incident
+    request = event.request
+    return {
+        "event": {
+            "title": event.title,
+            "step": event.step_id is not None,
+            "due_at": event.due_at,
+            "fired_at": event.fired_at,
+            "is_late": event.is_late,
+        },
+        "incident": incident_email_facts(incident) if incident is not None else None,
+        "request": {
+            "name": request.name,
+            "email": request.email,
+            "microsoft_case_number": request.microsoft_case_number,
+            "customer": request.customer,
+            "criterion": _source_text(request.get_criterion_display()),
+            "description": request.description,
+        }
+        if request is not None
+        else None,
         "incident_url": f"{settings.SITE_URL}/admin/incidents/incident/{event.incident_id}/change/"
         if event.incident_id
         else "",
@@ -79,10 +96,12 @@ def event_email_render(event: EscalationEvent) -> tuple[str, str, str]:
         "VENDOR_NAME": settings.VENDOR_NAME,
         "PRODUCT_NAME": settings.PRODUCT_NAME,
     }
-    subject = " ".join(render_to_string("emails/escalation/event.subject.txt", context).split())
-    text = render_to_string("emails/escalation/event.txt", context)
-    html = render_to_string("emails/escalation/event.html", context)
-    return subject, text, html
+
+
+def _source_text(label: Any) -> str:
+    """A choice's label as written in the code (the msgid), for the template to translate."""
+    with translation.override(None):
+        return str(label)
 
 
 def escalation_webhook_payload(event: EscalationEvent, *, now: dt.datetime) -> dict[str, Any]:
@@ -113,11 +132,8 @@ def event_deliveries_create(
     assignee_emails = dict(get_user_model().objects.filter(pk__in=assignees).values_list("pk", "email"))
     cache = RecipientCache()
     rows: list[Delivery] = []
-    # In the site's language and zone: the emails go to the support team, whoever's request
-    # wrote the event.
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(settings.TIME_ZONE):
-        for event in events:
-            rows.extend(_event_deliveries(event, now=now, endpoints=endpoints, cache=cache, assignees=assignee_emails))
+    for event in events:
+        rows.extend(_event_deliveries(event, now=now, endpoints=endpoints, cache=cache, assignees=assignee_emails))
     return deliveries_create(rows)
 
 
@@ -133,13 +149,22 @@ def _event_deliveries(
     key = event_key(event)
     incident = event.incident
     reference = incident.number if incident is not None else ""
-    subject, text, html = event_email_render(event)
+    context = event_email_context(event)
     assignee_email = assignees.get(incident.assignee_id, "") if incident and incident.assignee_id else ""
     headers = {"X-Portal-Escalation-Event": str(event.pk)}
+    # In the site's language and zone: the emails go to the support team, whoever's request
+    # wrote the event.
     rows = [
         email_delivery(
             key=key,
-            email=Email(to=address, subject=subject, text=text, html=html, headers=headers),
+            email=Email(
+                to=address,
+                template="emails/escalation/event",
+                context=context,
+                language=settings.LANGUAGE_CODE,
+                time_zone=settings.TIME_ZONE,
+                headers=headers,
+            ),
             now=now,
             reference=reference,
         )

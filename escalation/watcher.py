@@ -220,9 +220,9 @@ def _incidents_check(
     seen = dict(rows)
     incidents = {
         incident.pk: incident
-        for incident in Incident.objects.select_related("severity", "plan", "organization", "region").filter(
-            pk__in=seen
-        )
+        for incident in Incident.objects.select_related(
+            "severity", "plan", "organization", "region", "submitted_by"
+        ).filter(pk__in=seen)
     }
     fired = _fired_step_ids_many(list(seen))
     to_fire: list[tuple[Incident, PlannedStep]] = []

@@ -4,8 +4,9 @@ organisation's admins who asked for them, and the support team) and the incident
 Both are written to the outbox (`notify`) inside the transaction of the change, so a
 rolled-back submission emails nobody and the customer's request does not wait for the mail
 server: a worker sends them once the transaction commits, and beat's re-send takes over when
-the broker or the mail server was down. Each email is rendered here in its recipient's
-language, with times in their zone and in the region's zone.
+the broker or the mail server was down. Each email is rendered in its recipient's
+language, with times in their zone and in the region's zone, by the worker that sends it:
+the request writes only the facts (`incident_email_facts`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
 
 from accounts.models import Membership, Role
 from incidents.models import Incident
@@ -66,28 +65,52 @@ def incident_submitted_recipients(incident: Incident) -> list[Recipient]:
     return [r for r in recipients if r.email and unique.get(r.email.strip().lower()) is r]
 
 
-def _render(incident: Incident, recipient: Recipient) -> Email:
-    template = "team_new" if recipient.audience == "team" else "submitted"
-    context = {
-        "incident": incident,
-        "audience": recipient.audience,
-        "url": incident_url(incident),
-        "admin_url": settings.SITE_URL + reverse("admin:incidents_incident_change", args=[incident.pk]),
-        "viewer_zone": recipient.time_zone,
-        "region_zone": incident.region.time_zone,
-        "PRODUCT_NAME": settings.PRODUCT_NAME,
-        "VENDOR_NAME": settings.VENDOR_NAME,
+def incident_email_facts(incident: Incident) -> dict[str, Any]:
+    """What the incident emails say about an incident, as plain JSON facts (rendered when
+    sent, in each recipient's language: `notify.rendering`). Seeded names are stored as
+    their source text and translated by the templates."""
+    submitter = incident.submitted_by
+    return {
+        "number": incident.number,
+        "title": incident.title,
+        "severity_code": incident.severity.code,
+        "severity_name": incident.severity.name,
+        "plan_name": incident.plan.name,
+        "region_name": incident.region.name,
+        "organization_name": incident.organization.name,
+        "submitted_by_name": submitter.get_full_name() if submitter else "",
+        "submitted_by_email": submitter.email if submitter else "",
+        "contact_phone": incident.contact_phone,
+        "microsoft_case_number": incident.microsoft_case_number,
+        "response_due_at": incident.response_due_at,
     }
-    with translation.override(recipient.language), timezone.override(recipient.time_zone):
-        subject = " ".join(render_to_string(f"emails/incidents/{template}.subject.txt", context).split())
-        text = render_to_string(f"emails/incidents/{template}.txt", context)
-        html = render_to_string(f"emails/incidents/{template}.html", context)
-    return Email(to=recipient.email, subject=subject, text=text, html=html)
+
+
+def _email(incident: Incident, facts: dict[str, Any], recipient: Recipient) -> Email:
+    template = "team_new" if recipient.audience == "team" else "submitted"
+    return Email(
+        to=recipient.email,
+        template=f"emails/incidents/{template}",
+        context={
+            "incident": facts,
+            "audience": recipient.audience,
+            "url": incident_url(incident),
+            "admin_url": settings.SITE_URL + reverse("admin:incidents_incident_change", args=[incident.pk]),
+            "viewer_zone": recipient.time_zone,
+            "region_zone": incident.region.time_zone,
+            "PRODUCT_NAME": settings.PRODUCT_NAME,
+            "VENDOR_NAME": settings.VENDOR_NAME,
+        },
+        language=recipient.language,
+        time_zone=recipient.time_zone,
+    )
 
 
 def incident_submitted_emails_enqueue(*, incident: Incident, now: dt.datetime) -> list[int]:
-    """Inside the submission's transaction: one email per recipient, sent once it commits."""
-    emails = [_render(incident, recipient) for recipient in incident_submitted_recipients(incident)]
+    """Inside the submission's transaction: one email per recipient, rendered and sent by a
+    worker once it commits."""
+    facts = incident_email_facts(incident)
+    emails = [_email(incident, facts, recipient) for recipient in incident_submitted_recipients(incident)]
     return emails_enqueue(key=f"incident-submitted:{incident.pk}", emails=emails, now=now, reference=incident.number)
 
 

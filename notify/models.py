@@ -1,8 +1,8 @@
 """The one outbox: a `Delivery` row per (recipient or endpoint, event), and the webhook endpoints.
 
-A producer (incidents, escalation) renders what it wants to say and writes the deliveries
-inside its own transaction (`notify.services`); `notify.sending` claims, sends, retries and
-records them. A delivery carries everything needed to send it, so this app knows nothing of
+A producer (incidents, escalation) writes the deliveries inside its own transaction
+(`notify.services`): for an email, a template name and a plain context, rendered when it is
+sent (`notify.rendering`); `notify.sending` claims, renders, sends, retries and records them. A delivery carries everything needed to send it, so this app knows nothing of
 incidents or escalations (it sits below them in the layers).
 """
 
@@ -102,12 +102,18 @@ class Delivery(models.Model):
     key = models.CharField(_("event"), max_length=100)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     reference = models.CharField(_("reference"), max_length=50, blank=True, help_text=_("e.g. the incident number"))
-    # Email: the address, and the message rendered by the producer in the recipient's language.
+    # Email: the address, and what to render at send time (`notify.rendering`): a template
+    # name, its plain JSON context, the recipient's language and time zone.
     to = models.EmailField(_("to"), blank=True)
+    template = models.CharField(_("template"), max_length=100, blank=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    # What was sent (rendered by the worker that sent it; empty until then).
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     text = models.TextField(_("text"), blank=True)
     html = models.TextField(_("HTML"), blank=True)
-    headers = models.JSONField(_("extra headers"), default=dict, blank=True)
     # Webhook: the endpoint, the event name and the generic payload (the formats render from it).
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"

@@ -1,7 +1,8 @@
 """Sending the outbox: one claim, one batch sender for both channels, one retry rule.
 
 `deliveries_send` claims the given deliveries row by row (compare-and-set on a free lease;
-PostgreSQL first skips the rows another worker has locked), sends them over one SMTP
+PostgreSQL first skips the rows another worker has locked), renders the emails
+(`notify.rendering`, each distinct message once per batch), sends them over one SMTP
 connection and one HTTP session, and records each one as sent right after it went out: a
 worker killed in the middle of a batch re-sends at most the message it was sending. The
 claims of a killed worker expire after `NOTIFY_LEASE_SECONDS` (renewed while a batch is
@@ -28,6 +29,7 @@ from django.db.models import F, Q
 
 from notify.formats import request_render
 from notify.models import Channel, Delivery, DeliveryStatus
+from notify.rendering import Rendered, Renderer
 
 logger = logging.getLogger(__name__)
 
@@ -98,13 +100,13 @@ def message_id(delivery: Delivery) -> str:
     return f"<{delivery.uuid}@{domain}>"
 
 
-def email_message(delivery: Delivery) -> mail.EmailMultiAlternatives:
+def email_message(delivery: Delivery, rendered: Rendered) -> mail.EmailMultiAlternatives:
     headers = {**delivery.headers, "Message-ID": message_id(delivery)}
     message = mail.EmailMultiAlternatives(
-        subject=delivery.subject, body=delivery.text, to=[delivery.to], headers=headers
+        subject=rendered.subject, body=rendered.text, to=[delivery.to], headers=headers
     )
-    if delivery.html:
-        message.attach_alternative(delivery.html, "text/html")
+    if rendered.html:
+        message.attach_alternative(rendered.html, "text/html")
     return message
 
 
@@ -130,6 +132,7 @@ class _Batch:
         self.mail = mail.get_connection()
         self.mail_open = False
         self.http = requests.Session()
+        self.render = Renderer()
 
     def close(self) -> None:
         if self.mail_open:
@@ -148,12 +151,26 @@ class _Batch:
         ).update(lease_until=renewed, next_attempt_at=renewed)
         self.lease_until = renewed
 
-    def email_send(self, delivery: Delivery) -> tuple[int | None, str]:
+    def email_render(self, delivery: Delivery) -> Rendered | str:
+        """The message, or why it cannot be rendered (a template missing or broken by a
+        deploy: retried with backoff like a failed send, so a fixed deploy sends it)."""
+        try:
+            return self.render(
+                template=delivery.template,
+                context=delivery.context,
+                language=delivery.language,
+                time_zone=delivery.time_zone,
+            )
+        except Exception as exc:
+            logger.exception("notify: cannot render %s for %s", delivery.template, delivery.key)
+            return f"rendering {delivery.template}: {type(exc).__name__}: {exc}"[:1000]
+
+    def email_send(self, delivery: Delivery, rendered: Rendered) -> tuple[int | None, str]:
         try:
             if not self.mail_open:
                 self.mail.open()
                 self.mail_open = True
-            self.mail.send_messages([email_message(delivery)])
+            self.mail.send_messages([email_message(delivery, rendered)])
         except OSError as exc:  # smtplib's errors are OSErrors
             self.mail.close()  # the next email opens a fresh connection
             self.mail_open = False
@@ -215,14 +232,19 @@ def deliveries_send(*, ids: Iterable[int], now: dt.datetime, clock: Clock | None
                 result.postponed.append(delivery.pk)
                 continue
             batch.lease_renew()
+            rendered = None
             if delivery.channel == Channel.EMAIL:
-                code, error = batch.email_send(delivery)
-                mail_failures = mail_failures + 1 if error else 0
+                rendered = batch.email_render(delivery)
+                if isinstance(rendered, str):
+                    code, error, rendered = None, rendered, None
+                else:
+                    code, error = batch.email_send(delivery, rendered)
+                    mail_failures = mail_failures + 1 if error else 0
             else:
                 code, error = batch.webhook_send(delivery)
                 if error and code is None and delivery.endpoint_id is not None:
                     unreachable.add(delivery.endpoint_id)
-            status = _record(delivery, code=code, error=error, at=clock())
+            status = _record(delivery, code=code, error=error, at=clock(), rendered=rendered)
             getattr(result, status).append(delivery.pk)
             batch.pending.discard(delivery.pk)
     finally:
@@ -241,14 +263,20 @@ def deliveries_send(*, ids: Iterable[int], now: dt.datetime, clock: Clock | None
     return result
 
 
-def _record(delivery: Delivery, *, code: int | None, error: str, at: dt.datetime) -> str:
-    """Store one attempt's outcome at once; returns "sent", "retry" or "failed". The filter
-    on the pending status keeps the record of a worker that finished the row first."""
+def _record(
+    delivery: Delivery, *, code: int | None, error: str, at: dt.datetime, rendered: Rendered | None = None
+) -> str:
+    """Store one attempt's outcome at once (with an email, what was sent); returns "sent",
+    "retry" or "failed". The filter on the pending status keeps the record of a worker that
+    finished the row first."""
     mine = Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING)
     if not error:
+        sent = {"subject": rendered.subject, "text": rendered.text, "html": rendered.html} if rendered else {}
         with transaction.atomic():
             _commit_without_waiting_for_the_disk()
-            mine.update(status=DeliveryStatus.SENT, sent_at=at, response_code=code, lease_until=None, last_error="")
+            mine.update(
+                status=DeliveryStatus.SENT, sent_at=at, response_code=code, lease_until=None, last_error="", **sent
+            )
         return "sent"
     permanent = code is not None and 400 <= code < 500 and code not in _RETRYABLE_CLIENT_ERRORS
     if permanent or delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:

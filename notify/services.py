@@ -17,17 +17,21 @@ from django.conf import settings
 from django.db import transaction
 
 from notify.models import Channel, Delivery, WebhookEndpoint, WebhookEvent
+from notify.rendering import context_encode
 from notify.tasks import deliveries_enqueue
 
 
 @dataclass(frozen=True)
 class Email:
-    """One rendered message to one address (in that recipient's language)."""
+    """One message to one address: a template (`emails/incidents/submitted` names its
+    `.subject.txt`, `.txt` and `.html`) and its context, rendered when it is sent in the
+    recipient's language and time zone (`notify.rendering`)."""
 
     to: str
-    subject: str
-    text: str
-    html: str = ""
+    template: str
+    context: dict[str, Any]
+    language: str
+    time_zone: str
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -43,9 +47,10 @@ def email_delivery(*, key: str, email: Email, now: dt.datetime, reference: str =
         channel=Channel.EMAIL,
         reference=reference[:50],
         to=email.to,
-        subject=email.subject[:300],
-        text=email.text,
-        html=email.html,
+        template=email.template,
+        context=context_encode(email.context),
+        language=email.language,
+        time_zone=email.time_zone,
         headers=dict(email.headers),
         created_at=now,
         next_attempt_at=_first_look(now),

@@ -81,7 +81,9 @@ def test_the_worker_sends_each_recipient_one_email_and_a_redelivery_sends_none(
 
 def test_a_failed_send_is_retried_by_the_resend_after_its_backoff(organization, customer, monkeypatch):
     incident = submit(organization, customer)
-    monkeypatch.setattr(sending._Batch, "email_send", lambda self, delivery: (None, "OSError: mail server down"))
+    monkeypatch.setattr(
+        sending._Batch, "email_send", lambda self, delivery, rendered: (None, "OSError: mail server down")
+    )
     assert len(send_pending(now=NOW).retry) == 2
     monkeypatch.undo()
     assert deliveries_due(now=NOW + 5 * SEC) == []

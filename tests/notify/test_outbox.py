@@ -4,13 +4,15 @@ compare-and-set losing to a worker that got there first."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.db import IntegrityError, transaction
 
-from notify import sending, tasks
+from notify import rendering, sending, tasks
 from notify.models import Delivery, DeliveryStatus
+from notify.rendering import Rendered
 from notify.sending import deliveries_claim, deliveries_due, deliveries_send, message_id
 from notify.services import Email, emails_enqueue
 from tests.notify.outbox import pending_ids, send_pending
@@ -22,7 +24,14 @@ SEC = dt.timedelta(seconds=1)
 
 def queue(now, count: int = 3, *, key: str = "test-event:1") -> list[int]:
     emails = [
-        Email(to=f"person{i}@example.com", subject=f"Hello {i}", text="Text", html="<p>HTML</p>") for i in range(count)
+        Email(
+            to=f"person{i}@example.com",
+            template="emails/test/hello",
+            context={"name": f"Person {i}", "due_at": now},
+            language="en",
+            time_zone="UTC",
+        )
+        for i in range(count)
     ]
     return emails_enqueue(key=key, emails=emails, now=now, reference="INC-1")
 
@@ -142,8 +151,9 @@ def test_the_message_id_is_derived_from_the_row_and_the_same_on_a_retry(now):
     row = Delivery.objects.get(pk=pk)
     assert message_id(row).startswith(f"<{row.uuid}@")
     assert message_id(row).endswith(">")
-    first = sending.email_message(row)
-    second = sending.email_message(Delivery.objects.get(pk=pk))
+    rendered = Rendered(subject="s", text="t", html="")
+    first = sending.email_message(row, rendered)
+    second = sending.email_message(Delivery.objects.get(pk=pk), rendered)
     assert first.message()["Message-ID"] == second.message()["Message-ID"] == message_id(row)
 
 
@@ -167,10 +177,10 @@ def test_recording_a_send_keeps_the_time_of_a_worker_that_finished_first(now, mo
     theirs = now - SEC
     real = sending._Batch.email_send
 
-    def meanwhile_someone_else_sends(self, delivery):
+    def meanwhile_someone_else_sends(self, delivery, rendered):
         # This worker's lease ran out while it waited; another one sent it.
         Delivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SENT, sent_at=theirs)
-        return real(self, delivery)
+        return real(self, delivery, rendered)
 
     monkeypatch.setattr(sending._Batch, "email_send", meanwhile_someone_else_sends)
     deliveries_send(ids=[pk], now=now)
@@ -181,10 +191,10 @@ def test_a_failing_email_is_retried_with_backoff_and_the_others_go_out(now, monk
     good, bad, also_good = queue(now)
     real = sending._Batch.email_send
 
-    def refuse(self, delivery):
+    def refuse(self, delivery, rendered):
         if delivery.pk == bad:
             return None, "ConnectionRefusedError: mail server refused"
-        return real(self, delivery)
+        return real(self, delivery, rendered)
 
     monkeypatch.setattr(sending._Batch, "email_send", refuse)
     result = deliveries_send(ids=[good, bad, also_good], now=now, clock=lambda: now)
@@ -206,7 +216,9 @@ def test_a_failing_email_is_retried_with_backoff_and_the_others_go_out(now, monk
 def test_the_backoff_doubles_and_the_last_attempt_gives_up(now, settings, monkeypatch):
     settings.NOTIFY_MAX_ATTEMPTS = 3
     [pk] = queue(now, 1)
-    monkeypatch.setattr(sending._Batch, "email_send", lambda self, delivery: (None, "TimeoutError: timed out"))
+    monkeypatch.setattr(
+        sending._Batch, "email_send", lambda self, delivery, rendered: (None, "TimeoutError: timed out")
+    )
     at = now
     for attempt, backoff in ((1, 10), (2, 20)):
         assert deliveries_send(ids=[pk], now=at, clock=lambda at=at: at).retry == [pk]
@@ -221,7 +233,7 @@ def test_a_mail_server_that_fails_twice_in_a_row_is_not_waited_on_for_the_rest(n
     ids = queue(now, 5)
     calls = []
 
-    def down(self, delivery):
+    def down(self, delivery, rendered):
         calls.append(delivery.pk)
         return None, "TimeoutError: timed out"
 
@@ -243,9 +255,9 @@ def test_the_lease_is_renewed_while_a_long_batch_works(now, settings):
     leases = []
     real = sending._Batch.email_send
 
-    def watch(self, delivery):
+    def watch(self, delivery, rendered):
         leases.append(Delivery.objects.get(pk=ids[-1]).lease_until)
-        return real(self, delivery)
+        return real(self, delivery, rendered)
 
     sending_batch = sending._Batch.email_send
     try:
@@ -255,6 +267,89 @@ def test_the_lease_is_renewed_while_a_long_batch_works(now, settings):
         sending._Batch.email_send = sending_batch
     # 15 s lease; renewed when less than the timeout + 2 s was left (at 4 s, not at 6 s).
     assert leases == [now + 15 * SEC, now + 19 * SEC, now + 19 * SEC]
+
+
+# --- Rendering at send time -------------------------------------------------------------------
+
+
+def test_the_request_writes_no_message_the_worker_renders_it_and_keeps_what_it_sent(now):
+    [pk] = queue(now, 1)
+    row = Delivery.objects.get(pk=pk)
+    assert (row.subject, row.text, row.html) == ("", "", "")
+    assert row.context == {"name": "Person 0", "due_at": now.isoformat().replace("+00:00", "Z")}
+    deliveries_send(ids=[pk], now=now)
+    [message] = mail.outbox
+    assert message.subject == "Hello Person 0"
+    assert message.body.startswith("Hello, Person 0.")
+    row.refresh_from_db()
+    assert (row.subject, row.text) == (message.subject, message.body)
+    assert row.html == message.alternatives[0][0]
+
+
+def test_each_email_is_rendered_in_its_recipients_language_and_zone(now):
+    emails = [
+        Email(
+            to="de@example.com",
+            template="emails/test/hello",
+            context={"name": "R&D", "due_at": now},
+            language="de",
+            time_zone="Europe/Berlin",
+        ),
+        Email(
+            to="en@example.com",
+            template="emails/test/hello",
+            context={"name": "R&D", "due_at": now},
+            language="en",
+            time_zone="America/Los_Angeles",
+        ),
+    ]
+    ids = emails_enqueue(key="test-event:lang", emails=emails, now=now)
+    deliveries_send(ids=ids, now=now)
+    by_address = {m.to[0]: m for m in mail.outbox}
+    german, english = by_address["de@example.com"], by_address["en@example.com"]
+    assert german.body.startswith("Hallo, R&D.")  # plain text: not HTML-escaped
+    assert english.body.startswith("Hello, R&D.")
+    assert "R&amp;D" in german.alternatives[0][0]  # HTML: escaped
+    assert now.astimezone(ZoneInfo("Europe/Berlin")).strftime("%Y-%m-%d %H:%M") in german.body
+    assert now.astimezone(ZoneInfo("America/Los_Angeles")).strftime("%Y-%m-%d %H:%M") in english.body
+
+
+def test_a_batch_renders_each_distinct_message_once(now, monkeypatch):
+    calls = []
+    real = rendering.email_render
+    monkeypatch.setattr(rendering, "email_render", lambda **kw: calls.append(kw) or real(**kw))
+    same = {"name": "Team", "due_at": now}
+    emails = [
+        Email(to=f"e{i}@example.com", template="emails/test/hello", context=same, language="en", time_zone="UTC")
+        for i in range(5)
+    ]
+    ids = emails_enqueue(key="test-event:same", emails=emails, now=now)
+    assert len(deliveries_send(ids=ids, now=now).sent) == 5
+    assert len(calls) == 1
+
+
+def test_a_message_that_cannot_be_rendered_is_retried_and_the_others_go_out(now, caplog):
+    good = queue(now, 1)
+    broken = emails_enqueue(
+        key="test-event:broken",
+        emails=[Email(to="x@example.com", template="emails/test/missing", context={}, language="en", time_zone="UTC")],
+        now=now,
+    )
+    result = deliveries_send(ids=good + broken, now=now, clock=lambda: now)
+    assert (result.sent, result.retry) == (good, broken)
+    row = Delivery.objects.get(pk=broken[0])
+    assert "TemplateDoesNotExist" in row.last_error
+    assert row.next_attempt_at == now + 10 * SEC
+    assert "cannot render emails/test/missing" in caplog.text
+
+
+def test_context_decode_turns_instants_back_into_datetimes_only_for_at_keys(now):
+    stored = rendering.context_encode({"due_at": now, "when": now, "nested": {"fired_at": now}, "items": [1]})
+    decoded = rendering.context_decode(stored)
+    assert decoded["due_at"] == now
+    assert decoded["nested"]["fired_at"] == now
+    assert isinstance(decoded["when"], str)
+    assert decoded["items"] == [1]
 
 
 # --- The re-send --------------------------------------------------------------------------------
