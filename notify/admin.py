@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from notify.models import Delivery, DeliveryStatus, WebhookEndpoint
+from notify.addresses import UnsafeAddress, webhook_url_check
+from notify.models import Delivery, DeliveryStatus, WebhookEndpoint, webhook_secret
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    class Meta:
+        model = WebhookEndpoint
+        fields = [
+            "name",
+            "url",
+            "format",
+            "secret",
+            "organization",
+            "is_active",
+            "on_created",
+            "on_responded",
+            "on_status_changed",
+            "on_escalated",
+        ]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            webhook_url_check(url)
+        except UnsafeAddress as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return url
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(SimpleHistoryAdmin):
+    """The signing secret is shown once, to whoever creates the endpoint (or generates a new
+    secret): afterwards nobody reads it here, engineers with view access included."""
+
+    form = WebhookEndpointForm
     list_display = [
         "name",
         "url",
@@ -25,10 +56,28 @@ class WebhookEndpointAdmin(SimpleHistoryAdmin):
     ]
     list_filter = ["is_active", "format"]
     search_fields = ["name", "url"]
-    fieldsets = [
-        (None, {"fields": ["name", "url", "format", "secret", "organization", "is_active"]}),
-        (_("Events"), {"fields": ["on_created", "on_responded", "on_status_changed", "on_escalated"]}),
-    ]
+    actions = ["secret_rotate"]
+
+    def get_fieldsets(self, request, obj=None):
+        main = ["name", "url", "format", "organization", "is_active"]
+        if obj is None:
+            main.insert(3, "secret")
+        return [
+            (None, {"fields": main}),
+            (_("Events"), {"fields": ["on_created", "on_responded", "on_status_changed", "on_escalated"]}),
+        ]
+
+    @admin.action(description=_("Generate a new signing secret (shown once)"), permissions=["change"])
+    def secret_rotate(self, request, queryset) -> None:
+        for endpoint in queryset:
+            endpoint.secret = webhook_secret()
+            endpoint.save(update_fields=["secret"])
+            self.message_user(
+                request,
+                _("New signing secret of %(name)s (copy it now; it is not shown again): %(secret)s")
+                % {"name": endpoint.name, "secret": endpoint.secret},
+                messages.WARNING,
+            )
 
 
 @admin.register(Delivery)

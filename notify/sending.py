@@ -9,7 +9,9 @@ claims of a killed worker expire after `NOTIFY_LEASE_SECONDS` (renewed while a b
 working), when beat's re-send (`deliveries_due`) hands them to another worker.
 
 A failure is retried with backoff (`next_attempt_at`) by the re-send, up to
-`NOTIFY_MAX_ATTEMPTS`; a webhook's 4xx answer (other than 408, 409, 425, 429) is final.
+`NOTIFY_MAX_ATTEMPTS`; a webhook's 4xx answer (other than 408, 409, 425, 429) and a
+webhook to an address it may not reach (`notify.addresses`) are final. A failed POST records
+only what kind of failure it was, not the receiver's words.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from django.core import mail
 from django.db import connection, transaction
 from django.db.models import F, Q
 
+from notify.addresses import UnsafeAddress, webhook_url_check
 from notify.formats import request_render
 from notify.models import Channel, Delivery, DeliveryStatus
 from notify.rendering import Rendered, Renderer
@@ -35,6 +38,8 @@ logger = logging.getLogger(__name__)
 
 # Client errors that will not go away by sending again (others: retried with backoff).
 _RETRYABLE_CLIENT_ERRORS = {408, 409, 425, 429}
+# A webhook to an address it may not go to (`notify.addresses`): final, not retried.
+REFUSED = "refused: "
 # After this many failures in a row the mail server is not waited on for the rest of a batch.
 _MAIL_FAILURES_IN_A_ROW = 2
 
@@ -189,6 +194,10 @@ class _Batch:
             timestamp=str(int(self.clock().timestamp())),
         )
         try:
+            webhook_url_check(endpoint.url)
+        except UnsafeAddress as exc:
+            return None, f"{REFUSED}{exc}"[:1000]
+        try:
             response = self.http.post(
                 endpoint.url,
                 data=body,
@@ -196,8 +205,10 @@ class _Batch:
                 timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
                 allow_redirects=False,
             )
-        except requests.RequestException as exc:  # refused, timed out, not an http(s) URL
-            return None, f"{type(exc).__name__}: {exc}"[:1000]
+        except requests.Timeout:
+            return None, "timed out"
+        except requests.RequestException:  # refused, reset, TLS: which one is not recorded
+            return None, "could not connect"
         if 200 <= response.status_code < 300:
             return response.status_code, ""
         return response.status_code, f"HTTP {response.status_code}"
@@ -278,7 +289,9 @@ def _record(
                 status=DeliveryStatus.SENT, sent_at=at, response_code=code, lease_until=None, last_error="", **sent
             )
         return "sent"
-    permanent = code is not None and 400 <= code < 500 and code not in _RETRYABLE_CLIENT_ERRORS
+    permanent = error.startswith(REFUSED) or (
+        code is not None and 400 <= code < 500 and code not in _RETRYABLE_CLIENT_ERRORS
+    )
     if permanent or delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
         mine.update(status=DeliveryStatus.FAILED, response_code=code, lease_until=None, last_error=error)
         logger.warning(

@@ -271,6 +271,9 @@ NOTIFY_RESEND_AFTER_SECONDS = _int("NOTIFY_RESEND_AFTER_SECONDS", 10)
 NOTIFY_RESEND_AGAIN_SECONDS = _int("NOTIFY_RESEND_AGAIN_SECONDS", 60)
 NOTIFY_MAX_ATTEMPTS = _int("NOTIFY_MAX_ATTEMPTS", 10)
 WEBHOOK_TIMEOUT_SECONDS = _int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# Webhooks go to public internet addresses only (notify/addresses.py): true lets them reach
+# loopback and private networks, for receivers on the portal's own network.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 # Attachments.
 ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_MB", 25) * 1024 * 1024

@@ -68,6 +68,13 @@ def _migration_data(request):
 
 
 @pytest.fixture(autouse=True)
+def _webhooks_to_loopback(settings):
+    """The suite's webhook receivers listen on 127.0.0.1, which production refuses
+    (notify/addresses.py; tests/security/test_webhook_addresses.py turns it back off)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+
+
+@pytest.fixture(autouse=True)
 def _calendars_cache_clear():
     """A rolled-back or flushed test database reuses region ids and versions, which key the
     calendar cache (sla/calendars.py): no calendar carries over from another test."""
@@ -264,6 +271,7 @@ def worker_environment() -> dict[str, str]:
     env["PORTAL_BROKER_DIR"] = str(settings.BROKER_DIR)
     env["CELERY_TASK_DEFAULT_QUEUE"] = settings.CELERY_TASK_DEFAULT_QUEUE
     env["DEBUG"] = "true"
+    env["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = "true"  # the test receivers are on 127.0.0.1
     env.pop("PORTAL_TESTING", None)
     return env
 

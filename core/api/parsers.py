@@ -6,11 +6,14 @@ import io
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser, MultiPartParser
 
 from core.api.errors import RequestTooLarge
 
 JSON_MAX_BYTES = 1024 * 1024  # an incident's description fits many times over
+# No request of this API nests more than a few levels; a deep one is an attack on the parser.
+JSON_MAX_DEPTH = 32
 
 
 def _content_length(parser_context: dict | None) -> int:
@@ -38,7 +41,26 @@ class LimitedJSONParser(JSONParser):
             if len(body) > JSON_MAX_BYTES:
                 raise RequestTooLarge(_("The request body is larger than 1 MB, the most this endpoint accepts."))
             stream = io.BytesIO(body)
-        return super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:  # json's decoder recurses once per level
+            raise ParseError(_("JSON parse error - nested too deeply.")) from exc
+        if _depth_over(data, JSON_MAX_DEPTH):
+            raise ParseError(_("JSON parse error - nested deeper than %(depth)d levels.") % {"depth": JSON_MAX_DEPTH})
+        return data
+
+
+def _depth_over(data: object, limit: int) -> bool:
+    """Whether lists and objects nest more than `limit` levels deep (without recursing)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 class LimitedMultiPartParser(MultiPartParser):

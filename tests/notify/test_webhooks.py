@@ -179,7 +179,7 @@ def test_an_unreachable_receiver_is_retried(file_incident, now):
     assert send_pending(now=now).retry == [delivery.pk]
     delivery.refresh_from_db()
     assert delivery.response_code is None
-    assert "Connection refused" in delivery.last_error or "ConnectionError" in delivery.last_error
+    assert delivery.last_error == "could not connect"  # which error it was is not recorded
 
 
 def test_a_receiver_that_does_not_answer_is_tried_once_per_batch(file_incident, now):
