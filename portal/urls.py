@@ -17,6 +17,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("readyz/workers", views.readyz_workers, name="readyz_workers"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("support/", include("sla.urls")),

@@ -7,10 +7,11 @@ import logging
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal.health import broker_check, database_check
+from portal.health import database_check, may_see_details, workers_report
 from portal.models import WorkerHeartbeat
 from sla.selectors import sla_matrix
 
@@ -28,25 +29,40 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
+def _probe_answer(
+    request: HttpRequest, checks: dict[str, str | None], details: dict[str, object] | None = None
+) -> HttpResponse:
+    failed = [name for name, result in checks.items() if result is not None]
+    body: dict[str, object] = {"status": "ok" if not failed else "unavailable"}
+    if may_see_details(request):
+        body["checks"] = {name: ("ok" if result is None else result) for name, result in checks.items()}
+        if failed:
+            body["failed"] = failed
+        body.update(details or {})
+    if failed:
+        logger.warning("%s failed: %s", request.path, {name: checks[name] for name in failed})
+        response = JsonResponse(body, status=503)
+        response["Retry-After"] = "10"
+        return response
+    return JsonResponse(body)
+
+
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Ready to serve: the database and the broker answer. 503 names what failed."""
-    checks = {"database": database_check(connection), "broker": broker_check()}
-    failed = [name for name, result in checks.items() if result is not None]
-    body: dict[str, object] = {
-        "status": "ok" if not failed else "unavailable",
-        "checks": {name: ("ok" if result is None else result) for name, result in checks.items()},
-    }
-    if checks["database"] is None:
-        # Informational: a web node is ready without a worker, but operators want to see them.
-        body["workers"] = {
-            beat.worker: beat.seen_at.isoformat() for beat in WorkerHeartbeat.objects.order_by("-seen_at")[:20]
-        }
-    if failed:
-        body["failed"] = failed
-        logger.warning("readyz failed: %s", body["checks"])
-    return JsonResponse(body, status=200 if not failed else 503)
+    """This web node can serve: its database answers. Nothing else takes it out of a load
+    balancer (a broker outage delays messages, it does not stop the site)."""
+    return _probe_answer(request, {"database": database_check(connection)})
+
+
+@never_cache
+@require_GET
+def readyz_workers(request: HttpRequest) -> HttpResponse:
+    """For monitoring, never for a load balancer: the broker, the workers' heartbeats, the
+    escalation watcher keeping up and the outbox sending."""
+    checks = workers_report(timezone.now())
+    workers = {beat.worker: beat.seen_at.isoformat() for beat in WorkerHeartbeat.objects.order_by("-seen_at")[:20]}
+    return _probe_answer(request, checks, {"workers_seen": workers})
 
 
 def error_404(request: HttpRequest, exception: Exception) -> HttpResponse:

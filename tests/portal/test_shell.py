@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import os
 import subprocess
 import sys
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
+
+from notify.services import Email, emails_enqueue
+from portal import views
+from tests.escalation.conftest import file_incident
+
+__all__ = ["file_incident"]
 
 NAV_URLS = [
     "home",
@@ -46,29 +56,91 @@ def test_healthz_needs_no_database(client):
 
 
 @pytest.mark.django_db
-def test_readyz_reports_database_and_broker(client):
-    response = client.get("/readyz")
+def test_readyz_asks_only_whether_the_database_answers(client):
+    response = client.get("/readyz")  # the test client's address is 127.0.0.1: details
     assert response.status_code == 200, response.content
-    assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
 
 
 @pytest.mark.django_db
-def test_readyz_names_the_broker_when_it_is_down(client, settings, monkeypatch):
+def test_readyz_tells_the_public_the_status_only(client, monkeypatch):
+    response = client.get("/readyz", REMOTE_ADDR="203.0.113.9")
+    assert response.json() == {"status": "ok"}
+
+    def refused(connection):
+        return "database unreachable: OperationalError: could not connect to db.internal:5432"
+
+    monkeypatch.setattr(views, "database_check", refused)
+    response = client.get("/readyz", REMOTE_ADDR="203.0.113.9")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert response.json() == {"status": "unavailable"}  # no host name, no error text
+    response = client.get("/readyz")
+    assert response.json()["failed"] == ["database"]
+
+
+@pytest.mark.django_db
+def test_staff_see_the_details_from_anywhere(client, engineer):
+    client.force_login(engineer)
+    assert "checks" in client.get("/readyz/workers", REMOTE_ADDR="203.0.113.9").json()
+
+
+def _broker_down(monkeypatch, settings):
     from portal.celery import app
 
     # Nothing listens on port 1. Celery prefers the CELERY_BROKER_URL environment variable
     # (set when the suite runs on Redis) to its configuration.
     monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:1/0")
     app.conf.broker_url = "redis://127.0.0.1:1/0"
-    try:
-        response = client.get("/readyz")
-    finally:
-        app.conf.broker_url = settings.CELERY_BROKER_URL
+
+
+@pytest.fixture
+def broker_down(monkeypatch, settings):
+    from portal.celery import app
+
+    _broker_down(monkeypatch, settings)
+    yield
+    app.conf.broker_url = settings.CELERY_BROKER_URL
+
+
+@pytest.mark.django_db
+def test_a_broker_outage_does_not_take_the_web_node_out(client, broker_down):
+    assert client.get("/readyz").status_code == 200
+    response = client.get("/readyz/workers")
     assert response.status_code == 503
     body = response.json()
-    assert body["failed"] == ["broker"]
-    assert body["checks"]["database"] == "ok"
+    assert "broker" in body["failed"]
     assert "broker unreachable" in body["checks"]["broker"]
+
+
+@pytest.mark.django_db
+def test_readyz_workers_reports_workers_watcher_and_outbox(client, now, file_incident):
+    from portal.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.create(worker="celery@a", seen_at=timezone.now())
+    assert client.get("/readyz/workers").json()["checks"] == {
+        "broker": "ok",
+        "workers": "ok",
+        "watcher": "ok",
+        "outbox": "ok",
+    }
+    # An incident whose check is five minutes overdue: the sweep is not keeping up.
+    five_minutes_ago = timezone.now() - dt.timedelta(minutes=5)
+    file_incident(at=five_minutes_ago, planned=False)
+    email = Email(to="a@example.com", template="emails/x", context={}, language="en", time_zone="UTC")
+    emails_enqueue(key="test:1", emails=[email], now=five_minutes_ago)
+    response = client.get("/readyz/workers")
+    assert response.status_code == 503
+    assert response.json()["checks"]["watcher"].startswith("escalation checks overdue by")
+    assert response.json()["checks"]["outbox"].startswith("messages waiting for")
+
+
+@pytest.mark.django_db
+def test_watcher_status_command_exits_1_with_what_fails():
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="workers"):
+        call_command("watcher_status", stdout=out)
+    assert "no worker has reported yet" in out.getvalue()
 
 
 @pytest.mark.django_db
