@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
@@ -66,7 +67,12 @@ def _user(username: str, *, email: str, first: str, last: str, is_staff: bool = 
         },
     )
     if created:
-        user.set_password(DEMO_PASSWORD)
+        # The published password only where the demo is a demo (DEBUG on); a forced seed of
+        # another installation leaves the accounts without one (`manage.py changepassword`).
+        if settings.DEBUG:
+            user.set_password(DEMO_PASSWORD)
+        else:
+            user.set_unusable_password()
         user.save()
     return user
 

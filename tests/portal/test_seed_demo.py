@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
-from accounts.demo import DEMO_LOGINS
+from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
 from accounts.entitlements import contract_incidents_used
 from accounts.models import Contract, Membership, Organization
 from cfmd.models import EvidenceRecord
@@ -35,7 +35,12 @@ def counts() -> dict[str, int]:
     }
 
 
-def test_seed_demo_builds_every_area_and_is_safe_to_run_twice(django_user_model):
+@pytest.fixture
+def demo_debug(settings):
+    settings.DEBUG = True  # as `make demo` runs it
+
+
+def test_seed_demo_builds_every_area_and_is_safe_to_run_twice(django_user_model, demo_debug):
     call_command("seed_demo", stdout=io.StringIO())
     first = counts()
     call_command("seed_demo", stdout=io.StringIO())
@@ -54,10 +59,24 @@ def test_seed_demo_builds_every_area_and_is_safe_to_run_twice(django_user_model)
     assert fabrikam.incidents_allotted - contract_incidents_used(fabrikam) >= 5
 
 
-def test_the_banner_prints_the_url_and_every_demo_login():
+def test_the_banner_prints_the_url_and_every_demo_login(demo_debug):
     out = io.StringIO()
     call_command("seed_demo", "--banner", stdout=out)
     text = out.getvalue()
     assert "http://127.0.0.1:8000/" in text
     for _role, username in DEMO_LOGINS:
         assert username in text
+
+
+def test_without_debug_seed_demo_refuses_unless_forced_and_then_publishes_no_password(django_user_model):
+    with pytest.raises(CommandError, match="only with DEBUG=true"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not django_user_model.objects.exists()
+    out = io.StringIO()
+    call_command("seed_demo", "--force-without-debug", stdout=out)
+    admin = django_user_model.objects.get(username="admin")
+    assert admin.is_superuser
+    assert not admin.has_usable_password()
+    assert not django_user_model.objects.filter(password__startswith="pbkdf2").exists()
+    call_command("seed_demo", "--banner", "--force-without-debug", stdout=out)
+    assert DEMO_PASSWORD not in out.getvalue()

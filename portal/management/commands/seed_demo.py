@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
@@ -22,8 +23,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--banner", action="store_true", help="Only print the URL and the demo logins.")
+        parser.add_argument(
+            "--force-without-debug",
+            action="store_true",
+            help="Seed although DEBUG is off (the demo accounts then get no password).",
+        )
 
-    def handle(self, *args, banner: bool = False, **options):
+    def handle(self, *args, banner: bool = False, force_without_debug: bool = False, **options):
+        if not settings.DEBUG and not force_without_debug:
+            raise CommandError(
+                "seed_demo creates demo accounts, a superuser among them, with a published password: "
+                "it runs only with DEBUG=true. Pass --force-without-debug to seed another installation "
+                "anyway; the accounts then have no password until `manage.py changepassword` sets one."
+            )
         if not banner:
             now = timezone.now()
             seed_portal(now=now, stdout=self.stdout)
@@ -40,7 +52,10 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("  The support portal is starting on http://127.0.0.1:8000/"))
         self.stdout.write("  Engineer console (Django admin): http://127.0.0.1:8000/admin/")
-        self.stdout.write(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
+        if settings.DEBUG:
+            self.stdout.write(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
+        else:
+            self.stdout.write("  Demo logins (no password: set one with `manage.py changepassword <login>`):")
         for role, username in DEMO_LOGINS:
             self.stdout.write(f"    {role:<34} {username}")
         self.stdout.write(
