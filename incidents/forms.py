@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from core.text import single_line_validator
 from incidents.models import IncidentKind, IncidentStatus, ms_case_number_validator
 from sla.models import Severity
 
@@ -77,6 +78,7 @@ class IncidentForm(forms.Form):
     # Hidden: one token per opened form, so that posting the same form twice files one incident.
     submission_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     title = forms.CharField(
+        validators=[single_line_validator],
         label=_("Title"),
         max_length=200,
         help_text=_("One line that says what is wrong, e.g. “Warehouse shipment posting fails with error X”."),
@@ -94,6 +96,7 @@ class IncidentForm(forms.Form):
         label=_("Product and version"), queryset=None, required=False, empty_label=_("Choose a version…")
     )
     product_text = forms.CharField(
+        validators=[single_line_validator],
         label=_("Product and version"),
         max_length=200,
         required=False,
@@ -110,6 +113,7 @@ class IncidentForm(forms.Form):
         required=False,
     )
     contact_phone = forms.CharField(
+        validators=[single_line_validator],
         label=_("Phone number where we reach you around the clock"),
         max_length=40,
         required=False,
@@ -124,6 +128,7 @@ class IncidentForm(forms.Form):
         help_text=_("Preview features are supported without a response time commitment."),
     )
     microsoft_case_number = forms.CharField(
+        validators=[single_line_validator],
         label=_("Microsoft support case number"),
         max_length=40,
         required=False,

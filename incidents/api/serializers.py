@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import QueryBooleanField, QuerySerializer, StrictSerializer, UtcDateTimeField
+from core.text import single_line_validator
 from incidents.api import selectors
 from incidents.forms import PHONE_RE
 from incidents.models import IncidentKind, IncidentStatus, Visibility, ms_case_number_validator
@@ -145,7 +146,7 @@ class IncidentDetailSerializer(IncidentListItemSerializer):
 
 
 class IncidentCreateSerializer(StrictSerializer):
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(validators=[single_line_validator], max_length=200)
     description = serializers.CharField(max_length=MAX_DESCRIPTION)
     severity = serializers.CharField(max_length=10, help_text=_("A severity code from /api/v1/sla/targets/, e.g. B."))
     kind = serializers.ChoiceField(choices=IncidentKind.choices, default=IncidentKind.BREAK_FIX)
@@ -157,14 +158,19 @@ class IncidentCreateSerializer(StrictSerializer):
         max_value=2**63 - 1,
         help_text=_("An id from /api/v1/lifecycle/versions/."),
     )
-    product_text = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    product_text = serializers.CharField(
+        validators=[single_line_validator], max_length=200, required=False, allow_blank=True, default=""
+    )
     is_preview_feature = serializers.BooleanField(default=False)
-    microsoft_case_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    microsoft_case_number = serializers.CharField(
+        validators=[single_line_validator], max_length=40, required=False, allow_blank=True, default=""
+    )
     around_the_clock = serializers.BooleanField(
         default=False,
         help_text=_("Severity A: you confirm that you commit resources and stay reachable by phone around the clock."),
     )
     contact_phone = serializers.CharField(
+        validators=[single_line_validator],
         max_length=40,
         required=False,
         allow_blank=True,
