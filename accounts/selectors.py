@@ -23,6 +23,15 @@ def membership_of(user: object) -> Membership | None:
     return membership
 
 
+def membership_current(user: AbstractBaseUser) -> Membership | None:
+    """The person's active membership as the database has it now: for a write that must
+    re-check the role at the moment of writing (`membership_of` reads the copy loaded with
+    the user at the start of the request)."""
+    if user.pk is None:
+        return None
+    return Membership.objects.filter(user_id=user.pk, is_active=True).first()
+
+
 def user_with_email(email: str) -> AbstractBaseUser | None:
     """The account whose address is `email`, both in the normalised form (`accounts.emails`):
     compared with `=`, never with the database's case folding, which makes some look-alikes
