@@ -232,3 +232,27 @@ def test_the_invitation_form_gives_no_hint_of_another_organisation(client, custo
     assert "another organisation" not in content
     assert outsider.membership.organization.name not in content
     assert "We emailed an invitation to" in content
+
+
+# --- Other write paths -----------------------------------------------------------------
+
+
+def test_the_admin_stores_an_address_normalised_and_refuses_look_alikes_and_duplicates(
+    admin_client, customer, colleague
+):
+    url = reverse("admin:auth_user_change", args=[customer.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k not in ("groups", "user_permissions")}
+    data.update({"date_joined_0": "2026-01-01", "date_joined_1": "00:00:00", "is_active": "on"})
+    data.pop("last_login", None)
+    data.pop("date_joined", None)
+    data.pop("password", None)
+    refused = admin_client.post(url, {**data, "email": "carl@fabrik\u0430m.example"})
+    assert refused.status_code == 200
+    assert "look like other letters" in refused.content.decode()
+    taken = admin_client.post(url, {**data, "email": colleague.email.upper()})
+    assert "Another account has this email address." in taken.content.decode()
+    saved = admin_client.post(url, {**data, "email": "Carl.New@Fabrikam.EXAMPLE"})
+    assert saved.status_code == 302
+    customer.refresh_from_db()
+    assert customer.email == "carl.new@fabrikam.example"
