@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +17,35 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.auth import user_with_membership, viewer_preferences_remember
 from accounts.models import ApiToken, Contract, Invitation, Membership, Organization, StaffProfile, prorated_allotment
+from accounts.selectors import user_with_email
+from accounts.services import AccountError, email_for_storage
+
+
+class PortalUserChangeForm(UserChangeForm):
+    """Django's user form, storing the address in the one normalised form and refusing
+    look-alikes and an address another account has (the database's unique index on
+    lower(email) would refuse it too, with a 500)."""
+
+    def clean_email(self) -> str:
+        raw = self.cleaned_data.get("email") or ""
+        if not raw:
+            return raw
+        try:
+            email = email_for_storage(raw)
+        except AccountError as error:
+            raise forms.ValidationError(str(error)) from None
+        other = user_with_email(email)
+        if other is not None and other.pk != self.instance.pk:
+            raise forms.ValidationError(_("Another account has this email address."))
+        return email
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class PortalUserAdmin(UserAdmin):
+    form = PortalUserChangeForm
 
 
 class MembershipInline(admin.TabularInline):

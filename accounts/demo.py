@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from accounts.emails import email_normalise
 from accounts.entitlements import contract_create
 from accounts.models import Contract, Membership, Organization, Role, StaffProfile
 from sla.models import SupportPlan, SupportRegion
@@ -59,7 +60,7 @@ def _user(username: str, *, email: str, first: str, last: str, is_staff: bool = 
     user, created = get_user_model().objects.get_or_create(
         username=username,
         defaults={
-            "email": email,
+            "email": email_normalise(email),
             "first_name": first,
             "last_name": last,
             "is_staff": is_staff,

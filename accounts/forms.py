@@ -6,7 +6,7 @@ import zoneinfo
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import password_validation
+from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -68,12 +68,12 @@ class AcceptInvitationForm(forms.Form):
         label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def __init__(self, *args, email: str = "", needs_password: bool = True, **kwargs) -> None:
+    def __init__(self, *args, email: str = "", existing_account: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.email = email
-        if not needs_password:
-            del self.fields["password1"]
-            del self.fields["password2"]
+        if existing_account:  # the signed-in owner only joins: their names and password stay theirs
+            for name in ("first_name", "last_name", "password1", "password2"):
+                del self.fields[name]
 
     def clean(self):
         cleaned = super().clean()
@@ -83,8 +83,6 @@ class AcceptInvitationForm(forms.Form):
         if p1 and p2 and p1 != p2:
             self.add_error("password2", _("The two passwords differ."))
         elif p1:
-            from django.contrib.auth import get_user_model
-
             probe = get_user_model()(
                 username=self.email, email=self.email, first_name=cleaned.get("first_name", ""), last_name=""
             )

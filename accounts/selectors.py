@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+
+from accounts.emails import email_canonical
 from accounts.models import Membership
 
 
@@ -17,3 +21,20 @@ def membership_of(user: object) -> Membership | None:
     if membership is None or not membership.is_active:
         return None
     return membership
+
+
+def membership_current(user: AbstractBaseUser) -> Membership | None:
+    """The person's active membership as the database has it now: for a write that must
+    re-check the role at the moment of writing (`membership_of` reads the copy loaded with
+    the user at the start of the request)."""
+    if user.pk is None:
+        return None
+    return Membership.objects.filter(user_id=user.pk, is_active=True).first()
+
+
+def user_with_email(email: str) -> AbstractBaseUser | None:
+    """The account whose address is `email`, both in the normalised form (`accounts.emails`):
+    compared with `=`, never with the database's case folding, which makes some look-alikes
+    equal (PostgreSQL's upper() turns a dotless 'ı' into 'I')."""
+    email = email_canonical(email)
+    return get_user_model()._default_manager.filter(email=email).first() if email else None

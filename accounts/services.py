@@ -21,7 +21,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.emails import EmailRefused, email_canonical, email_normalise
 from accounts.models import Invitation, Membership, Organization, Role
+from accounts.selectors import user_with_email
+from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +32,7 @@ INVITATION_VALID_DAYS = 7
 INVITATION_SALT = "accounts.invitation"
 
 
-class AccountError(Exception):
+class AccountError(DomainError):
     """A request on people or invitations that the rules do not allow; the message is for the user."""
 
 
@@ -57,6 +60,44 @@ class LastAdmin(AccountError):
     pass
 
 
+class AddressRefused(AccountError):
+    """An address we do not store: invisible characters, or a look-alike of another one."""
+
+    code = "address_refused"
+    field = "email"
+
+
+class NotInvitable(AccountError):
+    """An account a customer may not invite: staff, or switched off. One neutral message for
+    both, so that the answer says nothing about whose address it is."""
+
+    code = "not_invitable"
+    field = "email"
+
+
+class SignInFirst(AccountError):
+    """The invitation is for an address that has an account: its owner signs in to accept."""
+
+    code = "sign_in_first"
+    status = 403
+
+
+def email_for_storage(raw: str) -> str:
+    """`raw` in the one normalised form (`accounts.emails`), or `AddressRefused` saying why not."""
+    try:
+        return email_normalise(raw)
+    except EmailRefused as refused:
+        if refused.reason == "invisible":
+            message = _("This address contains invisible characters. Type it again instead of pasting it.")
+        elif refused.reason == "malformed":
+            message = _("Enter a valid email address.")
+        else:
+            message = _(
+                "This address mixes alphabets or uses letters that look like other letters. Type it with plain letters."
+            )
+        raise AddressRefused(message) from None
+
+
 def invitation_token(invitation: Invitation) -> str:
     return signing.dumps({"i": invitation.pk, "e": invitation.email}, salt=INVITATION_SALT, compress=True)
 
@@ -69,26 +110,27 @@ def invitation_expires_at(invitation: Invitation) -> dt.datetime:
     return invitation.created_at + dt.timedelta(days=INVITATION_VALID_DAYS)
 
 
-def _member_elsewhere(email: str, organization: Organization) -> Membership | None:
-    return (
-        Membership.objects.filter(user__email__iexact=email, is_active=True)
-        .exclude(organization=organization)
-        .select_related("organization")
-        .first()
-    )
+def _not_invitable(user: AbstractBaseUser) -> bool:
+    return user.is_staff or user.is_superuser or not user.is_active
 
 
 def invitation_create(
     *, organization: Organization, email: str, role: str, invited_by: AbstractBaseUser, now: dt.datetime
 ) -> Invitation:
-    """Invite `email` to the organisation with `role` and email them the signed link (on commit)."""
-    email = email.strip().lower()
-    if Membership.objects.filter(organization=organization, user__email__iexact=email, is_active=True).exists():
-        raise AlreadyMember(_("%(email)s is already a contact of your organisation.") % {"email": email})
-    if _member_elsewhere(email, organization) is not None:
-        raise AlreadyMember(
-            _("%(email)s is a contact of another organisation; ask our support team to move them.") % {"email": email}
+    """Invite `email` to the organisation with `role` and email them the signed link (on commit).
+
+    An address that has an account may be invited (its owner signs in to accept), except a
+    staff or switched-off account. A contact of another organisation gets the same answer as
+    anyone else, so the form tells nothing about other organisations; accepting tells them.
+    """
+    email = email_for_storage(email)
+    existing = user_with_email(email)
+    if existing is not None and _not_invitable(existing):
+        raise NotInvitable(
+            _("%(email)s cannot be invited. If this person needs access, ask our support team.") % {"email": email}
         )
+    if Membership.objects.filter(organization=organization, user__email=email, is_active=True).exists():
+        raise AlreadyMember(_("%(email)s is already a contact of your organisation.") % {"email": email})
     with transaction.atomic():
         # A new invitation replaces any pending one for the same address.
         Invitation.objects.filter(
@@ -151,38 +193,76 @@ def invitation_from_token(*, token: str, now: dt.datetime) -> Invitation:
     return invitation
 
 
+def _claim(invitation: Invitation, *, now: dt.datetime) -> None:
+    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        accepted_at=now
+    )
+    if not claimed:
+        raise InvitationUsed(_("This invitation has already been accepted. Sign in with your email and password."))
+
+
 def invitation_accept(
     *,
     token: str,
     first_name: str,
     last_name: str,
-    password: str | None,
+    password: str,
     time_zone: str,
     phone: str = "",
     now: dt.datetime,
 ) -> AbstractBaseUser:
-    """Turn a pending invitation into a contact: create the user (or reuse a former contact's)."""
+    """A person new to the portal accepts: their account and membership are created.
+
+    Never touches an existing account: if the address has one (even one created since the
+    invitation was sent), its owner must sign in and accept (`invitation_accept_signed_in`).
+    """
     User = get_user_model()
     with transaction.atomic():
         invitation = invitation_from_token(token=token, now=now)
-        claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
-            accepted_at=now
+        email = email_canonical(invitation.email)
+        if user_with_email(email) is not None or User.objects.filter(username=email).exists():
+            raise SignInFirst(
+                _("An account with this address exists. Sign in with it, then open the invitation link again.")
+            )
+        if not password:
+            raise AccountError(_("Choose a password."))
+        _claim(invitation, now=now)
+        user = User(
+            username=email,
+            email=email,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
         )
-        if not claimed:
-            raise InvitationUsed(_("This invitation has already been accepted. Sign in with your email and password."))
-        organization = invitation.organization
-        if _member_elsewhere(invitation.email, organization) is not None:
-            raise AlreadyMember(_("You are already a contact of another organisation."))
-        user = User.objects.filter(email__iexact=invitation.email).first()
-        if user is None:
-            user = User(username=invitation.email, email=invitation.email)
-        user.first_name = first_name.strip()
-        user.last_name = last_name.strip()
-        user.is_active = True
-        if password:
-            user.set_password(password)
+        user.set_password(password)
         user.save()
-        Membership.objects.update_or_create(
+        Membership.objects.create(
+            user=user,
+            organization=invitation.organization,
+            role=invitation.role,
+            time_zone=time_zone or invitation.organization.time_zone,
+            language=invitation.organization.language,
+            phone=phone.strip(),
+        )
+    return user
+
+
+def invitation_accept_signed_in(
+    *, token: str, user: AbstractBaseUser, time_zone: str, phone: str = "", now: dt.datetime
+) -> Membership:
+    """The signed-in owner of the invited address accepts: only their membership changes
+    (added, or a former one reinstated with the invited role); never their password, names
+    or whether the account is active."""
+    with transaction.atomic():
+        invitation = invitation_from_token(token=token, now=now)
+        if not user.is_active or email_canonical(user.email) != email_canonical(invitation.email):
+            raise SignInFirst(_("This invitation is for another address. Sign in with the invited address."))
+        if _not_invitable(user):
+            raise NotInvitable(_("This account cannot join a customer organisation. Ask our support team."))
+        organization = invitation.organization
+        if Membership.objects.filter(user=user, is_active=True).exclude(organization=organization).exists():
+            raise AlreadyMember(_("You are already a contact of another organisation. Ask our support team."))
+        _claim(invitation, now=now)
+        membership, _created = Membership.objects.update_or_create(
             user=user,
             defaults={
                 "organization": organization,
@@ -193,7 +273,7 @@ def invitation_accept(
                 "is_active": True,
             },
         )
-    return user
+    return membership
 
 
 def invitation_revoke(*, invitation: Invitation, now: dt.datetime) -> Invitation:

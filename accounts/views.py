@@ -5,25 +5,27 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.auth import viewer_preferences_remember
+from accounts.auth import user_with_membership, viewer_preferences_remember
 from accounts.entitlements import contract_active_get
 from accounts.forms import AcceptInvitationForm, InvitationForm, PreferencesForm, RoleForm
 from accounts.models import Contract, Invitation, Membership, Role
-from accounts.selectors import membership_of
+from accounts.selectors import membership_of, user_with_email
 from accounts.services import (
     AccountError,
     invitation_accept,
+    invitation_accept_signed_in,
     invitation_create,
     invitation_expires_at,
     invitation_from_token,
@@ -207,42 +209,52 @@ def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
+    """A new person chooses their names and password; the owner of an existing account
+    signs in first and then only joins (their account is never changed from here)."""
     now = timezone.now()
     try:
         invitation = invitation_from_token(token=token, now=now)
     except AccountError as error:
         return render(request, "accounts/account_invitation_invalid.html", {"error": str(error)}, status=410)
-    existing = get_user_model().objects.filter(email__iexact=invitation.email).first()
-    needs_password = existing is None or not existing.has_usable_password()
-    initial = {"time_zone": invitation.organization.time_zone}
-    if existing is not None:
-        initial.update({"first_name": existing.first_name, "last_name": existing.last_name})
+    existing = user_with_email(invitation.email)
+    context: dict[str, object] = {"invitation": invitation, "expires_at": invitation_expires_at(invitation)}
+    if existing is not None and request.user.pk != existing.pk:
+        context["login_url"] = f"{reverse('login')}?{urlencode({'next': request.path})}"
+        status = 403 if request.method == "POST" else 200
+        return render(request, "accounts/account_invitation_sign_in.html", context, status=status)
     form = AcceptInvitationForm(
-        request.POST or None, initial=initial, email=invitation.email, needs_password=needs_password
+        request.POST or None,
+        initial={"time_zone": invitation.organization.time_zone},
+        email=invitation.email,
+        existing_account=existing is not None,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            user = invitation_accept(
-                token=token,
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                password=data.get("password1"),
-                time_zone=data["time_zone"],
-                phone=data.get("phone", ""),
-                now=timezone.now(),
-            )
+            if existing is not None:
+                invitation_accept_signed_in(
+                    token=token, user=existing, time_zone=data["time_zone"], phone=data.get("phone", ""), now=now
+                )
+                user = existing
+                viewer_preferences_remember(request.session, user_with_membership(user.pk))
+            else:
+                user = invitation_accept(
+                    token=token,
+                    first_name=data["first_name"],
+                    last_name=data["last_name"],
+                    password=data["password1"],
+                    time_zone=data["time_zone"],
+                    phone=data.get("phone", ""),
+                    now=now,
+                )
+                auth_login(request, user)  # the one backend (settings.AUTHENTICATION_BACKENDS)
         except AccountError as error:
             return render(request, "accounts/account_invitation_invalid.html", {"error": str(error)}, status=410)
-        if needs_password:
-            auth_login(request, user)  # the one backend (settings.AUTHENTICATION_BACKENDS)
-            messages.success(
-                request,
-                _("Welcome, %(name)s. %(org)s has added you as a support contact.")
-                % {"name": user.first_name, "org": invitation.organization.name},
-            )
-            return redirect("incidents:list")
-        messages.success(request, _("Invitation accepted. Sign in with your existing password."))
-        return redirect("login")
-    context = {"invitation": invitation, "form": form, "expires_at": invitation_expires_at(invitation)}
+        messages.success(
+            request,
+            _("Welcome, %(name)s. %(org)s has added you as a support contact.")
+            % {"name": user.first_name or user.email, "org": invitation.organization.name},
+        )
+        return redirect("incidents:list")
+    context["form"] = form
     return render(request, "accounts/account_invitation_accept.html", context, status=400 if form.errors else 200)

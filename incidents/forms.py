@@ -256,6 +256,14 @@ class CommentForm(forms.Form):
         self.fields["attachments"].help_text = attachments_help()
 
 
+class ShareForm(forms.Form):
+    user = forms.IntegerField(
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages={"invalid": _("Choose a colleague to share the incident with.")},
+    )
+
+
 class ReopenForm(forms.Form):
     reason = forms.CharField(
         label=_("Why is it not solved?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})

@@ -9,7 +9,7 @@ from enum import StrEnum
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import Role
+from accounts.models import Membership, Role
 from accounts.selectors import membership_of
 from incidents.models import (
     OPEN_STATUSES,
@@ -54,6 +54,27 @@ def incident_get_for_user(*, user, number: str) -> Incident:
     if incident is None:
         raise Http404("No such incident")
     return incident
+
+
+def colleague_get(*, incident: Incident, user_id: int) -> Membership:
+    """An active member of the incident's organisation, else Http404: sharing names nobody
+    outside it, and an id from elsewhere looks like an id of nobody."""
+    membership = (
+        Membership.objects.filter(organization_id=incident.organization_id, user_id=user_id, is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such colleague")
+    return membership
+
+
+def follower_get(*, incident: Incident, user_id: int):
+    """A person the incident is shared with, else Http404."""
+    user = incident.shared_with.filter(pk=user_id).first()
+    if user is None:
+        raise Http404("Not shared with this person")
+    return user
 
 
 # --- The customer's incident pages -----------------------------------------------------

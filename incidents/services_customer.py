@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Role
-from accounts.selectors import membership_of
+from accounts.selectors import membership_current
 from incidents.models import Incident, IncidentStatus
 from incidents.services import (
     IncidentError,
@@ -80,29 +80,34 @@ def incident_reopen(*, incident: Incident, by: AbstractBaseUser, reason: str, no
 
 
 def _may_share(*, incident: Incident, by: AbstractBaseUser) -> bool:
-    """The incident's submitter or an admin of its organisation."""
-    mine = membership_of(by)
+    """An admin of the incident's organisation, or its submitter while they may still submit;
+    the role as it is now in the database, not as it was when the request began."""
+    mine = membership_current(by)
     if mine is None or mine.organization_id != incident.organization_id:
         return False
-    return mine.role == Role.ADMIN or incident.submitted_by_id == by.pk
+    return mine.role == Role.ADMIN or (mine.role == Role.SUBMITTER and incident.submitted_by_id == by.pk)
 
 
 def incident_share(*, incident: Incident, with_user: AbstractBaseUser, by: AbstractBaseUser) -> Incident:
     """Let a colleague (a submitter of the same organisation) follow the incident too.
 
-    Only the incident's submitter or an organisation admin may share it.
+    Only the incident's submitter (still a submitter) or an organisation admin may share it.
     """
-    if not _may_share(incident=incident, by=by):
-        raise IncidentError(_("Only the person who filed the incident or an organisation admin can share it."))
-    theirs = membership_of(with_user)
-    if theirs is None or theirs.organization_id != incident.organization_id or theirs.role != Role.SUBMITTER:
-        raise IncidentError(_("Incidents can be shared with submitters of your organisation only."))
-    incident.shared_with.add(with_user)
+    with transaction.atomic():
+        if not _may_share(incident=incident, by=by):
+            raise IncidentError(_("Only the person who filed the incident or an organisation admin can share it."))
+        theirs = membership_current(with_user)
+        if theirs is None or theirs.organization_id != incident.organization_id or theirs.role != Role.SUBMITTER:
+            raise IncidentError(_("Incidents can be shared with submitters of your organisation only."))
+        incident.shared_with.add(with_user)
     return incident
 
 
 def incident_unshare(*, incident: Incident, with_user: AbstractBaseUser, by: AbstractBaseUser) -> Incident:
-    if not _may_share(incident=incident, by=by):
-        raise IncidentError(_("Only the person who filed the incident or an organisation admin can stop sharing it."))
-    incident.shared_with.remove(with_user)
+    with transaction.atomic():
+        if not _may_share(incident=incident, by=by):
+            raise IncidentError(
+                _("Only the person who filed the incident or an organisation admin can stop sharing it.")
+            )
+        incident.shared_with.remove(with_user)
     return incident

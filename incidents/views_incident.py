@@ -7,10 +7,9 @@ incident is a 404), writes through `incidents.services`.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +20,7 @@ from accounts.selectors import membership_of
 from core.markdown import render_markdown
 from incidents import selectors
 from incidents.downloads import attachment_response
-from incidents.forms import CommentForm, ReopenForm
+from incidents.forms import CommentForm, ReopenForm, ShareForm
 from incidents.models import Incident
 from incidents.services import IncidentError, comment_add
 from incidents.services_customer import incident_confirm_resolution, incident_reopen, incident_share, incident_unshare
@@ -37,7 +36,9 @@ def _can_write(request: HttpRequest) -> bool:
 def _sharing_context(request: HttpRequest, incident: Incident) -> dict[str, object]:
     """Who follows the incident besides its submitter, and whom it could be shared with."""
     membership = membership_of(request.user)
-    can_share = membership is not None and (membership.is_admin or incident.submitted_by_id == request.user.pk)
+    can_share = membership is not None and (
+        membership.is_admin or (membership.can_submit and incident.submitted_by_id == request.user.pk)
+    )
     shared = list(incident.shared_with.order_by("last_name", "email"))
     candidates = []
     if can_share:
@@ -138,20 +139,19 @@ def incident_reopen_view(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def incident_share_view(request: HttpRequest, number: str) -> HttpResponse:
     incident = selectors.incident_get_for_user(user=request.user, number=number)
-    colleague = (
-        Membership.objects.filter(
-            organization_id=incident.organization_id, user_id=request.POST.get("user") or 0, is_active=True
+    form = ShareForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "incidents/not_allowed.html",
+            {"message": _("Choose a colleague to share the incident with.")},
+            status=400,
         )
-        .select_related("user")
-        .first()
-    )
-    if colleague is None:
-        messages.error(request, _("Choose a colleague to share the incident with."))
-        return redirect("incidents:detail", number=incident.number)
+    colleague = selectors.colleague_get(incident=incident, user_id=form.cleaned_data["user"])
     try:
         incident_share(incident=incident, with_user=colleague.user, by=request.user)
-    except IncidentError:
-        return not_allowed(request, _("Only the person who filed the incident or an organisation admin can share it."))
+    except IncidentError as error:
+        return not_allowed(request, str(error))
     messages.success(
         request,
         _("%(name)s can now follow this incident.") % {"name": colleague.user.get_full_name() or colleague.user.email},
@@ -163,15 +163,13 @@ def incident_share_view(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def incident_unshare_view(request: HttpRequest, number: str, user_id: int) -> HttpResponse:
     incident = selectors.incident_get_for_user(user=request.user, number=number)
-    colleague = get_object_or_404(get_user_model(), pk=user_id)
+    follower = selectors.follower_get(incident=incident, user_id=user_id)
     try:
-        incident_unshare(incident=incident, with_user=colleague, by=request.user)
-    except IncidentError:
-        return not_allowed(
-            request, _("Only the person who filed the incident or an organisation admin can stop sharing it.")
-        )
+        incident_unshare(incident=incident, with_user=follower, by=request.user)
+    except IncidentError as error:
+        return not_allowed(request, str(error))
     messages.success(
-        request, _("%(name)s no longer follows this incident.") % {"name": colleague.get_full_name() or colleague.email}
+        request, _("%(name)s no longer follows this incident.") % {"name": follower.get_full_name() or follower.email}
     )
     return redirect("incidents:detail", number=incident.number)
 

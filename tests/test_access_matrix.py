@@ -76,7 +76,11 @@ def url_for(name: str, world) -> str:
     ):
         return reverse(name, args=[number])
     if name == "incidents:unshare":
-        return reverse(name, args=[number, world["users"]["colleague"].pk])
+        # Unsharing looks the person up among those the incident is shared with (a 404
+        # otherwise, security issue item 2): share it with someone no persona depends on.
+        follower = world["users"]["viewer"]
+        world["incident"].shared_with.add(follower)
+        return reverse(name, args=[number, follower.pk])
     if name == "incidents:attachment":
         return reverse(name, args=[number, world["attachment"].pk])
     if name in ("account_member_role", "account_member_revoke"):
