@@ -10,6 +10,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.api.services import api_tokens_revoke_all
 
 # The session key of the viewer's preferences: {"time_zone": str, "language": str | None}.
 PREFERENCES_SESSION_KEY = "viewer_preferences"
@@ -59,3 +62,22 @@ def preferences_on_login(sender: object, request: HttpRequest | None, user: Abst
     code happened to load the user."""
     if request is not None and hasattr(request, "session"):
         viewer_preferences_remember(request.session, user_with_membership(user.pk) or user)
+
+
+def password_change_note(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    """pre_save of a user: note whether the password is changing (reset, change, admin,
+    `changepassword`), for `tokens_revoke_on_password_change`. Saves that name their fields
+    without the password (a sign-in's last_login) cost no query."""
+    instance._password_changed = False
+    if instance.pk is None or (update_fields is not None and "password" not in update_fields):
+        return
+    stored = type(instance)._default_manager.filter(pk=instance.pk).values_list("password", flat=True).first()
+    instance._password_changed = stored is not None and stored != instance.password
+
+
+def tokens_revoke_on_password_change(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """post_save of a user: a new password revokes every API token (whoever knew the old
+    password may have made tokens with it)."""
+    if getattr(instance, "_password_changed", False):
+        api_tokens_revoke_all(user_id=instance.pk, now=timezone.now())
+        instance._password_changed = False

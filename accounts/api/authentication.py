@@ -31,10 +31,11 @@ class BearerTokenAuthentication(BaseAuthentication):
             raw_key = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("This API token is not valid.")) from None
-        token = api_token_for_key(raw_key)
+        now = timezone.now()
+        token = api_token_for_key(raw_key, now=now)
         if token is None:
-            raise exceptions.AuthenticationFailed(_("This API token is not valid, or it was revoked."))
-        api_token_touch(token=token, now=timezone.now())
+            raise exceptions.AuthenticationFailed(_("This API token is not valid: it was revoked or it expired."))
+        api_token_touch(token=token, now=now)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -24,8 +24,11 @@ def api_key_hash(raw_key: str) -> str:
     return hashlib.sha256(raw_key.encode("utf-8")).hexdigest()
 
 
-def api_token_create(*, user: AbstractBaseUser, name: str, now: dt.datetime) -> tuple[ApiToken, str]:
-    """Create a token for `user` and return it with its raw key, which is stored only hashed."""
+def api_token_create(
+    *, user: AbstractBaseUser, name: str, now: dt.datetime, valid_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for `user` and return it with its raw key, which is stored only hashed.
+    With `valid_days` it stops working that many days from now."""
     name = name.strip()
     if not name:
         raise ApiTokenError(_("Give the token a name, e.g. the system that will use it."))
@@ -38,7 +41,12 @@ def api_token_create(*, user: AbstractBaseUser, name: str, now: dt.datetime) -> 
         )
     raw_key = KEY_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=raw_key[:PREFIX_LENGTH], key_hash=api_key_hash(raw_key), created_at=now
+        user=user,
+        name=name,
+        prefix=raw_key[:PREFIX_LENGTH],
+        key_hash=api_key_hash(raw_key),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=valid_days) if valid_days else None,
     )
     return token, raw_key
 
@@ -53,6 +61,12 @@ def api_token_revoke(*, token: ApiToken, by: AbstractBaseUser, now: dt.datetime)
     else:
         token.refresh_from_db(fields=["revoked_at"])
     return token
+
+
+def api_tokens_revoke_all(*, user_id: int, now: dt.datetime) -> int:
+    """Revoke every active token of a person (their password changed: whoever had it may
+    have made tokens too)."""
+    return ApiToken.objects.filter(user_id=user_id, revoked_at__isnull=True).update(revoked_at=now)
 
 
 def api_token_touch(*, token: ApiToken, now: dt.datetime, every: dt.timedelta = dt.timedelta(minutes=1)) -> None:

@@ -20,11 +20,28 @@ from accounts.api.services import ApiTokenError, api_token_create, api_token_rev
 TOKENS_PER_PAGE = 20
 
 
+VALIDITY_CHOICES = [
+    ("30", gettext_lazy("30 days")),
+    ("90", gettext_lazy("90 days")),
+    ("365", gettext_lazy("1 year")),
+    ("", gettext_lazy("No expiry")),
+]
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Name"),
         max_length=100,
         help_text=gettext_lazy("What uses the token, e.g. “Helpdesk sync” or “Dynamics job queue”."),
+    )
+    valid_for = forms.ChoiceField(
+        label=gettext_lazy("Expires after"),
+        choices=VALIDITY_CHOICES,
+        initial="90",
+        required=False,
+        help_text=gettext_lazy(
+            "A token that expires limits the harm if it leaks. Changing your password revokes all tokens."
+        ),
     )
 
 
@@ -40,7 +57,10 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 created, raw_key = api_token_create(
-                    user=request.user, name=form.cleaned_data["name"], now=timezone.now()
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    now=timezone.now(),
+                    valid_days=int(form.cleaned_data["valid_for"] or 0) or None,
                 )
             except ApiTokenError as error:
                 form.add_error("name", str(error))
