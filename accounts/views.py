@@ -235,7 +235,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
         except AccountError as error:
             return render(request, "accounts/account_invitation_invalid.html", {"error": str(error)}, status=410)
         if needs_password:
-            auth_login(request, user)  # the one backend (settings.AUTHENTICATION_BACKENDS)
+            auth_login(request, user, backend="accounts.auth.PortalBackend")
             messages.success(
                 request,
                 _("Welcome, %(name)s. %(org)s has added you as a support contact.")
