@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "axes",
+    "csp",
     # The domain apps, bottom layer first (docs/ARCHITECTURE.md).
     "sla",
     "accounts",
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -91,6 +93,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.middleware.ViewerTimezoneMiddleware",
+    "portal.middleware.NoStoreMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its page (accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -291,6 +294,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the public validator: the page loads nothing from elsewhere (CSP).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "DESCRIPTION": (
         "Open and follow support incidents, and read the SLA, lifecycle and knowledge base. "
@@ -334,6 +339,19 @@ PASSWORD_RESET_CLIENT_RATE = _rate("PASSWORD_RESET_CLIENT_RATE", "10/hour")
 PASSWORD_RESET_EMAIL_RATE = _rate("PASSWORD_RESET_EMAIL_RATE", "3/hour")
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# Every page: scripts, styles, images and fonts from this site only; no inline script or on*=
+# attribute (static/js/ has them), no plug-ins, no framing, no <base> tricks. The API docs add
+# what Swagger UI needs (portal/api/urls.py); attachment downloads are sandboxed
+# (incidents/downloads.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and not TESTING:
