@@ -247,7 +247,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                     phone=data.get("phone", ""),
                     now=now,
                 )
-                auth_login(request, user)  # the one backend (settings.AUTHENTICATION_BACKENDS)
+                auth_login(request, user, backend="accounts.auth.PortalBackend")
         except AccountError as error:
             return render(request, "accounts/account_invitation_invalid.html", {"error": str(error)}, status=410)
         messages.success(

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 
 from accounts.auth import PREFERENCES_SESSION_KEY, viewer_preferences_remember
 
@@ -54,3 +55,20 @@ class ViewerTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` (Django's never-cache headers) on every response to a signed-in
+    person and on every API response: no browser or proxy keeps a copy of private data."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "no-store" in response.get("Cache-Control", ""):
+            return response  # already said (an attachment download)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path_info.startswith("/api/"):
+            add_never_cache_headers(response)
+        return response

@@ -7,52 +7,25 @@ demo set-up (SQLite and Celery's filesystem broker under `var/`); production set
 
 from __future__ import annotations
 
+import datetime as dt
 import os
-import re
 import sys
 from pathlib import Path
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+
+from portal.environment import fail as _fail
+from portal.environment import read_bool as _bool
+from portal.environment import read_int as _int
+from portal.environment import read_rate as _rate
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
-
-
-def _fail(name: str, problem: str) -> None:
-    """Stop start-up with one clear line naming the variable."""
-    raise ImproperlyConfigured(f"Environment variable {name}: {problem}")
-
 
 env = environ.Env()
 _env_file = BASE_DIR / ".env"
 if _env_file.exists():
     environ.Env.read_env(_env_file)
-
-
-def _bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    _fail(name, f"expected true or false, got {raw!r}")
-    return default  # pragma: no cover
-
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        _fail(name, f"expected a whole number, got {raw!r}")
-    return default  # pragma: no cover
-
 
 TESTING = "pytest" in sys.modules or os.environ.get("PORTAL_TESTING") == "1"
 
@@ -92,6 +65,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "simple_history",
+    "axes",
+    "csp",
     # The domain apps, bottom layer first (docs/ARCHITECTURE.md).
     "sla",
     "accounts",
@@ -106,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -117,6 +93,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.middleware.ViewerTimezoneMiddleware",
+    "portal.middleware.NoStoreMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its page (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -289,13 +268,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 
-def _rate(name: str, default: str) -> str:
-    value = os.environ.get(name) or default
-    if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", value):
-        _fail(name, f"expected a rate such as 120/min or 5000/day, got {value!r}")
-    return value
-
-
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.ApiPagination",
@@ -316,6 +288,8 @@ REST_FRAMEWORK = {
     },
     # Proxies in front of the app that append to X-Forwarded-For (1 behind one TLS proxy); with 0
     # the socket's address counts, so a client cannot dodge the per-IP limit with a forged header.
+    # The one source of the client's address: the sign-in lockout and the password-reset
+    # throttle read it too (core/client_address.py).
     "NUM_PROXIES": _int("API_NUM_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
@@ -323,6 +297,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the public validator: the page loads nothing from elsewhere (CSP).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "REDOC_DIST": "SIDECAR",
     "DESCRIPTION": (
         "Open and follow support incidents, and read the SLA, lifecycle and knowledge base. "
@@ -345,10 +321,40 @@ SPECTACULAR_SETTINGS = {
 # through to the database so that a cleared cache signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
-# Also loads the contact's membership, organisation and region with the user (one query).
-AUTHENTICATION_BACKENDS = ["accounts.auth.PortalBackend"]
+# django-axes first: it refuses a locked-out sign-in before the password is checked (the site's
+# sign-in page and the admin's). PortalBackend also loads the contact's membership,
+# organisation and region with the user (one query).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.auth.PortalBackend"]
+# Brute force: AXES_FAILURE_LIMIT failed sign-ins for one account, or from one client address,
+# lock it out for AXES_COOLOFF_MINUTES. Every failure is an audit row (AccessFailureLog, in the
+# admin); a successful sign-in forgets the earlier failures.
+AXES_FAILURE_LIMIT = _int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+if AXES_FAILURE_LIMIT < 1:
+    _fail("AXES_FAILURE_LIMIT", "must be at least 1")
+# Password-reset requests per client address and per e-mail address asked for.
+PASSWORD_RESET_CLIENT_RATE = _rate("PASSWORD_RESET_CLIENT_RATE", "10/hour")
+PASSWORD_RESET_EMAIL_RATE = _rate("PASSWORD_RESET_EMAIL_RATE", "3/hour")
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
+# Every page: scripts, styles, images and fonts from this site only; no inline script or on*=
+# attribute (static/js/ has them), no plug-ins, no framing, no <base> tricks. The API docs add
+# what Swagger UI needs (portal/api/urls.py); attachment downloads are sandboxed
+# (incidents/downloads.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG and not TESTING:

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client):
     user = StaffFactory(username="ada.admin", superuser=True)
-    assert client.login(username=user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 
@@ -120,7 +121,7 @@ def test_staff_without_the_permission_cannot_draft_from_incidents(client):
     from incidents.models import Incident
 
     clerk = StaffFactory(username="clara.clerk", group="Front desk")
-    assert client.login(username=clerk.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=clerk.username, password=PASSWORD)
     response = client.post(reverse("kb:from-incident", kwargs={"number": "INC-2026-000001"}))
     assert response.status_code == 403
     assert not Incident.objects.exists()

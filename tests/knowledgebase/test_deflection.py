@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def signed_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.http import HttpRequest
 from django.urls import reverse
 
 from knowledgebase.models import ArticleKind, ArticleStatus, ArticleVisibility, ArticleVote
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def signed_in(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 

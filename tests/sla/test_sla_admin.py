@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.http import HttpRequest
 
 from sla.models import OpeningInterval, ResponseTarget, Severity, SupportPlan, SupportRegion
 from tests.factories import PASSWORD
@@ -35,7 +36,7 @@ def sla_lead(lead):
 
 @pytest.fixture
 def lead_client(client, sla_lead):
-    assert client.login(username=sla_lead.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=sla_lead.username, password=PASSWORD)
     return client
 
 
@@ -226,7 +227,7 @@ def test_an_unknown_time_zone_is_refused(lead_client):
 
 
 def test_an_engineer_may_read_the_policy_but_not_change_it(client, engineer):
-    client.login(username=engineer.username, password=PASSWORD)
+    client.login(request=HttpRequest(), username=engineer.username, password=PASSWORD)
     plan = SupportPlan.objects.get(code="premier")
     assert client.get("/admin/sla/supportplan/").status_code == 200
     assert client.post(f"/admin/sla/supportplan/{plan.pk}/change/", {"name": "Gold"}).status_code == 403

@@ -1,0 +1,76 @@
+"""Password resets: the e-mail, sent by a Celery task (`accounts.tasks`), and the throttles
+of the form.
+
+The e-mail is rendered and its token made in the worker, from the user's id: the link, a
+credential until it is used or expires, is in no task argument, outbox row or log. It is
+built from SITE_URL, never from the request's Host header. It does not go through the
+`notify` outbox (which sits above this app and keeps what it sends, readable by engineers
+in the admin)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
+from django.http import HttpRequest
+from django.utils import translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from rest_framework.throttling import SimpleRateThrottle
+
+from core.client_address import client_address
+
+SUBJECT_TEMPLATE = "registration/password_reset_subject.txt"
+TEXT_TEMPLATE = "registration/password_reset_email.txt"
+HTML_TEMPLATE = "registration/password_reset_email.html"
+
+
+def password_reset_email_send(*, user_id: int, language: str | None) -> bool:
+    """E-mail an active user with a usable password a link to choose a new one, in
+    `language`. False if there is no such user (any more)."""
+    user = get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_usable_password() or not user.email:
+        return False
+    protocol, domain = settings.SITE_URL.split("://", 1)
+    context = {
+        "email": user.email,
+        "domain": domain,
+        "site_name": settings.PRODUCT_NAME,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "user": user,
+        "token": default_token_generator.make_token(user),
+        "protocol": protocol,
+        "PRODUCT_NAME": settings.PRODUCT_NAME,
+        "VENDOR_NAME": settings.VENDOR_NAME,
+    }
+    with translation.override(language or settings.LANGUAGE_CODE):
+        PasswordResetForm().send_mail(
+            SUBJECT_TEMPLATE, TEXT_TEMPLATE, context, None, user.email, html_email_template_name=HTML_TEMPLATE
+        )
+    return True
+
+
+class PasswordResetThrottle(SimpleRateThrottle):
+    """DRF's rate throttle (in the shared cache) on one key: the client's address, or the
+    e-mail address asked for (hashed, so that no address is kept in the cache)."""
+
+    def __init__(self, scope: str, ident: str, rate: str) -> None:
+        self.scope, self.ident, self.rate = scope, ident, rate
+        self.num_requests, self.duration = self.parse_rate(rate)
+
+    def get_cache_key(self, request: HttpRequest, view: object) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.ident}
+
+
+def password_reset_throttles(request: HttpRequest, email: str) -> list[PasswordResetThrottle]:
+    """The limits one request counts against (PASSWORD_RESET_CLIENT_RATE, _EMAIL_RATE)."""
+    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    return [
+        PasswordResetThrottle(
+            "password-reset-client", client_address(request) or "", settings.PASSWORD_RESET_CLIENT_RATE
+        ),
+        PasswordResetThrottle("password-reset-email", address, settings.PASSWORD_RESET_EMAIL_RATE),
+    ]

@@ -1,0 +1,56 @@
+"""The password-reset form: Django's, throttled per client and per e-mail address, whose
+e-mail a Celery task sends (accounts/password_reset.py)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from functools import partial
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.password_reset import password_reset_throttles
+from accounts.tasks import password_reset_send
+
+logger = logging.getLogger(__name__)
+
+
+def _enqueue(user_id: int, language: str) -> None:
+    try:
+        password_reset_send.delay(user_id=user_id, language=language)
+    except Exception:
+        # The page says the same whether or not an account exists: it cannot say this either.
+        logger.exception("accounts: could not enqueue the password-reset e-mail of user %s", user_id)
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Enqueues the e-mail of each matching account instead of sending it on the request;
+    the worker makes the link (not from this request's host)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs) -> None:
+        transaction.on_commit(partial(_enqueue, context["user"].pk, translation.get_language()))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        throttles = password_reset_throttles(self.request, form.cleaned_data["email"])
+        refused = [throttle for throttle in throttles if not throttle.allow_request(self.request, self)]
+        if not refused:
+            return super().form_valid(form)
+        minutes = max(1, math.ceil(max(throttle.wait() or 0 for throttle in refused) / 60))
+        form.add_error(
+            None,
+            _("Too many password reset requests.")
+            + " "
+            + ngettext("Try again in %(minutes)s minute.", "Try again in %(minutes)s minutes.", minutes)
+            % {"minutes": minutes},
+        )
+        return self.render_to_response(self.get_context_data(form=form), status=429)
