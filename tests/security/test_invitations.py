@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.models import Invitation, Membership, Role
@@ -92,7 +93,7 @@ def test_an_invitation_to_a_staff_address_never_sets_its_password(client, custom
     client.post(url, accept_data())
     assert snapshot(engineer) == before
     assert not Membership.objects.filter(user=engineer).exists()
-    assert not client.login(username=engineer.username, password=ATTACKER_PASSWORD)
+    assert not client.login(request=HttpRequest(), username=engineer.username, password=ATTACKER_PASSWORD)
     assert client.get("/admin/").status_code == 302  # still signed out
 
 
