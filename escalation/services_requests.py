@@ -9,6 +9,7 @@ recorded on the incident's timeline (`incidents.services_escalations`).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -116,17 +117,26 @@ def escalation_request_by_customer(
     return request
 
 
-def public_rate_limit_check(*, remote_addr: str) -> None:
-    """Count one submission from `remote_addr`; raise `RateLimited` above the limit."""
-    key = f"escalation-form:{remote_addr}"
-    timeout = int(PUBLIC_RATE_WINDOW.total_seconds())
+def _count(key: str, timeout: int) -> int:
     cache.add(key, 0, timeout=timeout)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=timeout)
-        count = 1
-    if count > PUBLIC_RATE_LIMIT:
+        return 1
+
+
+def public_rate_limit_check(*, remote_addr: str | None, email: str) -> None:
+    """Count one submission from the client's address and for the sender's e-mail address
+    (each its own bucket); raise `RateLimited` when either is over the limit. The address
+    is the real client's behind the proxies (`core.client_address`): keyed on the socket's
+    address alone, every request behind a proxy would share one bucket."""
+    timeout = int(PUBLIC_RATE_WINDOW.total_seconds())
+    email_key = hashlib.sha256(email.strip().lower().encode()).hexdigest()
+    counts = [_count(f"escalation-form:email:{email_key}", timeout)]
+    if remote_addr:
+        counts.append(_count(f"escalation-form:addr:{remote_addr}", timeout))
+    if max(counts) > PUBLIC_RATE_LIMIT:
         raise RateLimited(_("Too many escalation requests from your network. Please call the contacts below."))
 
 
@@ -138,8 +148,7 @@ def escalation_request_by_microsoft(
     *, data: MicrosoftRequest, remote_addr: str | None, now: dt.datetime
 ) -> EscalationRequest:
     """Record the request and email the sender a link; nothing is paged until they click it."""
-    if remote_addr:
-        public_rate_limit_check(remote_addr=remote_addr)
+    public_rate_limit_check(remote_addr=remote_addr, email=data.email)
     incident = None
     if data.microsoft_case_number:
         incident = (

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from accounts.selectors import membership_of
+from core.client_address import client_address
 from escalation import selectors
 from escalation.forms import CustomerEscalationForm, MicrosoftEscalationForm
 from escalation.services_requests import (
@@ -27,10 +28,6 @@ from escalation.services_requests import (
 from incidents.selectors import incident_get_for_user
 
 
-def _remote_addr(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
-
-
 def escalation_page(request: HttpRequest) -> HttpResponse:
     form = MicrosoftEscalationForm(request.POST or None)
     status = 200
@@ -40,7 +37,7 @@ def escalation_page(request: HttpRequest) -> HttpResponse:
                 return redirect("escalation:sent")  # a bot: say nothing
             data = MicrosoftRequest(**{k: v for k, v in form.cleaned_data.items() if k != "website"})
             try:
-                escalation_request_by_microsoft(data=data, remote_addr=_remote_addr(request), now=timezone.now())
+                escalation_request_by_microsoft(data=data, remote_addr=client_address(request), now=timezone.now())
             except EscalationRequestError as exc:
                 form.add_error(None, str(exc))
                 status = 429

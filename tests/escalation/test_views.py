@@ -167,15 +167,31 @@ def test_the_form_explains_invalid_fields(client):
     assert not EscalationRequest.objects.exists()
 
 
-def test_the_public_form_is_rate_limited_per_address(client):
-    for _ in range(5):
-        assert client.post(PAGE, _form()).status_code == 302
-    response = client.post(PAGE, _form())
+def test_the_public_form_is_rate_limited_per_address_and_per_email(client):
+    for i in range(5):
+        assert client.post(PAGE, _form(email=f"mia{i}@microsoft.example")).status_code == 302
+    response = client.post(PAGE, _form(email="mia9@microsoft.example"))
     assert response.status_code == 429
     assert "Too many escalation requests" in response.content.decode()
     assert EscalationRequest.objects.count() == 5
-    # Another address is not affected.
-    assert client.post(PAGE, _form(), REMOTE_ADDR="10.0.0.8").status_code == 302
+    # Another client with another address is not affected ...
+    assert client.post(PAGE, _form(email="other@microsoft.example"), REMOTE_ADDR="10.0.0.8").status_code == 302
+    # ... but one e-mail address cannot be used more often by hopping between networks.
+    for i in range(4):
+        client.post(PAGE, _form(email="other@microsoft.example"), REMOTE_ADDR=f"10.0.1.{i}")
+    assert client.post(PAGE, _form(email="other@microsoft.example"), REMOTE_ADDR="10.0.2.1").status_code == 429
+
+
+def test_behind_a_proxy_each_client_has_its_own_bucket(client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    for i in range(5):
+        response = client.post(PAGE, _form(email=f"a{i}@microsoft.example"), HTTP_X_FORWARDED_FOR="198.51.100.7")
+        assert response.status_code == 302
+    limited = client.post(PAGE, _form(email="a9@microsoft.example"), HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert limited.status_code == 429
+    # Same proxy (REMOTE_ADDR), another client: its own bucket, not one global one.
+    other = client.post(PAGE, _form(email="b@microsoft.example"), HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert other.status_code == 302
 
 
 def test_a_bot_filling_the_hidden_field_is_ignored(client):
