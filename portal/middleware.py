@@ -6,13 +6,17 @@ does not read the user costs no user query for them."""
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
 
 from accounts.auth import PREFERENCES_SESSION_KEY, viewer_preferences_remember
 
@@ -72,3 +76,32 @@ class NoStoreMiddleware:
         if (user is not None and user.is_authenticated) or request.path_info.startswith("/api/"):
             add_never_cache_headers(response)
         return response
+
+
+# The session key of the last request's time (epoch seconds), written at most once a minute.
+LAST_SEEN_SESSION_KEY = "last_seen"
+LAST_SEEN_RESOLUTION = 60
+
+
+class SessionIdleTimeoutMiddleware:
+    """Signs out a session that made no request for SESSION_IDLE_MINUTES (a shared or
+    forgotten computer); the next page asks to sign in again with a message saying why. The
+    session is written at most once a minute for it, not on every request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
+            if isinstance(last_seen, int) and now - last_seen > settings.SESSION_IDLE_MINUTES * 60:
+                logout(request)
+                messages.info(
+                    request,
+                    _("You were signed out after %(minutes)d minutes without activity. Please sign in again.")
+                    % {"minutes": settings.SESSION_IDLE_MINUTES},
+                )
+            elif not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_RESOLUTION:
+                request.session[LAST_SEEN_SESSION_KEY] = now
+        return self.get_response(request)

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "portal.middleware.ViewerTimezoneMiddleware",
     "portal.middleware.NoStoreMiddleware",
+    "portal.middleware.SessionIdleTimeoutMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its page (accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -321,6 +322,8 @@ SPECTACULAR_SETTINGS = {
 # through to the database so that a cleared cache signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
+# Signed out after this long without a request (portal.middleware.SessionIdleTimeoutMiddleware).
+SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)
 # django-axes first: it refuses a locked-out sign-in before the password is checked (the site's
 # sign-in page and the admin's). PortalBackend also loads the contact's membership,
 # organisation and region with the user (one query).
