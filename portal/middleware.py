@@ -83,6 +83,11 @@ LAST_SEEN_SESSION_KEY = "last_seen"
 LAST_SEEN_RESOLUTION = 60
 
 
+def last_seen_on_login(sender: object, request: HttpRequest | None, user: object, **kwargs: object) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN_SESSION_KEY] = int(time.time())
+
+
 class SessionIdleTimeoutMiddleware:
     """Signs out a session that made no request for SESSION_IDLE_MINUTES (a shared or
     forgotten computer); the next page asks to sign in again with a message saying why. The

@@ -75,6 +75,13 @@ def _webhooks_to_loopback(settings):
 
 
 @pytest.fixture(autouse=True)
+def _sessions_do_not_idle_out(settings):
+    """Tests travel hours and days in time between a sign-in and the next page; the idle
+    sign-out has its own tests (tests/security/test_sessions_and_passwords.py)."""
+    settings.SESSION_IDLE_MINUTES = 60 * 24 * 365
+
+
+@pytest.fixture(autouse=True)
 def _calendars_cache_clear():
     """A rolled-back or flushed test database reuses region ids and versions, which key the
     calendar cache (sla/calendars.py): no calendar carries over from another test."""
