@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
+from core.public_cache import public_version_bump
 from incidents.models import Comment, Incident, Visibility
 from knowledgebase.models import (
     Article,
@@ -63,6 +64,7 @@ def article_publish(*, article: Article, now: dt.datetime) -> bool:
         .update(status=ArticleStatus.PUBLISHED, published_at=article.published_at or now)
     )
     article.refresh_from_db(fields=["status", "published_at"])
+    public_version_bump()  # a queryset update sends no post_save
     return bool(updated)
 
 
@@ -73,12 +75,14 @@ def article_archive(*, article: Article) -> bool:
         .update(status=ArticleStatus.ARCHIVED)
     )
     article.refresh_from_db(fields=["status"])
+    public_version_bump()
     return bool(updated)
 
 
 def article_mark_reviewed(*, article: Article, on: dt.date) -> None:
     Article.objects.filter(pk=article.pk).update(last_reviewed_on=on)
     article.last_reviewed_on = on
+    public_version_bump()
 
 
 # --- "Was this helpful?" ---------------------------------------------------------------

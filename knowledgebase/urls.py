@@ -1,5 +1,6 @@
 from django.urls import path
 
+from core.public_cache import public_page
 from knowledgebase import feeds, views
 
 app_name = "kb"
@@ -9,8 +10,8 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("faq/", views.faq, name="faq"),
     path("suggest/", views.suggest, name="suggest"),
-    path("feed/", feeds.LatestArticlesFeed(), name="feed"),
-    path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
+    path("feed/", public_page()(feeds.LatestArticlesFeed()), name="feed"),
+    path("feed/atom/", public_page()(feeds.LatestArticlesAtomFeed()), name="feed-atom"),
     path("category/<slug:slug>/", views.category, name="category"),
     path("articles/<slug:slug>/", views.article, name="article"),
     path("articles/<slug:slug>/vote/", views.vote, name="vote"),

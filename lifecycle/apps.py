@@ -1,6 +1,12 @@
 from django.apps import AppConfig
 
+from core.public_cache import public_models_watch
+
 
 class LifecycleConfig(AppConfig):
     name = "lifecycle"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # The lifecycle, roadmap and CfMD pages show all of it.
+        public_models_watch(*(m for m in self.get_models() if not m.__name__.startswith("Historical")))

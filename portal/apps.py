@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from core.public_cache import public_version_bump
+
 
 class PortalConfig(AppConfig):
     name = "portal"
@@ -7,8 +9,11 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
 
         from portal.middleware import last_seen_on_login
 
         # Signing in counts as activity: the first page after it need not write the session.
         user_logged_in.connect(last_seen_on_login, dispatch_uid="portal.last_seen_on_login")
+        # A data migration may change what the public pages show.
+        post_migrate.connect(public_version_bump, dispatch_uid="portal.public_pages_after_migrate")

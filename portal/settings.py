@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "portal.context_processors.site",
+                "core.public_cache.csrf_placeholder",  # last: public pages cached with a placeholder token
             ],
         },
     },
@@ -322,8 +323,7 @@ SPECTACULAR_SETTINGS = {
 # through to the database so that a cleared cache signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
-# Signed out after this long without a request (portal.middleware.SessionIdleTimeoutMiddleware).
-SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)
+SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)  # then signed out (portal.middleware)
 # django-axes first: it refuses a locked-out sign-in before the password is checked (the site's
 # sign-in page and the admin's). PortalBackend also loads the contact's membership,
 # organisation and region with the user (one query).

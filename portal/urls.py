@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from core.public_cache import public_page
 from knowledgebase.sitemaps import SITEMAPS as KB_SITEMAPS
 from portal import views
 
@@ -27,7 +28,7 @@ urlpatterns = [
     path("help/", include("knowledgebase.urls")),
     path("api/", include("portal.api.urls")),
     path("accounts/api-tokens/", include("accounts.api.token_urls")),
-    path("sitemap.xml", sitemap, {"sitemaps": KB_SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", public_page()(sitemap), {"sitemaps": KB_SITEMAPS}, name="sitemap"),
     # Django's set_language view: the footer's language choice for visitors and engineers.
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -33,7 +33,6 @@ from sla.models import (
     Weekday,
 )
 from sla.policy import targets_missing
-from sla.services import region_version_bump
 
 
 def warn_about_missing_targets(request: HttpRequest) -> None:
@@ -220,13 +219,8 @@ class SupportRegionAdmin(SimpleHistoryAdmin):
     search_fields = ["code", "name", "time_zone"]
     prepopulated_fields = {"code": ["name"]}
     inlines = [OpeningIntervalInline, DateExceptionInline, RegionLanguageInline]
-
-    # Every write to a region or its inlines (intervals, date exceptions, languages) bumps
-    # its version, the calendar cache's key (sla/calendars.py), in the admin's transaction.
-    # Django calls save_related after the change form and after the list's editable columns.
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        region_version_bump(region_id=form.instance.pk)
+    # Every write to a region or its inlines moves its version (the calendar cache's key):
+    # sla/apps.py connects the saves and deletes of those models to it, whatever writes them.
 
 
 @admin.register(SupportChannel)

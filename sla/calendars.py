@@ -4,8 +4,9 @@ become `businesshours.Calendar` values, and the one cache of them.
 The cache is keyed by the region's id and `SupportRegion.version`, plus the year the
 calendar is for. Invalidation rule: every write to a region, its opening intervals, its
 date exceptions or its languages bumps the region's version in the same transaction
-(`sla.services.region_version_bump`, called by the SLA admin and the seed data), so a
-calendar built from older rows is never found again, in any process.
+(`sla.services.region_changed`, connected to their saves and deletes in `sla/apps.py`, so
+the admin, a shell and an import all do it), so a calendar built from older rows is never
+found again, in any process.
 """
 
 from __future__ import annotations

@@ -125,7 +125,7 @@ class SupportRegion(models.Model):
     holiday_subdivision = models.CharField(_("holiday subdivision"), max_length=10, blank=True)
     display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
     # The key of the calendar cache (sla/calendars.py): every write to the region, its opening
-    # intervals, date exceptions or languages bumps it (sla.services.region_version_bump).
+    # intervals, date exceptions or languages bumps it (sla.services.region_changed, on every save and delete).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(excluded_fields=["version"])
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core.as_of import as_of_from
+from core.public_cache import public_page
 from sla import businesshours
 from sla import policy as sla
 from sla.deadlines import Deadline, UnknownTarget
@@ -96,6 +97,11 @@ def contact_channels() -> list[dict[str, str]]:
 
 
 @require_GET
+@public_page(
+    params=["as_of"],
+    expires=60,  # "open now" and this year's holidays change with the time
+    bypass=lambda request: is_calculator_request(request.GET),
+)
 def sla_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     policy = sla.SlaPolicy()

@@ -75,6 +75,15 @@ def _webhooks_to_loopback(settings):
 
 
 @pytest.fixture(autouse=True)
+def _public_pages_fresh():
+    """Each test's database starts over, so do the cached public pages (a rolled-back
+    transaction sends no signal to bump their version)."""
+    from core.public_cache import public_version_bump
+
+    public_version_bump()
+
+
+@pytest.fixture(autouse=True)
 def _sessions_do_not_idle_out(settings):
     """Tests travel hours and days in time between a sign-in and the next page; the idle
     sign-out has its own tests (tests/security/test_sessions_and_passwords.py)."""

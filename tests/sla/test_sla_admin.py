@@ -191,7 +191,7 @@ def test_a_region_gets_evening_hours_and_an_extra_closed_date(lead_client):
 
 
 def test_a_region_saved_in_the_admin_is_a_new_calendar_for_the_next_deadline(lead_client, sla):
-    """The admin bumps the region's version, the calendar cache's key (sla/calendars.py)."""
+    """A saved region moves its version, the calendar cache's key (sla/calendars.py)."""
     from sla.deadlines import deadline
 
     region = SupportRegion.objects.get(code="germany")
@@ -211,7 +211,7 @@ def test_a_region_saved_in_the_admin_is_a_new_calendar_for_the_next_deadline(lea
     )
     assert lead_client.post(url, data).status_code == 302
     region = SupportRegion.objects.get(code="germany")
-    assert region.version == 2
+    assert region.version > 1
     after = deadline(region=region, **args).due_at
     assert before == dt.datetime(2026, 11, 24, 16, 0, tzinfo=dt.UTC)  # 8 h from Tuesday 09:00
     assert after == dt.datetime(2026, 11, 24, 10, 0, tzinfo=dt.UTC)  # 6 h on Monday evening, 2 h Tuesday

@@ -1,0 +1,247 @@
+"""Public pages served from the shared cache, always current.
+
+The public pages (the SLA, lifecycle, contacts, roadmap, CfMD pages and the help centre)
+change a few times a month and every anonymous visitor gets the same bytes per language. So
+an anonymous GET is answered from the shared cache (`CACHE_URL`, one for every process),
+keyed by:
+
+- the page (its path and only the query parameters it reads: `?utm_source=…` or any other
+  unknown parameter neither changes the answer nor fills the cache),
+- the language and time zone the page is rendered in,
+- the **public content version**, a token in the shared cache that every write to the data
+  behind these pages replaces (`public_version_bump`: each app connects its models' saves
+  and deletes to it, plus migrations and bulk writes), so a change shows on the very next
+  request in every process, with no expiry to wait out,
+- the release (`release_id`: the templates, static files and translations this process
+  runs), so a deploy never serves a page rendered by the previous one,
+- and, for a page that depends on the time, what its `vary` function returns (e.g. today's
+  date) and a short `max_age` (the SLA page's "open now").
+
+Never cached: a request that carries a session or a message cookie (a signed-in user's or a
+voter's page), a response that sets a cookie, any status but 200. A cache that cannot be
+reached is logged once a minute and the page is rendered.
+
+Every page holds the visitor's CSRF token (the language switch, htmx's header, the vote and
+escalation forms). A page is rendered for the cache with a placeholder in its place
+(`csrf_placeholder`, a context processor) and each visitor's own token is put in when it is
+served; so the bytes differ per visitor and the answer says `Cache-Control: private`: a
+browser keeps and revalidates it (`ETag`, a hash of the cached rendering, and
+`Last-Modified`, when it was made, answer conditional GETs with 304), a shared proxy does
+not. Moving the token out of the HTML (read from its cookie by portal.js) would let a CDN
+keep the pages too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "public-content-version"
+CSRF_PLACEHOLDER = "public-page-csrf-token-placeholder"
+_RENDERING_FOR_CACHE = "_public_page_render"
+DEFAULT_MAX_AGE = 60
+# How long an entry may live at most (a safety net; versions make entries obsolete anyway).
+ENTRY_TIMEOUT = 24 * 3600
+
+_last_warning = 0.0
+
+
+def _warn_once(message: str, exc: Exception) -> None:
+    global _last_warning
+    now = time.monotonic()
+    if now - _last_warning > 60:
+        _last_warning = now
+        logger.warning("%s (pages are rendered meanwhile): %s: %s", message, type(exc).__name__, exc)
+
+
+def _release_files() -> Iterable[Path]:
+    base = Path(settings.BASE_DIR)
+    for folder in ("templates", "static", "locale"):
+        yield from sorted((base / folder).rglob("*"))
+
+
+def _compute_release_id() -> str:
+    """A fingerprint of what renders the pages: the same in every process of one deploy."""
+    digest = hashlib.sha256()
+    for path in _release_files():
+        if path.is_file():
+            stat = path.stat()
+            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+_release_id: str | None = None
+
+
+def release_id() -> str:
+    global _release_id
+    if _release_id is None:
+        _release_id = _compute_release_id()
+    return _release_id
+
+
+def public_version() -> tuple[str, float]:
+    """(token, time it was set) of the public content; a new one if the cache lost it."""
+    entry = cache.get(VERSION_KEY)
+    if entry is None:
+        entry = (uuid.uuid4().hex, time.time())
+        if not cache.add(VERSION_KEY, entry, timeout=None):
+            entry = cache.get(VERSION_KEY) or entry
+    return entry[0], entry[1]
+
+
+def public_version_bump(*args: Any, **kwargs: Any) -> None:
+    """The data behind the public pages changed: every cached page is obsolete from now on.
+    Usable as a signal receiver. A cache that cannot be reached has no pages to make
+    obsolete, and a version it lost is replaced by a new one."""
+    try:
+        cache.set(VERSION_KEY, (uuid.uuid4().hex, time.time()), timeout=None)
+    except Exception as exc:
+        _warn_once("public pages: cannot bump the content version", exc)
+
+
+def csrf_placeholder(request: HttpRequest) -> dict[str, str]:
+    """Context processor: while a page is rendered for the cache, its CSRF token is a
+    placeholder (it comes after Django's built-in `csrf` processor, so it wins)."""
+    return {"csrf_token": CSRF_PLACEHOLDER} if getattr(request, _RENDERING_FOR_CACHE, False) else {}
+
+
+def public_models_watch(*models: type) -> None:
+    """Every save, delete and many-to-many change of these models bumps the public content
+    version (called by each app's `ready()` for the models its public pages show; a
+    queryset `update()` or `bulk_create()` calls `public_version_bump` itself)."""
+    for model in models:
+        uid = f"public-pages:{model._meta.label}"
+        post_save.connect(public_version_bump, sender=model, dispatch_uid=f"{uid}:save")
+        post_delete.connect(public_version_bump, sender=model, dispatch_uid=f"{uid}:delete")
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(public_version_bump, sender=through, dispatch_uid=f"{uid}:{field.name}")
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and CookieStorage.cookie_name not in request.COOKIES
+        and not getattr(request, "htmx", False)
+    )
+
+
+def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not response.streaming
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and "private" not in response.get("Cache-Control", "")
+        and "no-store" not in response.get("Cache-Control", "")
+    )
+
+
+def _page_key(request: HttpRequest, params: tuple[str, ...], vary: str, version: str) -> str:
+    query = "&".join(f"{name}={value}" for name in params for value in request.GET.getlist(name))
+    parts = [
+        release_id(),
+        version,
+        request.path,
+        query,
+        translation.get_language() or "",
+        timezone.get_current_timezone_name(),
+        vary,
+    ]
+    return "public-page:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _with_token(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """The visitor's own CSRF token where the rendering has the placeholder (the CSRF
+    middleware then sets its cookie)."""
+    placeholder = CSRF_PLACEHOLDER.encode()
+    if not response.streaming and placeholder in response.content:
+        response.content = response.content.replace(placeholder, get_token(request).encode())
+    return response
+
+
+def _headers(response: HttpResponse, *, etag: str, modified: float, max_age: int) -> HttpResponse:
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(modified)
+    response["Cache-Control"] = f"private, max-age={max_age}"
+    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    return response
+
+
+def public_page(
+    *,
+    params: Iterable[str] = (),
+    expires: int | None = None,
+    vary: Callable[[HttpRequest], str] | None = None,
+    bypass: Callable[[HttpRequest], bool] | None = None,
+) -> Callable:
+    """Serve the view's anonymous GETs from the shared cache (see the module docstring).
+
+    `params`: the query parameters the page reads; `expires`: seconds a rendering stays
+    true for a page that depends on the time (else it lives until the content changes);
+    `vary`: more of the key, e.g. today's date; `bypass`: requests rendered every time
+    (e.g. a calculation with the visitor's input)."""
+    names = tuple(sorted(params))
+    timeout = expires or ENTRY_TIMEOUT
+    max_age = min(DEFAULT_MAX_AGE, timeout)
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not _cacheable_request(request) or (bypass is not None and bypass(request)):
+                return view(request, *args, **kwargs)
+            try:
+                version, _changed = public_version()
+                key = _page_key(request, names, vary(request) if vary else "", version)
+                entry = cache.get(key)
+            except Exception as exc:
+                _warn_once("public pages: the cache cannot be reached", exc)
+                return view(request, *args, **kwargs)
+            if entry is None:
+                setattr(request, _RENDERING_FOR_CACHE, True)
+                try:
+                    response = view(request, *args, **kwargs)
+                    if hasattr(response, "render") and callable(response.render):
+                        response = response.render()
+                finally:
+                    setattr(request, _RENDERING_FOR_CACHE, False)
+                if not _cacheable_response(request, response):
+                    return _with_token(request, response)
+                body = response.content
+                etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+                entry = (body, response["Content-Type"], etag, time.time())
+                try:
+                    cache.set(key, entry, timeout=timeout)
+                except Exception as exc:
+                    _warn_once("public pages: the cache cannot be reached", exc)
+            # Last-Modified: when this rendering was made (the content is as of then).
+            body, content_type, etag, modified = entry
+            conditional = get_conditional_response(request, etag=etag, last_modified=int(modified))
+            if conditional is not None:
+                return _headers(conditional, etag=etag, modified=modified, max_age=max_age)
+            response = _with_token(request, HttpResponse(body, content_type=content_type))
+            return _headers(response, etag=etag, modified=modified, max_age=max_age)
+
+        return wrapped
+
+    return decorator

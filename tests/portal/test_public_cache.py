@@ -1,0 +1,193 @@
+"""Public pages come from the shared cache, and a change shows on the very next request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from core import public_cache
+from escalation.models import EscalationContact
+from knowledgebase.models import Article, ArticleStatus, Category
+from lifecycle.models import PolicyKind, Product, ProductVersion
+from sla.models import DateException, OpeningInterval, ResponseTarget
+
+pytestmark = pytest.mark.django_db
+
+SLA = reverse("sla:page")
+
+
+def queries(client: Client, url: str, **extra) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, **extra)
+    return len(ctx.captured_queries), response
+
+
+def test_the_second_visit_costs_no_query_and_says_so_in_its_headers(client, sla):
+    first, response = queries(client, SLA)
+    assert response.status_code == 200
+    assert first > 0
+    again, cached = queries(client, SLA)
+    assert again == 0
+    assert cached.content == response.content or b"csrfmiddlewaretoken" in cached.content
+    assert cached["ETag"].startswith('"')
+    assert "Last-Modified" in cached
+    assert cached["Cache-Control"].startswith("private, max-age=")
+    assert "Accept-Language" in cached["Vary"]
+
+
+def test_a_conditional_get_is_answered_304(client, sla):
+    etag = client.get(SLA)["ETag"]
+    response = client.get(SLA, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+
+
+def test_unknown_query_parameters_neither_fragment_the_cache_nor_change_the_page(client, sla):
+    client.get(SLA)
+    count, response = queries(client, SLA + "?utm_source=newsletter&fbclid=x")
+    assert count == 0
+    assert response.status_code == 200
+    # A parameter the page reads is its own entry.
+    count, _ = queries(client, SLA + "?as_of=2026-01-15")
+    assert count > 0
+
+
+def test_each_language_is_its_own_entry(client, sla):
+    english = client.get(SLA, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    german = client.get(SLA, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert 'lang="de"' in german
+    assert 'lang="en"' in english
+
+
+def test_every_visitor_gets_their_own_working_csrf_token(sla):
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.get(SLA)
+    page = second.get(SLA).content.decode()
+    assert public_cache.CSRF_PLACEHOLDER not in page
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = second.post(reverse("set_language"), {"language": "de", "next": "/", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302  # the language switch accepted the token
+
+
+def test_signed_in_people_get_their_own_page(client, customer, sla):
+    client.get(SLA)
+    client.force_login(customer)
+    count, response = queries(client, SLA)
+    assert count > 0
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(
+    ("url", "change", "shows"),
+    [
+        (
+            SLA,
+            lambda: (
+                ResponseTarget.objects.filter(plan__code="SUB", severity__code="A").update(minutes=77)
+                or _save_first(ResponseTarget, minutes=77)
+            ),
+            "77",
+        ),
+        (SLA, lambda: _save_first(OpeningInterval, opens_at=dt.time(5, 17)), "05:17"),
+        (SLA, lambda: _holiday(), "Founders"),
+        (
+            reverse("cfmd:contacts"),
+            lambda: EscalationContact.objects.create(
+                name="Zelda Escalator",
+                role="Head of support",
+                email="z@example.com",
+                phone="+1 555 0199",
+                is_public=True,
+            ),
+            "Zelda Escalator",
+        ),
+        (reverse("cfmd:lifecycle"), lambda: _version("99.7"), "99.7"),
+        (
+            reverse("kb:index"),
+            lambda: _article("Posting groups explained in depth"),
+            "Posting groups explained in depth",
+        ),
+    ],
+)
+def test_a_change_shows_on_the_very_next_request(client, sla, url, change, shows):
+    client.get(url)
+    assert shows not in client.get(url).content.decode()
+    change()
+    assert shows in client.get(url).content.decode()
+
+
+def _save_first(model, **values):
+    row = model.objects.order_by("pk").first()
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.save()
+
+
+def _holiday():
+    region = OpeningInterval.objects.first().region
+    today = dt.date.today()
+    DateException.objects.create(region=region, on=today + dt.timedelta(days=3), kind="closed", note="Founders day")
+
+
+def _version(number: str):
+    product = Product.objects.first() or Product.objects.create(name="Contoso Advanced Warehousing")
+    ProductVersion.objects.create(
+        product=product, version=number, policy=PolicyKind.MODERN, released_on=dt.date.today()
+    )
+
+
+def _article(title: str):
+    category = Category.objects.first() or Category.objects.create(name="Setup", slug="setup")
+    Article.objects.create(
+        title=title,
+        slug="posting-groups",
+        body="Text",
+        category=category,
+        status=ArticleStatus.PUBLISHED,
+        published_at=dt.datetime.now(dt.UTC),
+        language="en",
+    )
+
+
+def test_a_cache_that_cannot_be_reached_renders_the_page(client, sla, monkeypatch, caplog):
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(public_cache, "_last_warning", 0.0)
+    monkeypatch.setattr(cache, "get", down)
+    response = client.get(SLA)
+    assert response.status_code == 200
+    assert "the cache cannot be reached" in caplog.text
+
+
+def test_the_content_version_is_shared_by_every_process(client, sla, settings, tmp_path):
+    """Two processes on one cache: a change written by another process (here one that only
+    bumps the version, as its post_save would) is seen by this one at once."""
+    location = tmp_path / "cache"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(location)}
+    }
+    client.get(SLA)
+    assert queries(client, SLA)[0] == 0
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "CACHE_URL": f"filecache://{location}",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+    }
+    env.pop("PORTAL_TESTING", None)
+    code = "import django; django.setup(); from core.public_cache import public_version_bump; public_version_bump()"
+    subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, cwd=Path(__file__).resolve().parents[2], timeout=60
+    )
+    assert queries(client, SLA)[0] > 0  # rendered again
