@@ -135,14 +135,14 @@ def _save_first(model, **values):
 
 def _holiday():
     region = OpeningInterval.objects.first().region
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()
     DateException.objects.create(region=region, on=today + dt.timedelta(days=3), kind="closed", note="Founders day")
 
 
 def _version(number: str):
     product = Product.objects.first() or Product.objects.create(name="Contoso Advanced Warehousing")
     ProductVersion.objects.create(
-        product=product, version=number, policy=PolicyKind.MODERN, released_on=dt.date.today()
+        product=product, version=number, policy=PolicyKind.MODERN, released_on=dt.datetime.now(dt.UTC).date()
     )
 
 
