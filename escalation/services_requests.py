@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.cache_guard import CacheUnavailable, cache_call
 from core.errors import DomainError
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource
@@ -116,16 +117,26 @@ def escalation_request_by_customer(
     return request
 
 
-def public_rate_limit_check(*, remote_addr: str) -> None:
-    """Count one submission from `remote_addr`; raise `RateLimited` above the limit."""
-    key = f"escalation-form:{remote_addr}"
+def _public_rate_count(key: str) -> int:
     timeout = int(PUBLIC_RATE_WINDOW.total_seconds())
     cache.add(key, 0, timeout=timeout)
     try:
-        count = cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=timeout)
-        count = 1
+        return 1
+
+
+def public_rate_limit_check(*, remote_addr: str) -> None:
+    """Count one submission from `remote_addr`; raise `RateLimited` above the limit."""
+    try:
+        # The limit fails closed: a form that pages people is not opened to floods while the
+        # cache that counts is down (core.cache_guard logs the outage).
+        count = cache_call(_public_rate_count, f"escalation-form:{remote_addr}")
+    except CacheUnavailable:
+        raise RateLimited(
+            _("We cannot accept escalation requests here right now. Please call the contacts below.")
+        ) from None
     if count > PUBLIC_RATE_LIMIT:
         raise RateLimited(_("Too many escalation requests from your network. Please call the contacts below."))
 

@@ -171,6 +171,15 @@ except Exception as exc:  # django-environ raises several kinds for a malformed 
     _fail("CACHE_URL", f"is not a cache URL ({exc})")
 if TESTING and "CACHE_URL" not in os.environ:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Outages (docs/OPERATIONS.md): a cache that is down or stalled answers within seconds, and
+# is then left alone for CACHE_RETRY_SECONDS (core/cache_guard.py); sessions read the database.
+_cache_timeout = _int("CACHE_TIMEOUT_SECONDS", 1)
+CACHE_RETRY_SECONDS = _int("CACHE_RETRY_SECONDS", 10)
+SESSION_CACHE_SECONDS = _int("SESSION_CACHE_SECONDS", 300)
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout}
+    )
 IS_POSTGRES = _db["ENGINE"].endswith("postgresql")
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -312,7 +321,7 @@ SPECTACULAR_SETTINGS = {
 
 # Sessions are read on every signed-in request: from the shared cache (CACHE_URL), written
 # through to the database so that a cleared cache signs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "portal.sessions"  # cached_db that falls back to the database when the cache is down
 SESSION_COOKIE_HTTPONLY = True
 # Also loads the contact's membership, organisation and region with the user (one query).
 AUTHENTICATION_BACKENDS = ["accounts.auth.PortalBackend"]
