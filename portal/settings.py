@@ -160,6 +160,14 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
+    # Outages (docs/OPERATIONS.md): an unreachable or stalled database answers within seconds.
+    _statement_ms = _int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 30) * 1000
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": _int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
+            "options": f"-c statement_timeout={_statement_ms}",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: rate limits (API throttles, the public escalation form) must be shared by every web
