@@ -146,7 +146,7 @@ def start_workers(n: int) -> list[subprocess.Popen]:
             "-n",
             f"bench{i}@%h",
             "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
+            ",".join(settings.WORKER_QUEUES),  # every queue the tasks are routed to
             "--pool",
             "solo",
             "--loglevel",

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core.cache_guard import CacheUnavailable, cache_call
 from core.errors import DomainError
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource
@@ -133,9 +134,15 @@ def public_rate_limit_check(*, remote_addr: str | None, email: str) -> None:
     address alone, every request behind a proxy would share one bucket."""
     timeout = int(PUBLIC_RATE_WINDOW.total_seconds())
     email_key = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    counts = [_count(f"escalation-form:email:{email_key}", timeout)]
-    if remote_addr:
-        counts.append(_count(f"escalation-form:addr:{remote_addr}", timeout))
+    keys = [f"escalation-form:email:{email_key}"] + ([f"escalation-form:addr:{remote_addr}"] if remote_addr else [])
+    try:
+        # The limit fails closed: a form that pages people is not opened to floods while the
+        # cache that counts is down (core.cache_guard logs the outage).
+        counts = [cache_call(_count, key, timeout) for key in keys]
+    except CacheUnavailable:
+        raise RateLimited(
+            _("We cannot accept escalation requests here right now. Please call the contacts below.")
+        ) from None
     if max(counts) > PUBLIC_RATE_LIMIT:
         raise RateLimited(_("Too many escalation requests from your network. Please call the contacts below."))
 

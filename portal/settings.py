@@ -19,6 +19,8 @@ from portal.environment import read_bool as _bool
 from portal.environment import read_int as _int
 from portal.environment import read_rate as _rate
 
+from portal.settings_celery import celery_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PORTAL_VAR_DIR", BASE_DIR / "var"))
 
@@ -139,6 +141,14 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
+    # Outages (docs/OPERATIONS.md): an unreachable or stalled database answers within seconds.
+    _statement_ms = _int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 30) * 1000
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": _int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
+            "options": f"-c statement_timeout={_statement_ms}",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: rate limits (API throttles, the public escalation form) must be shared by every web
@@ -150,6 +160,15 @@ except Exception as exc:  # django-environ raises several kinds for a malformed 
     _fail("CACHE_URL", f"is not a cache URL ({exc})")
 if TESTING and "CACHE_URL" not in os.environ:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Outages (docs/OPERATIONS.md): a cache that is down or stalled answers within seconds, and
+# is then left alone for CACHE_RETRY_SECONDS (core/cache_guard.py); sessions read the database.
+_cache_timeout = _int("CACHE_TIMEOUT_SECONDS", 1)
+CACHE_RETRY_SECONDS = _int("CACHE_RETRY_SECONDS", 10)
+SESSION_CACHE_SECONDS = _int("SESSION_CACHE_SECONDS", 300)
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout}
+    )
 IS_POSTGRES = _db["ENGINE"].endswith("postgresql")
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -207,39 +226,6 @@ EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT_SECONDS", 10)
 if TESTING:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
-# Celery: the filesystem transport under var/ unless CELERY_BROKER_URL says otherwise.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
-if "://" not in CELERY_BROKER_URL:
-    _fail("CELERY_BROKER_URL", f"is not a broker URL, got {CELERY_BROKER_URL!r}")
-# Tests get a broker folder and queue of their own, so that parallel runs never share one.
-BROKER_DIR = Path(
-    os.environ.get("PORTAL_BROKER_DIR") or (VAR_DIR / (f"broker-test-{os.getpid()}" if TESTING else "broker"))
-)
-CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE") or (
-    f"portal-test-{os.getpid()}" if TESTING else "portal"
-)
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("in", "processed", "control"):
-        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "in"),
-        "data_folder_out": str(BROKER_DIR / "in"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-    }
-else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_RESULT_BACKEND = None
-CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 60
-CELERY_TASK_TIME_LIMIT = 90
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 ESCALATION_SWEEP_SECONDS = _int("ESCALATION_SWEEP_SECONDS", 2)
 ESCALATION_SWEEP_BATCH = _int("ESCALATION_SWEEP_BATCH", 500)
 # The outbox (notify/): deliveries per task, how long a worker holds the ones it sends (a
@@ -321,7 +307,7 @@ SPECTACULAR_SETTINGS = {
 
 # Sessions are read on every signed-in request: from the shared cache (CACHE_URL), written
 # through to the database so that a cleared cache signs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_ENGINE = "portal.sessions"  # cached_db that falls back to the database when the cache is down
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)  # then signed out (portal.middleware)
 # django-axes first: it refuses a locked-out sign-in before the password is checked (the site's
@@ -384,16 +370,14 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {"task": "portal.worker_heartbeat", "schedule": 30.0, "options": {"expires": 25}},
-    "escalation-sweep": {
-        "task": "escalation.sweep",
-        "schedule": float(ESCALATION_SWEEP_SECONDS),
-        "options": {"expires": max(1, ESCALATION_SWEEP_SECONDS - 1)},
-    },
-    "notify-resend": {
-        "task": "notify.resend",
-        "schedule": float(NOTIFY_RESEND_SECONDS),
-        "options": {"expires": max(1, NOTIFY_RESEND_SECONDS - 1)},
-    },
-}
+# Celery: broker, queues by urgency, beat's schedule (portal/settings_celery.py).
+vars().update(
+    celery_settings(
+        read_int=_int,
+        fail=_fail,
+        testing=TESTING,
+        var_dir=VAR_DIR,
+        sweep_seconds=ESCALATION_SWEEP_SECONDS,
+        resend_seconds=NOTIFY_RESEND_SECONDS,
+    )
+)

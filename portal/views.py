@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import logging
+import sys
 
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.api.errors import ServiceUnavailable, error_body
 from portal.health import database_check, may_see_details, workers_report
 from portal.models import WorkerHeartbeat
 from sla.selectors import sla_matrix
 
 logger = logging.getLogger(__name__)
+
+_SERVER_ERROR = "Something went wrong on our side. The error has been logged."
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -74,10 +79,22 @@ def error_403(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    # No context processors that could fail again: a plain render of the shell.
-    from django.template import loader
-
-    return HttpResponse(loader.get_template("500.html").render({}), status=500)
+    """Django calls this while handling the exception: a database that is down or stalled
+    (also in a middleware, such as the session's) is a 503 with Retry-After, JSON under /api/."""
+    exc = sys.exc_info()[1]
+    unavailable = isinstance(exc, OperationalError | InterfaceError)
+    status = 503 if unavailable else 500
+    if request.path.startswith("/api/"):
+        code, message = (
+            ("unavailable", ServiceUnavailable.default_detail) if unavailable else ("server_error", _SERVER_ERROR)
+        )
+        response: HttpResponse = JsonResponse(error_body(code, message), status=status)
+    else:
+        # No context processors that could fail again: a plain render of the shell.
+        response = HttpResponse(loader.get_template(f"{status}.html").render({}), status=status)
+    if unavailable:
+        response["Retry-After"] = str(ServiceUnavailable.retry_after)
+    return response
 
 
 def not_yet_published(request: HttpRequest, *, title: str, summary: str) -> HttpResponse:

@@ -318,7 +318,7 @@ def celery_worker_process(transactional_db):
             "-n",
             f"{name}@%h",
             "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
+            ",".join(settings.WORKER_QUEUES),  # every queue the tasks are routed to
             "--pool",
             "solo",
             "--loglevel",

@@ -20,5 +20,14 @@ class ApiError(exceptions.APIException):
         self.fields = fields or {}
 
 
+class ServiceUnavailable(exceptions.APIException):
+    """Something the API needs (the database) is down or too slow: try again shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+    default_detail = "The service is briefly unavailable. Please try again in a minute."
+    retry_after = 30
+
+
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"code": code, "message": str(message), "fields": fields or {}}

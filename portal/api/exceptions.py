@@ -8,11 +8,13 @@ services map here, once; anything not handled here is a bug and stays a 500.
 
 from __future__ import annotations
 
+import logging
 import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
@@ -20,9 +22,11 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from accounts.entitlements import EntitlementError
-from core.api.errors import ApiError, RequestTooLarge, error_body
+from core.api.errors import ApiError, RequestTooLarge, ServiceUnavailable, error_body
 from core.errors import DomainError
 from sla.deadlines import UnknownTarget
+
+logger = logging.getLogger(__name__)
 
 
 def _flatten(detail) -> list[str]:
@@ -81,6 +85,9 @@ def _translate(exc: Exception) -> Exception:
         message = str(exc)
         fields = {exc.field: [message]} if exc.field else None
         return ApiError(message, code=exc.code, status_code=exc.status, fields=fields)
+    if isinstance(exc, OperationalError | InterfaceError):  # the database is down or stalled
+        logger.warning("database unavailable: %s: %s", exc.__class__.__name__, str(exc)[:200])
+        return ServiceUnavailable(_("The service is briefly unavailable. Please try again in a minute."))
     if isinstance(exc, UnknownTarget):
         message = _("There is no response target for this plan and severity.")
         return ApiError(message, code="no_response_target", fields={"severity": [message]})
@@ -109,6 +116,9 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             message = _("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": wait}
         else:
             message = _("Too many requests. Try again later.")
+    elif isinstance(exc, ServiceUnavailable):
+        code, message = "unavailable", str(exc.detail)
+        headers["Retry-After"] = str(exc.retry_after)
     elif isinstance(exc, ApiError):
         code, message, fields = str(exc.detail.code), str(exc.detail), exc.fields
     elif isinstance(exc, exceptions.ParseError):

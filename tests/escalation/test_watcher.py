@@ -313,7 +313,7 @@ def test_beat_runs_the_sweep_every_few_seconds_and_drops_stale_ticks(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["escalation-sweep"]
     assert entry["task"] == "escalation.sweep"
     assert entry["schedule"] == settings.ESCALATION_SWEEP_SECONDS
-    assert 0 < entry["options"]["expires"] <= settings.ESCALATION_SWEEP_SECONDS
+    assert 0 < entry["options"]["expire_seconds"] <= settings.ESCALATION_SWEEP_SECONDS
 
 
 def test_a_full_batch_enqueues_the_next_sweep_at_once(

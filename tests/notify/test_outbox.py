@@ -391,7 +391,7 @@ def test_beat_runs_the_resend_every_ten_seconds_and_drops_stale_ticks(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["notify-resend"]
     assert entry["task"] == "notify.resend"
     assert entry["schedule"] == settings.NOTIFY_RESEND_SECONDS <= 10
-    assert 0 < entry["options"]["expires"] <= settings.NOTIFY_RESEND_SECONDS
+    assert 0 < entry["options"]["expire_seconds"] <= settings.NOTIFY_RESEND_SECONDS
     # A killed worker's deliveries are taken again within 30 s.
     assert settings.NOTIFY_LEASE_SECONDS + settings.NOTIFY_RESEND_SECONDS <= 30
 

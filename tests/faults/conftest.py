@@ -1,0 +1,89 @@
+"""Fixtures for the fault tests: a Redis server of the test's own, that the test can stall,
+stop and start again."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from tests.conftest import skip_or_fail
+
+
+def _spare_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    def __init__(self, binary: str, port: int) -> None:
+        self.binary, self.port = binary, port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stall(self) -> None:
+        """Frozen, as a host that stopped answering: connections open, nothing is read."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        """Gone, as a crashed server: connections are refused."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@pytest.fixture
+def redis_server():
+    binary = shutil.which("redis-server")
+    if binary is None:
+        skip_or_fail("redis-server not found (apt-get install redis-server)")
+    server = RedisServer(binary, _spare_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cache_on(settings):
+    """Point the cache, and with it sessions and the API throttles, at `url`."""
+    from core.cache_guard import cache_guard_reset
+
+    def point(url: str) -> None:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            }
+        }
+        settings.CACHE_RETRY_SECONDS = 2
+        cache_guard_reset()
+
+    yield point
+    cache_guard_reset()

@@ -1,0 +1,89 @@
+"""The portal rides out a cache outage (docs/OPERATIONS.md): with its Redis stalled or gone,
+signed-in pages and the API still answer, fast; the public escalation form's limit refuses;
+when Redis is back, the cache is used again."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from escalation.services_requests import RateLimited, public_rate_limit_check
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db]
+
+FAST = 3.0  # seconds: a cache timeout (1 s) and the work, never a hang
+
+
+def _timed_get(client, url: str):
+    started = time.monotonic()
+    response = client.get(url)
+    return response, time.monotonic() - started
+
+
+@pytest.mark.parametrize("outage", ["stall", "stop"])
+def test_signed_in_pages_and_the_api_answer_while_the_cache_is_down_and_use_it_again_after(
+    redis_server, cache_on, customer, outage
+):
+    cache_on(redis_server.url)
+    client = APIClient()
+    client.force_login(customer)
+    session_key = client.cookies["sessionid"].value
+    assert cache.has_key(f"django.contrib.sessions.cached_db{session_key}")  # sessions are in Redis
+    pages = [reverse("incidents:list"), reverse("api:incidents:collection")]
+    for url in pages:
+        assert client.get(url).status_code == 200
+
+    redis_server.stall() if outage == "stall" else redis_server.stop()
+    for _ in range(3):  # the first request meets the timeout, the next ones skip the cache
+        for url in pages:
+            response, took = _timed_get(client, url)
+            assert response.status_code == 200, (url, response.status_code)
+            assert took < FAST, (url, took)
+
+    if outage == "stall":
+        redis_server.resume()
+    else:
+        redis_server.start()  # empty: every session is read from the database again
+    time.sleep(2.1)  # CACHE_RETRY_SECONDS
+    for url in pages:
+        response, took = _timed_get(client, url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert took < FAST, (url, took)
+    assert cache.has_key(f"django.contrib.sessions.cached_db{session_key}")
+    keys = redis.Redis.from_url(redis_server.url).keys("*")
+    assert any(key.startswith(b":1:throttle_") for key in keys)  # the API throttles count again
+
+
+def test_the_public_escalation_form_limit_refuses_while_the_cache_is_down(redis_server, cache_on):
+    cache_on(redis_server.url)
+    public_rate_limit_check(remote_addr="203.0.113.7")  # counted in Redis
+
+    redis_server.stop()
+    started = time.monotonic()
+    with pytest.raises(RateLimited, match="cannot accept escalation requests here right now"):
+        public_rate_limit_check(remote_addr="203.0.113.7")
+    with pytest.raises(RateLimited):
+        public_rate_limit_check(remote_addr="203.0.113.8")
+    assert time.monotonic() - started < FAST
+
+    redis_server.start()
+    time.sleep(2.1)
+    public_rate_limit_check(remote_addr="203.0.113.7")
+
+
+def test_sign_in_and_sign_out_work_while_the_cache_is_down(redis_server, cache_on, customer, client):
+    cache_on(redis_server.url)
+    redis_server.stop()
+    customer.set_password("correct-horse-battery")
+    customer.save(update_fields=["password"])
+
+    response = client.post(reverse("login"), {"username": customer.username, "password": "correct-horse-battery"})
+    assert response.status_code == 302
+    assert client.get(reverse("incidents:list")).status_code == 200
+    client.post(reverse("logout"))
+    assert client.get(reverse("incidents:list")).status_code == 302  # to the sign-in page
