@@ -19,7 +19,7 @@ keyed by:
 
 Never cached: a request that carries a session or a message cookie (a signed-in user's or a
 voter's page), a response that sets a cookie, any status but 200. A cache that cannot be
-reached is logged once a minute and the page is rendered.
+reached renders the page (`core.cache_guard` logs the outage once a minute).
 
 Every page holds the visitor's CSRF token (the language switch, htmx's header, the vote and
 escalation forms). A page is rendered for the cache with a placeholder in its place
@@ -34,7 +34,6 @@ keep the pages too.
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -52,7 +51,7 @@ from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
-logger = logging.getLogger(__name__)
+from core.cache_guard import CacheUnavailable, cache_call, cache_call_or
 
 VERSION_KEY = "public-content-version"
 CSRF_PLACEHOLDER = "public-page-csrf-token-placeholder"
@@ -60,16 +59,6 @@ _RENDERING_FOR_CACHE = "_public_page_render"
 DEFAULT_MAX_AGE = 60
 # How long an entry may live at most (a safety net; versions make entries obsolete anyway).
 ENTRY_TIMEOUT = 24 * 3600
-
-_last_warning = 0.0
-
-
-def _warn_once(message: str, exc: Exception) -> None:
-    global _last_warning
-    now = time.monotonic()
-    if now - _last_warning > 60:
-        _last_warning = now
-        logger.warning("%s (pages are rendered meanwhile): %s: %s", message, type(exc).__name__, exc)
 
 
 def _release_files() -> Iterable[Path]:
@@ -98,8 +87,7 @@ def release_id() -> str:
     return _release_id
 
 
-def public_version() -> tuple[str, float]:
-    """(token, time it was set) of the public content; a new one if the cache lost it."""
+def _version_read() -> tuple[str, float]:
     entry = cache.get(VERSION_KEY)
     if entry is None:
         entry = (uuid.uuid4().hex, time.time())
@@ -108,14 +96,17 @@ def public_version() -> tuple[str, float]:
     return entry[0], entry[1]
 
 
+def public_version() -> tuple[str, float]:
+    """(token, time it was set) of the public content; a new one if the cache lost it.
+    Raises `CacheUnavailable` when the cache is down."""
+    return cache_call(_version_read)
+
+
 def public_version_bump(*args: Any, **kwargs: Any) -> None:
     """The data behind the public pages changed: every cached page is obsolete from now on.
     Usable as a signal receiver. A cache that cannot be reached has no pages to make
     obsolete, and a version it lost is replaced by a new one."""
-    try:
-        cache.set(VERSION_KEY, (uuid.uuid4().hex, time.time()), timeout=None)
-    except Exception as exc:
-        _warn_once("public pages: cannot bump the content version", exc)
+    cache_call_or(None, cache.set, VERSION_KEY, (uuid.uuid4().hex, time.time()), timeout=None)
 
 
 def csrf_placeholder(request: HttpRequest) -> dict[str, str]:
@@ -213,9 +204,8 @@ def public_page(
             try:
                 version, _changed = public_version()
                 key = _page_key(request, names, vary(request) if vary else "", version)
-                entry = cache.get(key)
-            except Exception as exc:
-                _warn_once("public pages: the cache cannot be reached", exc)
+                entry = cache_call(cache.get, key)
+            except CacheUnavailable:  # logged by core.cache_guard
                 return view(request, *args, **kwargs)
             if entry is None:
                 setattr(request, _RENDERING_FOR_CACHE, True)
@@ -230,10 +220,7 @@ def public_page(
                 body = response.content
                 etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
                 entry = (body, response["Content-Type"], etag, time.time())
-                try:
-                    cache.set(key, entry, timeout=timeout)
-                except Exception as exc:
-                    _warn_once("public pages: the cache cannot be reached", exc)
+                cache_call_or(None, cache.set, key, entry, timeout=timeout)
             # Last-Modified: when this rendering was made (the content is as of then).
             body, content_type, etag, modified = entry
             conditional = get_conditional_response(request, etag=etag, last_modified=int(modified))

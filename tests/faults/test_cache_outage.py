@@ -9,6 +9,9 @@ import time
 import pytest
 import redis
 from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -61,19 +64,19 @@ def test_signed_in_pages_and_the_api_answer_while_the_cache_is_down_and_use_it_a
 
 def test_the_public_escalation_form_limit_refuses_while_the_cache_is_down(redis_server, cache_on):
     cache_on(redis_server.url)
-    public_rate_limit_check(remote_addr="203.0.113.7")  # counted in Redis
+    public_rate_limit_check(remote_addr="203.0.113.7", email="mia@microsoft.example")  # counted in Redis
 
     redis_server.stop()
     started = time.monotonic()
     with pytest.raises(RateLimited, match="cannot accept escalation requests here right now"):
-        public_rate_limit_check(remote_addr="203.0.113.7")
+        public_rate_limit_check(remote_addr="203.0.113.7", email="mia@microsoft.example")
     with pytest.raises(RateLimited):
-        public_rate_limit_check(remote_addr="203.0.113.8")
+        public_rate_limit_check(remote_addr="203.0.113.8", email="mia@microsoft.example")
     assert time.monotonic() - started < FAST
 
     redis_server.start()
     time.sleep(2.1)
-    public_rate_limit_check(remote_addr="203.0.113.7")
+    public_rate_limit_check(remote_addr="203.0.113.7", email="mia@microsoft.example")
 
 
 def test_sign_in_and_sign_out_work_while_the_cache_is_down(redis_server, cache_on, customer, client):
@@ -87,3 +90,24 @@ def test_sign_in_and_sign_out_work_while_the_cache_is_down(redis_server, cache_o
     assert client.get(reverse("incidents:list")).status_code == 200
     client.post(reverse("logout"))
     assert client.get(reverse("incidents:list")).status_code == 302  # to the sign-in page
+
+
+@pytest.mark.parametrize("outage", ["stall", "stop"])
+def test_public_pages_render_while_the_cache_is_down_and_are_cached_again_after(redis_server, cache_on, sla, outage):
+    cache_on(redis_server.url)
+    visitor = Client()
+    url = reverse("sla:page")
+    assert visitor.get(url).status_code == 200  # rendered and stored in Redis
+
+    redis_server.stall() if outage == "stall" else redis_server.stop()
+    for _ in range(3):
+        response, took = _timed_get(visitor, url)
+        assert response.status_code == 200
+        assert took < FAST, took
+
+    redis_server.resume() if outage == "stall" else redis_server.start()
+    time.sleep(2.1)  # CACHE_RETRY_SECONDS
+    visitor.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        assert visitor.get(url).status_code == 200
+    assert len(ctx.captured_queries) == 0  # served from Redis again
