@@ -130,7 +130,7 @@ class TwoFactorMiddleware:
     def open_prefixes(self) -> tuple[str, ...]:
         if self._open_prefixes is None:
             self._open_prefixes = (
-                reverse("two_factor_verify").rsplit("/", 2)[0] + "/",  # /accounts/two-factor/
+                reverse("two_factor_verify"),  # and the pages under it: enrol, its QR code, off
                 reverse("logout"),
                 reverse("admin:logout"),
                 settings.STATIC_URL,
