@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.emails import email_normalise
 from accounts.entitlements import contract_create
@@ -14,6 +17,10 @@ from accounts.models import Contract, Membership, Organization, Role, StaffProfi
 from sla.models import SupportPlan, SupportRegion
 
 DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed for the demo on purpose
+# The demo staff's authenticator key (hex, as django-otp stores it), printed by
+# `seed_demo --banner` with DEBUG on, so that a reviewer can add it to any authenticator app.
+# A seed without DEBUG gives staff no device: they set up their own at their first sign-in.
+DEMO_TOTP_KEY = "3132333435363738393031323334353637383930"
 
 DEMO_LOGINS = [
     ("Customer organisation admin", "olivia@fabrikam.example"),
@@ -114,4 +121,17 @@ def seed(*, now: dt.datetime, stdout) -> None:
         )
         user.groups.add(Group.objects.get_or_create(name=group)[0])
         StaffProfile.objects.get_or_create(user=user, defaults={"time_zone": zone})
+        if settings.DEBUG and not TOTPDevice.objects.filter(user=user).exists():
+            TOTPDevice.objects.create(user=user, name="Demo authenticator", key=DEMO_TOTP_KEY, confirmed=True)
     stdout.write(f"  organisations: {Organization.objects.count()}, contacts: {Membership.objects.count()}")
+
+
+def demo_totp_secret() -> str:
+    """The demo staff's key in base32, as authenticator apps take it."""
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+
+
+def demo_totp_uri() -> str:
+    issuer = settings.OTP_TOTP_ISSUER.replace(":", "")
+    label = quote(f"{issuer}:demo staff")
+    return f"otpauth://totp/{label}?secret={demo_totp_secret()}&issuer={quote(issuer)}&digits=6&period=30"

@@ -28,6 +28,11 @@ class Organization(models.Model):
     region = models.ForeignKey("sla.SupportRegion", on_delete=models.PROTECT, related_name="organizations")
     time_zone = models.CharField(_("default time zone"), max_length=64, validators=[validate_time_zone])
     language = models.CharField(_("default language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    requires_two_factor = models.BooleanField(
+        _("require two-step verification"),
+        default=False,
+        help_text=_("Every member signs in with a code from an authenticator app after the password."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views as views_account
-from accounts import views_password_reset
+from accounts import views_password_reset, views_two_factor
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -13,6 +13,11 @@ urlpatterns = [
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("two-factor/", views_two_factor.verify, name="two_factor_verify"),
+    path("two-factor/enrol/", views_two_factor.enrol, name="two_factor_enrol"),
+    path("two-factor/enrol/qr.svg", views_two_factor.qr_code, name="two_factor_qr"),
+    path("two-factor/off/", views_two_factor.turn_off, name="two_factor_off"),
+    path("members/two-factor/", views_two_factor.organization_require, name="account_two_factor_require"),
     path("", views_account.account, name="account"),
     path("members/", views_account.members, name="account_members"),
     path("members/<int:pk>/role/", views_account.member_role, name="account_member_role"),

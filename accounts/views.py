@@ -34,6 +34,7 @@ from accounts.services import (
     membership_revoke,
     membership_update_preferences,
 )
+from accounts.two_factor import has_confirmed_device
 
 MEMBERS_PER_PAGE = 25
 
@@ -101,6 +102,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "organization": organization,
         "form": form,
         "admins": admins,
+        "has_two_factor": has_confirmed_device(request.user),
         **contract_summary(organization=organization, day=timezone.localdate(timezone.now(), dt.UTC)),
     }
     return render(request, "accounts/account.html", context)

@@ -13,12 +13,16 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from accounts.auth import PREFERENCES_SESSION_KEY, viewer_preferences_remember
+from accounts.two_factor import two_factor_pending
 
 
 def viewer_preferences_get(request: HttpRequest) -> dict[str, str | None]:
@@ -110,3 +114,37 @@ class SessionIdleTimeoutMiddleware:
             elif not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_RESOLUTION:
                 request.session[LAST_SEEN_SESSION_KEY] = now
         return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """A signed-in person who needs a second factor (every staff account; customers who turned
+    it on or whose organisation requires it) and has not passed it in this session reaches
+    only the second-factor pages, signing out and static files: every other page sends them
+    to the code (or enrolment) step and back, and the API refuses their session. Bearer
+    tokens are not sessions: they are made by someone who was signed in."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._open_prefixes: tuple[str, ...] | None = None
+
+    def open_prefixes(self) -> tuple[str, ...]:
+        if self._open_prefixes is None:
+            self._open_prefixes = (
+                reverse("two_factor_verify"),  # and the pages under it: enrol, its QR code, off
+                reverse("logout"),
+                reverse("admin:logout"),
+                settings.STATIC_URL,
+                "/i18n/",
+                "/healthz",
+                "/readyz",
+            )
+        return self._open_prefixes
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if path.startswith(self.open_prefixes()) or not two_factor_pending(request):
+            return self.get_response(request)
+        if path.startswith("/api/"):
+            message = _("Finish signing in with your second factor first.")
+            return JsonResponse({"code": "two_factor_required", "message": message, "fields": {}}, status=403)
+        return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': request.get_full_path()})}")

@@ -7,7 +7,6 @@ demo set-up (SQLite and Celery's filesystem broker under `var/`); production set
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -18,7 +17,6 @@ from portal.environment import fail as _fail
 from portal.environment import read_bool as _bool
 from portal.environment import read_int as _int
 from portal.environment import read_rate as _rate
-
 from portal.settings_celery import celery_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -69,6 +67,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    # The second factor: authenticator-app codes (TOTP) and one-time recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # The domain apps, bottom layer first (docs/ARCHITECTURE.md).
     "sla",
     "accounts",
@@ -97,6 +99,8 @@ MIDDLEWARE = [
     "portal.middleware.ViewerTimezoneMiddleware",
     "portal.middleware.NoStoreMiddleware",
     "portal.middleware.SessionIdleTimeoutMiddleware",
+    # Whoever needs a second factor reaches only its pages until they pass it (accounts/two_factor.py).
+    "portal.middleware.TwoFactorMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its page (accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -310,25 +314,9 @@ SPECTACULAR_SETTINGS = {
 SESSION_ENGINE = "portal.sessions"  # cached_db that falls back to the database when the cache is down
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)  # then signed out (portal.middleware)
-# django-axes first: it refuses a locked-out sign-in before the password is checked (the site's
-# sign-in page and the admin's). PortalBackend also loads the contact's membership,
-# organisation and region with the user (one query).
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.auth.PortalBackend"]
-# Brute force: AXES_FAILURE_LIMIT failed sign-ins for one account, or from one client address,
-# lock it out for AXES_COOLOFF_MINUTES. Every failure is an audit row (AccessFailureLog, in the
-# admin); a successful sign-in forgets the earlier failures.
-AXES_FAILURE_LIMIT = _int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = dt.timedelta(minutes=_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
-AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
-AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-if AXES_FAILURE_LIMIT < 1:
-    _fail("AXES_FAILURE_LIMIT", "must be at least 1")
-# Password-reset requests per client address and per e-mail address asked for.
-PASSWORD_RESET_CLIENT_RATE = _rate("PASSWORD_RESET_CLIENT_RATE", "10/hour")
-PASSWORD_RESET_EMAIL_RATE = _rate("PASSWORD_RESET_EMAIL_RATE", "3/hour")
+# Signing in: django-axes' lockout, password resets, the second factor (portal/settings_sign_in.py).
+from portal.settings_sign_in import *  # noqa: E402, F403 (the names in its __all__)
+
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 # Every page: scripts, styles, images and fonts from this site only; no inline script or on*=
@@ -360,6 +348,7 @@ if not DEBUG and not TESTING:
 # The vendor whose add-on this portal supports, shown in the site shell.
 VENDOR_NAME = os.environ.get("VENDOR_NAME", "Contoso Software")
 PRODUCT_NAME = os.environ.get("PRODUCT_NAME", "Contoso Advanced Warehousing")
+OTP_TOTP_ISSUER = VENDOR_NAME  # the name authenticator apps show beside the code
 
 LOGGING = {
     "version": 1,

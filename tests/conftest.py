@@ -99,6 +99,32 @@ def _calendars_cache_clear():
     calendars_cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _staff_test_sessions_pass_the_second_factor(request, monkeypatch):
+    """`client.force_login(staff)`, `client.login(...)` and `admin_client` sign staff in as the
+    admin pages see them in production after both steps: the session names the staff
+    member's authenticator app (a real confirmed device) the way `django_otp.login` does.
+    Tests of the second factor itself (tests/security/test_two_factor.py) opt out with the
+    `two_factor` marker; browser tests sign in through the forms and type a real code."""
+    if request.node.get_closest_marker("two_factor"):
+        return
+    from django.test.client import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from tests.two_factor import totp_device_for
+
+    original = Client._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        if user.is_staff or user.is_superuser:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = totp_device_for(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "_login", _login)
+
+
 # --- Personas -------------------------------------------------------------------------
 
 NOW = dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC)  # Monday 07:00 in Los Angeles
@@ -257,11 +283,17 @@ def login(page, live_server):
     """Sign a user in through the real login form."""
 
     def do(user, password: str = "correct-horse-battery") -> None:
+        from tests.two_factor import pass_second_factor, totp_device_for
+
+        if user.is_staff:
+            totp_device_for(user)  # an engineer's phone, whose code the browser types
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", password)
         page.click("button[type=submit]")
         page.wait_for_load_state("networkidle")
+        if user.is_staff:
+            pass_second_factor(page, user)
 
     return do
 

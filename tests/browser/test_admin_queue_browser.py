@@ -10,16 +10,20 @@ from django.utils import timezone
 from tests.conftest import SCREENSHOTS
 from tests.factories import PASSWORD
 from tests.incidents.test_admin_queue import file_incident
+from tests.two_factor import pass_second_factor, totp_device_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in_to_admin(page, live_server, user) -> None:
+    """The admin's sign-in form, then the code of the engineer's authenticator app."""
+    totp_device_for(user)
     page.goto(f"{live_server.url}/admin/login/?next=/admin/incidents/incident/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_load_state("networkidle")
+    pass_second_factor(page, user)
 
 
 def test_engineer_takes_an_unassigned_incident_and_answers_it(

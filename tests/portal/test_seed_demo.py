@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
+from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_totp_secret
 from accounts.entitlements import contract_incidents_used
 from accounts.models import Contract, Membership, Organization
 from cfmd.models import EvidenceRecord
@@ -66,6 +68,24 @@ def test_the_banner_prints_the_url_and_every_demo_login(demo_debug):
     assert "http://127.0.0.1:8000/" in text
     for _role, username in DEMO_LOGINS:
         assert username in text
+    # Staff need a code after the password: the banner gives the demo staff's key.
+    assert demo_totp_secret() in text
+    assert "otpauth://totp/" in text
+
+
+@pytest.mark.two_factor
+def test_demo_staff_have_the_published_authenticator_key_and_sign_in_with_its_code(client, demo_debug):
+    from django_otp.oath import TOTP
+
+    call_command("seed_demo", stdout=io.StringIO())
+    for _role, username in DEMO_LOGINS[-4:]:  # engineer, lead, manager, superuser
+        assert TOTPDevice.objects.get(user__username=username, confirmed=True).key
+    assert client.post("/admin/login/?next=/admin/", {"username": "erin", "password": DEMO_PASSWORD}).status_code == 302
+    assert client.get("/admin/").status_code == 302  # the code first
+    code = TOTP(base64.b32decode(demo_totp_secret())).token()
+    response = client.post("/accounts/two-factor/", {"code": f"{code:06d}", "next": "/admin/"})
+    assert response.url == "/admin/"
+    assert client.get("/admin/").status_code == 200
 
 
 def test_without_debug_seed_demo_refuses_unless_forced_and_then_publishes_no_password(django_user_model):
@@ -78,5 +98,7 @@ def test_without_debug_seed_demo_refuses_unless_forced_and_then_publishes_no_pas
     assert admin.is_superuser
     assert not admin.has_usable_password()
     assert not django_user_model.objects.filter(password__startswith="pbkdf2").exists()
+    assert not TOTPDevice.objects.exists()  # staff set up their own app at their first sign-in
     call_command("seed_demo", "--banner", "--force-without-debug", stdout=out)
     assert DEMO_PASSWORD not in out.getvalue()
+    assert demo_totp_secret() not in out.getvalue()

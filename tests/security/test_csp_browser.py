@@ -11,6 +11,7 @@ import pytest
 from incidents.models import Incident
 from tests.factories import PASSWORD
 from tests.incidents.test_admin_queue import file_incident
+from tests.two_factor import pass_second_factor, totp_device_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -75,15 +76,47 @@ def test_the_engineer_journey_reports_no_violation(
     page, live_server, engineer, customer, organization, violations, screenshot
 ):
     incident = file_incident(organization, customer, title="Warehouse shipments cannot be posted", sev="A")
+    totp_device_for(engineer)
     page.goto(f"{live_server.url}/admin/login/?next=/admin/incidents/incident/")
     page.fill("#id_username", engineer.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.wait_for_load_state("networkidle")
+    screenshot("csp-two-factor-verify")
+    pass_second_factor(page, engineer)
     assert page.locator("#result_list tbody tr").count() == 1
     screenshot("csp-admin-queue")
     page.goto(f"{live_server.url}/admin/incidents/incident/{incident.pk}/change/")
     page.wait_for_load_state("networkidle")
     page.goto(f"{live_server.url}/admin/")
     page.wait_for_load_state("networkidle")
+    assert violations == []
+
+
+def test_an_engineer_enrols_an_authenticator_app_without_a_violation(page, live_server, lead, violations, screenshot):
+    """A new engineer's first sign-in: the enrolment page with its QR code (an image of this
+    site, no data: URI), the key typed into a phone (here: computed from the page's key),
+    the recovery codes, then the admin."""
+    import base64
+
+    from django_otp.oath import TOTP
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", lead.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert "/accounts/two-factor/enrol/" in page.url
+    assert page.evaluate("document.querySelector('img.qr-code').naturalWidth") > 0, "the QR code loads"
+    screenshot("two-factor-enrol")
+    secret = page.inner_text(".totp-secret").replace(" ", "")
+    code = TOTP(base64.b32decode(secret)).token()
+    page.fill("#id_code", f"{code:06d}")
+    page.get_by_role("button", name="Turn on two-step verification").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".recovery-codes li").count() == 10
+    screenshot("two-factor-recovery-codes")
+    page.get_by_role("link", name="Continue").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/admin/")
     assert violations == []

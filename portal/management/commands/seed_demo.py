@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD
+from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_totp_secret, demo_totp_uri
 from accounts.demo import seed as seed_portal
 
 APPS_WITH_DEMO_DATA = ["lifecycle", "incidents", "escalation", "knowledgebase", "cfmd"]
@@ -58,6 +58,15 @@ class Command(BaseCommand):
             self.stdout.write("  Demo logins (no password: set one with `manage.py changepassword <login>`):")
         for role, username in DEMO_LOGINS:
             self.stdout.write(f"    {role:<34} {username}")
+        if settings.DEBUG:
+            self.stdout.write(
+                "  Staff then enter a code from an authenticator app. Add this key to one (all demo staff share it):"
+            )
+            self.stdout.write(f"    key: {demo_totp_secret()}")
+            self.stdout.write(f"    URI: {demo_totp_uri()}")
+            self.stdout.write(f"    or, without a phone: oathtool --totp -b {demo_totp_secret()}")
+        else:
+            self.stdout.write("  Staff set up an authenticator app at their first sign-in (a QR code is shown).")
         self.stdout.write(
             "  Emails the portal sends are written to var/mail/. Press Ctrl-C to stop web, worker and beat."
         )

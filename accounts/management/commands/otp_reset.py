@@ -1,0 +1,37 @@
+"""`manage.py otp_reset <username>`: remove a person's authenticator app and recovery codes
+(a lost phone), so that they enrol again at their next sign-in."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.two_factor import is_staff_account, two_factor_reset
+
+
+class Command(BaseCommand):
+    help = "Remove a person's two-step verification devices (authenticator app, recovery codes)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username", help="The login of the person who lost their device.")
+
+    def handle(self, *args, username: str, **options):
+        user = get_user_model()._default_manager.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No account with the login {username!r}.")
+        apps, codes = two_factor_reset(user=user)
+        if not apps and not codes:
+            self.stdout.write(f"{username} had no authenticator app and no recovery codes: nothing removed.")
+            return
+        self.stdout.write(
+            f"Removed {username}'s two-step verification: {apps} authenticator app(s) and {codes} unused "
+            "recovery code(s)."
+        )
+        if is_staff_account(user):
+            self.stdout.write(f"{username} sets up a new authenticator app at their next sign-in.")
+        else:
+            self.stdout.write(
+                f"{username} signs in with their password only, unless their organisation requires "
+                "two-step verification (then they set up a new app at their next sign-in)."
+            )
+        self.stdout.write("Sessions already signed in stay signed in; they end at sign-out or after the idle time.")

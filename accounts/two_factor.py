@@ -1,0 +1,184 @@
+"""The second factor (django-otp): who needs one, enrolling an authenticator app, recovery
+codes, checking a code, and removing a lost device.
+
+Every staff account needs it; a customer needs it once they turned it on (they have a
+confirmed device) or when their organisation requires it. A session has passed it when
+django-otp's session key names the device that accepted a code (`django_otp.login`); a
+password alone reaches only the second-factor pages (`portal.middleware.TwoFactorMiddleware`).
+"""
+
+from __future__ import annotations
+
+import io
+from base64 import b32encode
+from typing import Any
+
+import django_otp
+import qrcode
+import qrcode.image.svg
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Organization
+
+RECOVERY_CODES = 10
+TOTP_DIGITS = 6
+TOTP_DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+# The session key of "this customer has a confirmed device", kept from sign-in so that the
+# pages they open need no query for it (staff need no key: every one of them needs a factor).
+HAS_DEVICE_SESSION_KEY = "two_factor_has_device"
+
+
+def is_staff_account(user: Any) -> bool:
+    return bool(user.is_staff or user.is_superuser)
+
+
+def organization_of(user: Any) -> Organization | None:
+    """The organisation of an active membership, as `accounts.auth.PortalBackend` loaded it."""
+    membership = getattr(user, "membership", None)
+    return membership.organization if membership is not None and membership.is_active else None
+
+
+def has_confirmed_device(user: Any) -> bool:
+    return django_otp.user_has_device(user, confirmed=True)
+
+
+def two_factor_required(user: Any, *, has_device: bool) -> bool:
+    """Whether this person must pass a second factor after the password."""
+    if is_staff_account(user) or has_device:
+        return True
+    organization = organization_of(user)
+    return organization is not None and organization.requires_two_factor
+
+
+def is_verified(request: HttpRequest) -> bool:
+    """The session passed the second factor (`django_otp.login` wrote the device's id)."""
+    return bool(request.session.get(django_otp.DEVICE_ID_SESSION_KEY))
+
+
+def two_factor_pending(request: HttpRequest) -> bool:
+    """A signed-in person who needs a second factor and has not passed it in this session."""
+    user = request.user
+    if not user.is_authenticated or is_verified(request):
+        return False
+    if is_staff_account(user):
+        return True
+    has_device = request.session.get(HAS_DEVICE_SESSION_KEY)
+    if has_device is None:  # a session opened before the key existed
+        has_device = remember_has_device(request)
+    return two_factor_required(user, has_device=has_device)
+
+
+def remember_has_device(request: HttpRequest) -> bool:
+    has_device = not is_staff_account(request.user) and has_confirmed_device(request.user)
+    request.session[HAS_DEVICE_SESSION_KEY] = has_device
+    return has_device
+
+
+def has_device_on_login(sender: object, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """`user_logged_in` receiver: note whether a customer has a device, for every page after."""
+    if request is not None and hasattr(request, "session") and not is_staff_account(user):
+        request.session[HAS_DEVICE_SESSION_KEY] = has_confirmed_device(user)
+
+
+# --- Enrolling ---------------------------------------------------------------------------
+
+
+def totp_device_pending(user: Any) -> TOTPDevice:
+    """The authenticator app being enrolled: an unconfirmed device with a new random key,
+    kept until a code from it confirms it (the page can be shown again with the same key)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    """The key as authenticator apps ask for it when typed in: base32, in groups of four."""
+    secret = b32encode(device.bin_key).decode()
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def qr_code_svg(text: str) -> bytes:
+    """A QR code of `text` as a standalone SVG document (no script, no style attribute)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return buffer.getvalue()
+
+
+def totp_device_confirm(*, request: HttpRequest, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm the enrolled app with a code from it: the device counts from now on, the
+    session has passed the second factor, and a new set of recovery codes replaces any
+    earlier one. Returns the recovery codes (shown once), or None for a wrong code."""
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, confirmed=False)
+        if not device.verify_token(token):
+            return None
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = recovery_codes_create(user=device.user)
+    django_otp.login(request, device)
+    request.session[HAS_DEVICE_SESSION_KEY] = not is_staff_account(device.user)
+    return codes
+
+
+def recovery_codes_create(*, user: Any) -> list[str]:
+    """Ten new one-time recovery codes; the earlier ones stop working."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+# --- Signing in with a code ----------------------------------------------------------------
+
+
+def two_factor_verify(*, request: HttpRequest, token: str) -> Device | None:
+    """Check a code from the authenticator app, or a recovery code (used up by it), against
+    the signed-in person's confirmed devices; on success the session has passed the second
+    factor. A wrong code makes each device wait longer before its next check."""
+    token = "".join(token.split()).lower()
+    if not token:
+        return None
+    # Six digits are an app's code, anything else a recovery code: a code is checked only
+    # where it can match, so using one kind does not slow the other kind down.
+    model = TOTPDevice if token.isdigit() and len(token) == TOTP_DIGITS else StaticDevice
+    with transaction.atomic():
+        devices = model.objects.devices_for_user(request.user, confirmed=True).select_for_update()
+        accepted = next((device for device in devices if device.verify_token(token)), None)
+    if accepted is not None:
+        django_otp.login(request, accepted)
+    return accepted
+
+
+def recovery_codes_left(user: Any) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+# --- Removing ------------------------------------------------------------------------------
+
+
+def two_factor_reset(*, user: Any) -> tuple[int, int]:
+    """Remove the person's authenticator apps and recovery codes (a lost phone): they enrol
+    again at their next sign-in (staff, members of an organisation that requires it) or sign
+    in with their password only (a customer who had turned it on). Returns (apps, recovery
+    codes) removed."""
+    with transaction.atomic():
+        apps = TOTPDevice.objects.filter(user=user).filter(confirmed=True).count()
+        codes = StaticToken.objects.filter(device__user=user).count()
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+    return apps, codes
+
+
+def organization_require_two_factor(*, organization: Organization, required: bool) -> None:
+    """An organisation admin requires a second factor of every member (or stops): members
+    without a device are sent to enrolment from their next page."""
+    organization.requires_two_factor = required
+    organization.save(update_fields=["requires_two_factor"])

@@ -1,0 +1,270 @@
+"""The second factor: every staff account (engineer, lead, manager, superuser) passes an
+authenticator-app code or a one-time recovery code after the password before any admin
+page; a staff member without a device enrols first; a wrong code is refused; `otp_reset`
+removes a lost device; a customer who turned it on is asked for a code, and an organisation
+that requires it sends its members to enrolment. The password step keeps its lockout.
+
+These tests sign in through the real forms: the `two_factor` marker turns off the suite's
+shortcut that marks staff test sessions as verified (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import Role
+from tests.factories import PASSWORD, MemberFactory, StaffFactory
+from tests.two_factor import fresh_totp_code, totp_device_for
+
+pytestmark = [pytest.mark.django_db, pytest.mark.two_factor]
+
+ADMIN_QUEUE = "/admin/incidents/incident/"
+
+
+def sign_in(client, user, url=None, password=PASSWORD, next_url=ADMIN_QUEUE):
+    """The password step, on the admin's sign-in page (or the site's)."""
+    url = url or reverse("admin:login")
+    return client.post(f"{url}?next={next_url}", {"username": user.username, "password": password, "next": next_url})
+
+
+def enter_code(client, code, next_url=ADMIN_QUEUE):
+    return client.post(reverse("two_factor_verify"), {"code": code, "next": next_url})
+
+
+@pytest.fixture
+def manager(db):
+    return StaffFactory(username="mark.manager", group="Support managers")
+
+
+@pytest.fixture
+def superuser(db):
+    return StaffFactory(username="ada.admin", group="Support managers", superuser=True)
+
+
+@pytest.mark.parametrize("persona", ["engineer", "lead", "manager", "superuser"])
+def test_a_password_alone_does_not_open_the_admin_for_any_staff_role(client, request, persona):
+    user = request.getfixturevalue(persona)
+    totp_device_for(user)
+    response = sign_in(client, user)
+    assert response.status_code == 302  # the password was right
+    for url in (ADMIN_QUEUE, "/admin/", "/admin/auth/user/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(reverse("two_factor_verify")), url
+    assert client.get("/api/v1/incidents/").status_code == 403  # nor the API with the session
+    response = enter_code(client, fresh_totp_code(totp_device_for(user)))
+    assert response.status_code == 302
+    assert response.url == ADMIN_QUEUE
+    assert client.get(ADMIN_QUEUE).status_code == 200
+
+
+def test_signing_in_on_the_site_then_opening_the_admin_asks_for_the_code(client, engineer):
+    totp_device_for(engineer)
+    response = sign_in(client, engineer, url=reverse("login"), next_url="/incidents/")
+    assert response.status_code == 302
+    response = client.get("/admin/")
+    assert response.url == f"{reverse('two_factor_verify')}?next=%2Fadmin%2F"
+    assert client.get("/incidents/").status_code == 302  # no page of the site either
+    assert enter_code(client, fresh_totp_code(totp_device_for(engineer)), next_url="/admin/").url == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_wrong_code_is_refused(client, engineer):
+    device = totp_device_for(engineer)
+    sign_in(client, engineer)
+    right = fresh_totp_code(device)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    response = enter_code(client, wrong)
+    assert response.status_code == 400
+    assert "That code is not right" in response.content.decode()
+    assert client.get(ADMIN_QUEUE).status_code == 302
+    # A wrong code makes the device wait before the next check (django-otp's throttling).
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+
+
+def test_a_code_is_accepted_once(client, engineer):
+    device = totp_device_for(engineer)
+    code = fresh_totp_code(device)
+    sign_in(client, engineer)
+    assert enter_code(client, code).status_code == 302
+    client.post(reverse("logout"))
+    sign_in(client, engineer)
+    assert enter_code(client, code).status_code == 400  # replayed within its 30 seconds
+
+
+def test_a_staff_member_without_a_device_enrols_and_gets_ten_recovery_codes(client, lead):
+    sign_in(client, lead)
+    response = client.get(ADMIN_QUEUE, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("two_factor_enrol"))
+    page = response.content.decode()
+    assert reverse("two_factor_qr") in page
+    device = TOTPDevice.objects.get(user=lead, confirmed=False)
+    secret = response.context["secret"].replace(" ", "")
+    assert secret
+    assert secret in page.replace(" ", "")
+    qr = client.get(reverse("two_factor_qr"))
+    assert qr["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in qr.content
+    assert b"<script" not in qr.content
+    # The app's first code confirms it; a wrong one does not.
+    assert client.post(reverse("two_factor_enrol"), {"code": "000000", "next": ADMIN_QUEUE}).status_code == 400
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
+    code = f"{TOTP(device.bin_key).token():06d}"
+    response = client.post(reverse("two_factor_enrol"), {"code": code, "next": ADMIN_QUEUE})
+    assert response.status_code == 200
+    codes = response.context["codes"]
+    assert len(codes) == 10
+    assert len(set(codes)) == 10
+    for recovery_code in codes:
+        assert recovery_code in response.content.decode()
+    assert TOTPDevice.objects.get(pk=device.pk).confirmed
+    assert client.get(ADMIN_QUEUE).status_code == 200  # the session passed the second factor
+    # The codes are shown once: the enrolment page does not come back for a confirmed device.
+    assert client.get(reverse("two_factor_enrol")).status_code == 302
+
+
+def test_a_password_alone_cannot_enrol_another_device(client, engineer):
+    totp_device_for(engineer)
+    sign_in(client, engineer)
+    response = client.get(reverse("two_factor_enrol"))
+    assert response.url.startswith(reverse("two_factor_verify"))
+    assert client.post(reverse("two_factor_enrol"), {"code": "123456"}).status_code == 302
+    assert TOTPDevice.objects.filter(user=engineer).count() == 1
+    assert client.get(reverse("two_factor_qr")).status_code == 404
+
+
+def test_a_recovery_code_works_once(client, engineer):
+    from accounts.two_factor import recovery_codes_create
+
+    totp_device_for(engineer)
+    codes = recovery_codes_create(user=engineer)
+    sign_in(client, engineer)
+    assert enter_code(client, codes[0].upper()).url == ADMIN_QUEUE
+    assert client.get(ADMIN_QUEUE).status_code == 200
+    assert StaticToken.objects.filter(device__user=engineer).count() == 9
+    client.post(reverse("logout"))
+    sign_in(client, engineer)
+    assert enter_code(client, codes[0]).status_code == 400
+    assert client.get(ADMIN_QUEUE).status_code == 302
+
+
+def test_otp_reset_removes_the_device_and_the_codes_and_the_next_sign_in_enrols(client, engineer):
+    from accounts.two_factor import recovery_codes_create
+
+    totp_device_for(engineer)
+    recovery_codes_create(user=engineer)
+    out = io.StringIO()
+    call_command("otp_reset", engineer.username, stdout=out)
+    assert "1 authenticator app(s) and 10 unused recovery code(s)" in out.getvalue()
+    assert "sets up a new authenticator app at their next sign-in" in out.getvalue()
+    assert not TOTPDevice.objects.filter(user=engineer).exists()
+    assert not StaticToken.objects.filter(device__user=engineer).exists()
+    sign_in(client, engineer)
+    response = client.get(ADMIN_QUEUE, follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("two_factor_enrol"))
+    out = io.StringIO()
+    call_command("otp_reset", engineer.username, stdout=out)
+    assert "nothing removed" in out.getvalue()
+
+
+def test_otp_reset_names_an_unknown_login():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No account"):
+        call_command("otp_reset", "nobody")
+
+
+def test_the_password_step_keeps_its_lockout(client, engineer, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+    totp_device_for(engineer)
+    for _ in range(2):
+        sign_in(client, engineer, password="wrong-password")
+    response = sign_in(client, engineer)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_customer_without_a_device_signs_in_with_the_password(client, customer):
+    sign_in(client, customer, url=reverse("login"), next_url="/incidents/")
+    assert client.get("/incidents/").status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/accounts/", "/accounts/members/", "/accounts/api-tokens/", "/accounts/password/"])
+def test_the_account_pages_wait_for_the_second_factor_too(client, customer, organization, url):
+    organization.requires_two_factor = True
+    organization.save()
+    totp_device_for(customer)
+    sign_in(client, customer, url=reverse("login"), next_url="/incidents/")
+    assert client.get(url).url.startswith(reverse("two_factor_verify"))
+
+
+def test_a_customer_turns_it_on_and_is_then_asked_for_a_code(client, customer):
+    sign_in(client, customer, url=reverse("login"), next_url="/incidents/")
+    account = client.get(reverse("account")).content.decode()
+    assert reverse("two_factor_enrol") in account
+    client.get(reverse("two_factor_enrol"))
+    device = TOTPDevice.objects.get(user=customer, confirmed=False)
+    response = client.post(reverse("two_factor_enrol"), {"code": f"{TOTP(device.bin_key).token():06d}"})
+    assert len(response.context["codes"]) == 10
+    assert "Turn off two-step verification" in client.get(reverse("account")).content.decode()
+    client.post(reverse("logout"))
+
+    sign_in(client, customer, url=reverse("login"), next_url="/incidents/")
+    response = client.get("/incidents/")
+    assert response.url.startswith(reverse("two_factor_verify"))
+    assert enter_code(client, fresh_totp_code(device), next_url="/incidents/").url == "/incidents/"
+    assert client.get("/incidents/").status_code == 200
+
+    # Turned off again (their organisation does not require it): the password is enough.
+    client.post(reverse("two_factor_off"))
+    assert not TOTPDevice.objects.filter(user=customer).exists()
+    client.post(reverse("logout"))
+    sign_in(client, customer, url=reverse("login"), next_url="/incidents/")
+    assert client.get("/incidents/").status_code == 200
+
+
+def test_an_organisation_that_requires_it_sends_members_to_enrolment(client, customer_admin, customer, organization):
+    sign_in(client, customer_admin, url=reverse("login"), next_url="/incidents/")
+    client.post(reverse("account_two_factor_require"), {"requires_two_factor": "on"})
+    organization.refresh_from_db()
+    assert organization.requires_two_factor
+    # The admin who turned it on is sent to enrolment from their next page too.
+    assert client.get("/incidents/", follow=True).redirect_chain[-1][0].startswith(reverse("two_factor_enrol"))
+    client.post(reverse("logout"))
+
+    sign_in(client, customer, url=reverse("login"), next_url="/incidents/")
+    response = client.get("/incidents/", follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("two_factor_enrol"))
+    assert response.context["required"]
+    # Only the organisation's admins may change it; members cannot turn it off.
+    assert client.post(reverse("account_two_factor_require"), {}).status_code == 302  # to enrolment first
+    organization.refresh_from_db()
+    assert organization.requires_two_factor
+
+
+def test_a_member_of_an_organisation_that_requires_it_cannot_turn_it_off(client, customer, organization):
+    organization.requires_two_factor = True
+    organization.save()
+    device = totp_device_for(customer)
+    sign_in(client, customer, url=reverse("login"), next_url="/incidents/")
+    enter_code(client, fresh_totp_code(device), next_url="/incidents/")
+    response = client.post(reverse("two_factor_off"), follow=True)
+    assert "Your organisation requires two-step verification." in response.content.decode()
+    assert TOTPDevice.objects.filter(user=customer).exists()
+
+
+def test_a_viewer_cannot_require_it_for_the_organisation(client, organization):
+    viewer = MemberFactory(organization=organization, role=Role.VIEWER, email="vic.viewer@fabrikam.example")
+    sign_in(client, viewer, url=reverse("login"), next_url="/incidents/")
+    assert client.post(reverse("account_two_factor_require"), {"requires_two_factor": "on"}).status_code == 403
+    organization.refresh_from_db()
+    assert not organization.requires_two_factor
