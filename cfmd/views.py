@@ -20,18 +20,12 @@ from cfmd import compliance, ical
 from cfmd import selectors as cfmd_selectors
 from core.as_of import AsOf, as_of_from
 from core.markdown import render_markdown
-from core.public_cache import public_page
+from core.public_cache import every_quarter_hour, public_page
 from lifecycle import selectors
 from lifecycle.models import ProductVersion
 from sla.selectors import channel_href, sla_matrix, support_channels
 
 PER_PAGE = 20
-
-
-def _today(request: HttpRequest) -> str:
-    """What the cached pages depend on besides the data: the day in the lifecycle dates' zone
-    (a version's phase changes at midnight there)."""
-    return selectors.lifecycle_today(timezone.now()).isoformat()
 
 
 def page_as_of(request: HttpRequest, *, now: dt.datetime) -> AsOf:
@@ -77,14 +71,14 @@ def _roadmap_context(request: HttpRequest, as_of: AsOf) -> dict[str, Any]:
 
 
 @require_GET
-@public_page(params=["as_of", "page", "dpage"], vary=_today)
+@public_page(params=["as_of", "page", "dpage"], vary=every_quarter_hour)
 def lifecycle_page(request: HttpRequest) -> HttpResponse:
     as_of = page_as_of(request, now=timezone.now())
     return _render(request, "cfmd/lifecycle.html", as_of, _lifecycle_context(request, as_of))
 
 
 @require_GET
-@public_page(params=[], vary=_today)
+@public_page(params=[], vary=every_quarter_hour)
 def lifecycle_calendar(request: HttpRequest) -> HttpResponse:
     """An iCalendar feed of the end-of-support dates of every version."""
     now = timezone.now()
@@ -147,21 +141,21 @@ def version_status(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@public_page(params=["as_of"], vary=_today)
+@public_page(params=["as_of"], vary=every_quarter_hour)
 def contacts_page(request: HttpRequest) -> HttpResponse:
     as_of = page_as_of(request, now=timezone.now())
     return _render(request, "cfmd/contacts.html", as_of, _contacts_context(as_of))
 
 
 @require_GET
-@public_page(params=["as_of", "page"], vary=_today)
+@public_page(params=["as_of", "page"], vary=every_quarter_hour)
 def roadmap_page(request: HttpRequest) -> HttpResponse:
     as_of = page_as_of(request, now=timezone.now())
     return _render(request, "cfmd/roadmap.html", as_of, _roadmap_context(request, as_of))
 
 
 @require_GET
-@public_page(params=["as_of"], vary=_today)
+@public_page(params=["as_of"], vary=every_quarter_hour)
 def cfmd_page(request: HttpRequest) -> HttpResponse:
     as_of = page_as_of(request, now=timezone.now())
     requirements = compliance.cfmd_requirements(on=as_of.on, at=as_of.at, as_of=as_of.date)
@@ -201,7 +195,7 @@ def evidence_pack_context(request: HttpRequest, as_of: AsOf) -> dict[str, Any]:
 
 
 @require_GET
-@public_page(params=["as_of", "page", "dpage"], vary=_today)
+@public_page(params=["as_of", "page", "dpage"], vary=every_quarter_hour)
 def evidence_pack_page(request: HttpRequest) -> HttpResponse:
     as_of = page_as_of(request, now=timezone.now())
     return _render(request, "cfmd/evidence_pack.html", as_of, evidence_pack_context(request, as_of))

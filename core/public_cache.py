@@ -37,6 +37,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
@@ -56,6 +58,7 @@ from core.cache_guard import CacheUnavailable, cache_call, cache_call_or
 VERSION_KEY = "public-content-version"
 CSRF_PLACEHOLDER = "public-page-csrf-token-placeholder"
 _RENDERING_FOR_CACHE = "_public_page_render"
+_LOOKED_UP = "_public_page_key"
 DEFAULT_MAX_AGE = 60
 # How long an entry may live at most (a safety net; versions make entries obsolete anyway).
 ENTRY_TIMEOUT = 24 * 3600
@@ -133,7 +136,7 @@ def _cacheable_request(request: HttpRequest) -> bool:
         request.method in ("GET", "HEAD")
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and CookieStorage.cookie_name not in request.COOKIES
-        and not getattr(request, "htmx", False)
+        and "HX-Request" not in request.headers
     )
 
 
@@ -179,6 +182,58 @@ def _headers(response: HttpResponse, *, etag: str, modified: float, max_age: int
     return response
 
 
+@dataclass(frozen=True)
+class PublicPage:
+    """How one view's page is cached (see `public_page`)."""
+
+    params: tuple[str, ...]
+    timeout: int
+    max_age: int
+    vary: Callable[[HttpRequest], str] | None
+    bypass: Callable[[HttpRequest], bool] | None
+
+    def applies(self, request: HttpRequest) -> bool:
+        return _cacheable_request(request) and not (self.bypass is not None and self.bypass(request))
+
+    def key(self, request: HttpRequest) -> str:
+        """The entry's key (raises `CacheUnavailable` when the version cannot be read)."""
+        version, _changed = public_version()
+        return _page_key(request, self.params, self.vary(request) if self.vary else "", version)
+
+    def answer(self, request: HttpRequest, entry: tuple) -> HttpResponse:
+        # Last-Modified: when this rendering was made (the content is as of then).
+        body, content_type, etag, modified = entry
+        conditional = get_conditional_response(request, etag=etag, last_modified=int(modified))
+        if conditional is not None:
+            return _headers(conditional, etag=etag, modified=modified, max_age=self.max_age)
+        response = _with_token(request, HttpResponse(body, content_type=content_type))
+        return _headers(response, etag=etag, modified=modified, max_age=self.max_age)
+
+    def serve(self, view: Callable[..., HttpResponse], request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.applies(request):
+            return view(request, *args, **kwargs)
+        looked_up = getattr(request, _LOOKED_UP, None)  # the middleware looked and missed
+        try:
+            key = looked_up or self.key(request)
+            entry = None if looked_up else cache_call(cache.get, key)
+        except CacheUnavailable:  # logged by core.cache_guard
+            return view(request, *args, **kwargs)
+        if entry is None:
+            setattr(request, _RENDERING_FOR_CACHE, True)
+            try:
+                response = view(request, *args, **kwargs)
+                if hasattr(response, "render") and callable(response.render):
+                    response = response.render()
+            finally:
+                setattr(request, _RENDERING_FOR_CACHE, False)
+            if not _cacheable_response(request, response):
+                return _with_token(request, response)
+            body = response.content
+            entry = (body, response["Content-Type"], f'"{hashlib.sha256(body).hexdigest()[:32]}"', time.time())
+            cache_call_or(None, cache.set, key, entry, timeout=self.timeout)
+        return self.answer(request, entry)
+
+
 def public_page(
     *,
     params: Iterable[str] = (),
@@ -190,45 +245,55 @@ def public_page(
 
     `params`: the query parameters the page reads; `expires`: seconds a rendering stays
     true for a page that depends on the time (else it lives until the content changes);
-    `vary`: more of the key, e.g. today's date; `bypass`: requests rendered every time
+    `vary`: more of the key, e.g. the time of day; `bypass`: requests rendered every time
     (e.g. a calculation with the visitor's input)."""
-    names = tuple(sorted(params))
     timeout = expires or ENTRY_TIMEOUT
-    max_age = min(DEFAULT_MAX_AGE, timeout)
+    page = PublicPage(
+        params=tuple(sorted(params)), timeout=timeout, max_age=min(DEFAULT_MAX_AGE, timeout), vary=vary, bypass=bypass
+    )
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not _cacheable_request(request) or (bypass is not None and bypass(request)):
-                return view(request, *args, **kwargs)
-            try:
-                version, _changed = public_version()
-                key = _page_key(request, names, vary(request) if vary else "", version)
-                entry = cache_call(cache.get, key)
-            except CacheUnavailable:  # logged by core.cache_guard
-                return view(request, *args, **kwargs)
-            if entry is None:
-                setattr(request, _RENDERING_FOR_CACHE, True)
-                try:
-                    response = view(request, *args, **kwargs)
-                    if hasattr(response, "render") and callable(response.render):
-                        response = response.render()
-                finally:
-                    setattr(request, _RENDERING_FOR_CACHE, False)
-                if not _cacheable_response(request, response):
-                    return _with_token(request, response)
-                body = response.content
-                etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-                entry = (body, response["Content-Type"], etag, time.time())
-                cache_call_or(None, cache.set, key, entry, timeout=timeout)
-            # Last-Modified: when this rendering was made (the content is as of then).
-            body, content_type, etag, modified = entry
-            conditional = get_conditional_response(request, etag=etag, last_modified=int(modified))
-            if conditional is not None:
-                return _headers(conditional, etag=etag, modified=modified, max_age=max_age)
-            response = _with_token(request, HttpResponse(body, content_type=content_type))
-            return _headers(response, etag=etag, modified=modified, max_age=max_age)
+            return page.serve(view, request, *args, **kwargs)
 
+        wrapped.public_page = page  # type: ignore[attr-defined]  # read by PublicPageMiddleware
         return wrapped
 
     return decorator
+
+
+class PublicPageMiddleware:
+    """Answers a cached public page before the rest of the middleware and the view run (the
+    request's language is known, no session, user or messages are needed); a miss goes on
+    to the view, whose `public_page` renders and stores it without looking again.
+
+    Placed after LocaleMiddleware, CsrfViewMiddleware (the visitor's token) and
+    XFrameOptionsMiddleware, whose response steps the answer still passes through."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in ("GET", "HEAD"):
+            try:
+                match = resolve(request.path_info)
+            except Resolver404:
+                return self.get_response(request)
+            page: PublicPage | None = getattr(match.func, "public_page", None)
+            if page is not None and page.applies(request):
+                try:
+                    key = page.key(request)
+                    entry = cache_call(cache.get, key)
+                except CacheUnavailable:
+                    return self.get_response(request)
+                if entry is not None:
+                    return page.answer(request, entry)
+                setattr(request, _LOOKED_UP, key)
+        return self.get_response(request)
+
+
+def every_quarter_hour(request: HttpRequest) -> str:
+    """`vary` for a page that shows "today" in some zone: re-rendered at least every quarter
+    of an hour, so it is never stale past midnight in any zone (all offsets are whole quarters)."""
+    return str(int(time.time() // 900))

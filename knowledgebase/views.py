@@ -14,15 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.markdown import render_markdown
-from core.public_cache import public_page
+from core.public_cache import every_quarter_hour, public_page
 from incidents.models import Comment, Incident, Visibility
 from knowledgebase import selectors, services
 from knowledgebase.forms import SearchForm
 from knowledgebase.models import SEARCH_CONFIGS, ArticleStatus, Category
-
-
-def _today(request: HttpRequest) -> str:
-    return timezone.now().date().isoformat()  # "updated 3 days ago" and the like
 
 
 def _language(request: HttpRequest) -> str:
@@ -31,7 +27,7 @@ def _language(request: HttpRequest) -> str:
 
 
 @require_GET
-@public_page(vary=_today)
+@public_page(vary=every_quarter_hour)
 def index(request: HttpRequest) -> HttpResponse:
     language = _language(request)
     return render(
@@ -65,7 +61,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@public_page(params=["page"], vary=_today)
+@public_page(params=["page"], vary=every_quarter_hour)
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
     page = selectors.category_articles(
@@ -75,7 +71,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
-@public_page(params=["page"], vary=_today)
+@public_page(params=["page"], vary=every_quarter_hour)
 def faq(request: HttpRequest) -> HttpResponse:
     page = selectors.faq_articles(user=request.user, language=_language(request), page=request.GET.get("page"))
     items = [(article, render_markdown(article.body)) for article in page.object_list]
@@ -90,7 +86,7 @@ def _article_or_login(request: HttpRequest, slug: str):
 
 
 @require_GET
-@public_page(vary=_today, bypass=lambda request: "from" in request.GET)
+@public_page(vary=every_quarter_hour, bypass=lambda request: "from" in request.GET)
 def article(request: HttpRequest, slug: str) -> HttpResponse:
     article, login_redirect = _article_or_login(request, slug)
     if login_redirect is not None:

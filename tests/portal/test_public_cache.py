@@ -44,6 +44,10 @@ def test_the_second_visit_costs_no_query_and_says_so_in_its_headers(client, sla)
     assert "Last-Modified" in cached
     assert cached["Cache-Control"].startswith("private, max-age=")
     assert "Accept-Language" in cached["Vary"]
+    # Answered early (PublicPageMiddleware), still with the site's security headers.
+    assert cached["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in cached["Content-Security-Policy"]
+    assert cached["Content-Language"] == "en"
 
 
 def test_a_conditional_get_is_answered_304(client, sla):
