@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts.selectors import membership_of
 from core.client_address import client_address
+from core.public_cache import public_page
 from escalation import selectors
 from escalation.forms import CustomerEscalationForm, MicrosoftEscalationForm
 from escalation.services_requests import (
@@ -28,6 +29,7 @@ from escalation.services_requests import (
 from incidents.selectors import incident_get_for_user
 
 
+@public_page()  # its GET: the procedure, the contacts and an empty form (POSTs are never cached)
 def escalation_page(request: HttpRequest) -> HttpResponse:
     form = MicrosoftEscalationForm(request.POST or None)
     status = 200

@@ -118,6 +118,13 @@ def test_signed_in_people_get_their_own_page(client, customer, sla):
         ),
         (reverse("cfmd:lifecycle"), lambda: _version("99.7"), "99.7"),
         (
+            reverse("escalation:page"),
+            lambda: EscalationContact.objects.create(
+                name="Yann Pager", role="Duty manager", email="y@example.com", phone="+1 555 0198", is_public=True
+            ),
+            "Yann Pager",
+        ),
+        (
             reverse("kb:index"),
             lambda: _article("Posting groups explained in depth"),
             "Posting groups explained in depth",
