@@ -8,14 +8,17 @@ keyed by:
 - the page (its path and only the query parameters it reads: `?utm_source=…` or any other
   unknown parameter neither changes the answer nor fills the cache),
 - the language and time zone the page is rendered in,
-- the **public content version**, a token in the shared cache that every write to the data
-  behind these pages replaces (`public_version_bump`: each app connects its models' saves
-  and deletes to it, plus migrations and bulk writes), so a change shows on the very next
-  request in every process, with no expiry to wait out,
 - the release (`release_id`: the templates, static files and translations this process
   runs), so a deploy never serves a page rendered by the previous one,
-- and, for a page that depends on the time, what its `vary` function returns (e.g. today's
-  date) and a short `max_age` (the SLA page's "open now").
+- and, for a page that depends on the time, what its `vary` function returns (e.g. the
+  quarter of an hour) and a short expiry (the SLA page's "open now").
+
+An entry is valid only under the **public content version** it was rendered under: a token in
+the shared cache that every write to the data behind these pages replaces
+(`public_version_bump`: each app connects its public models' saves and deletes to it, plus
+migrations and queryset updates). The entry and the current version are read in one round
+trip; another version is a miss. So a change shows on the very next request in every
+process, with no expiry to wait out.
 
 Never cached: a request that carries a session or a message cookie (a signed-in user's or a
 voter's page), a response that sets a cookie, any status but 200. A cache that cannot be
@@ -99,12 +102,6 @@ def _version_read() -> tuple[str, float]:
     return entry[0], entry[1]
 
 
-def public_version() -> tuple[str, float]:
-    """(token, time it was set) of the public content; a new one if the cache lost it.
-    Raises `CacheUnavailable` when the cache is down."""
-    return cache_call(_version_read)
-
-
 def public_version_bump(*args: Any, **kwargs: Any) -> None:
     """The data behind the public pages changed: every cached page is obsolete from now on.
     Usable as a signal receiver. A cache that cannot be reached has no pages to make
@@ -151,11 +148,10 @@ def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
-def _page_key(request: HttpRequest, params: tuple[str, ...], vary: str, version: str) -> str:
+def _page_key(request: HttpRequest, params: tuple[str, ...], vary: str) -> str:
     query = "&".join(f"{name}={value}" for name in params for value in request.GET.getlist(name))
     parts = [
         release_id(),
-        version,
         request.path,
         query,
         translation.get_language() or "",
@@ -196,9 +192,18 @@ class PublicPage:
         return _cacheable_request(request) and not (self.bypass is not None and self.bypass(request))
 
     def key(self, request: HttpRequest) -> str:
-        """The entry's key (raises `CacheUnavailable` when the version cannot be read)."""
-        version, _changed = public_version()
-        return _page_key(request, self.params, self.vary(request) if self.vary else "", version)
+        return _page_key(request, self.params, self.vary(request) if self.vary else "")
+
+    def lookup(self, request: HttpRequest) -> tuple[str, str, tuple | None]:
+        """(key, current content version, the entry if it was rendered under that version),
+        in one round trip to the cache; raises `CacheUnavailable` when it is down."""
+        key = self.key(request)
+        found = cache_call(cache.get_many, [VERSION_KEY, key])
+        version = found.get(VERSION_KEY)
+        if version is None:
+            version = cache_call(_version_read)
+        entry = found.get(key)
+        return key, version[0], entry[1:] if entry is not None and entry[0] == version[0] else None
 
     def answer(self, request: HttpRequest, entry: tuple) -> HttpResponse:
         # Last-Modified: when this rendering was made (the content is as of then).
@@ -212,10 +217,10 @@ class PublicPage:
     def serve(self, view: Callable[..., HttpResponse], request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.applies(request):
             return view(request, *args, **kwargs)
-        looked_up = getattr(request, _LOOKED_UP, None)  # the middleware looked and missed
+        # The middleware looked already and missed: (key, version).
+        looked_up: tuple[str, str] | None = getattr(request, _LOOKED_UP, None)
         try:
-            key = looked_up or self.key(request)
-            entry = None if looked_up else cache_call(cache.get, key)
+            key, version, entry = (*looked_up, None) if looked_up else self.lookup(request)
         except CacheUnavailable:  # logged by core.cache_guard
             return view(request, *args, **kwargs)
         if entry is None:
@@ -230,7 +235,8 @@ class PublicPage:
                 return _with_token(request, response)
             body = response.content
             entry = (body, response["Content-Type"], f'"{hashlib.sha256(body).hexdigest()[:32]}"', time.time())
-            cache_call_or(None, cache.set, key, entry, timeout=self.timeout)
+            # Stored with the version it was rendered under: a later version makes it a miss.
+            cache_call_or(None, cache.set, key, (version, *entry), timeout=self.timeout)
         return self.answer(request, entry)
 
 
@@ -283,13 +289,12 @@ class PublicPageMiddleware:
             page: PublicPage | None = getattr(match.func, "public_page", None)
             if page is not None and page.applies(request):
                 try:
-                    key = page.key(request)
-                    entry = cache_call(cache.get, key)
+                    key, version, entry = page.lookup(request)
                 except CacheUnavailable:
                     return self.get_response(request)
                 if entry is not None:
                     return page.answer(request, entry)
-                setattr(request, _LOOKED_UP, key)
+                setattr(request, _LOOKED_UP, (key, version))
         return self.get_response(request)
 
 
