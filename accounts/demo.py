@@ -16,7 +16,7 @@ from accounts.entitlements import contract_create
 from accounts.models import Contract, Membership, Organization, Role, StaffProfile
 from sla.models import SupportPlan, SupportRegion
 
-DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 - printed for the demo on purpose
+DEMO_PASSWORD = "demo-portal-2026"  # noqa: S105 # printed for the demo on purpose (DEBUG only) # nosec B105
 # The demo staff's authenticator key (hex, as django-otp stores it), printed by
 # `seed_demo --banner` with DEBUG on, so that a reviewer can add it to any authenticator app.
 # A seed without DEBUG gives staff no device: they set up their own at their first sign-in.

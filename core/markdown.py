@@ -56,4 +56,4 @@ def render_markdown(text: str) -> SafeString:
         link_rel="noopener noreferrer nofollow",
         filter_style_properties={"text-align"},
     )
-    return mark_safe(clean)  # nh3 has sanitised it above
+    return mark_safe(clean)  # nh3 has sanitised it above # nosec B308 B703

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.auth import PREFERENCES_SESSION_KEY, viewer_preferences_remember
 from accounts.two_factor import two_factor_pending
+from core.api.errors import error_body
 
 
 def viewer_preferences_get(request: HttpRequest) -> dict[str, str | None]:
@@ -148,3 +150,27 @@ class TwoFactorMiddleware:
             message = _("Finish signing in with your second factor first.")
             return JsonResponse({"code": "two_factor_required", "message": message, "fields": {}}, status=403)
         return redirect(f"{reverse('two_factor_verify')}?{urlencode({'next': request.get_full_path()})}")
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose declared body is larger than anything the portal accepts
+    (REQUEST_MAX_BYTES: ten attachments at their limit plus the form), before anything reads
+    it. Otherwise Django would spool an oversized upload to disk before the form's check of
+    each file. A proxy in front should refuse such bodies as well (docs/SECURITY.md)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.REQUEST_MAX_BYTES:
+            message = _("The request is larger than %(mb)d MB, the most the portal accepts at once.") % {
+                "mb": settings.REQUEST_MAX_BYTES // 1024 // 1024
+            }
+            if request.path.startswith("/api/"):
+                return JsonResponse(error_body("request_too_large", message), status=413)
+            return HttpResponse(render_to_string("413.html", {"message": message}), status=413)
+        return self.get_response(request)

@@ -34,7 +34,7 @@ DEBUG = _bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if DEBUG or TESTING:
-        SECRET_KEY = "insecure-demo-key-only-for-debug-and-tests-0123456789abcdefghijklmnop"  # noqa: S105
+        SECRET_KEY = "insecure-demo-key-only-for-debug-and-tests-0123456789abcdefghijklmnop"  # noqa: S105 # DEBUG and tests only # nosec B105
     else:
         _fail("SECRET_KEY", "is required when DEBUG is off (set a long random string)")
 
@@ -85,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -250,6 +251,8 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", de
 
 # Attachments.
 ATTACHMENT_MAX_BYTES = _int("ATTACHMENT_MAX_MB", 25) * 1024 * 1024
+# Any request body: ten attachments at their limit plus the form (portal.middleware).
+REQUEST_MAX_BYTES = _int("REQUEST_MAX_MB", 10 * ATTACHMENT_MAX_BYTES // 1024 // 1024 + 1) * 1024 * 1024
 ATTACHMENT_ALLOWED_EXTENSIONS = [
     e.strip().lower()
     for e in os.environ.get(

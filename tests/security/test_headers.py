@@ -131,3 +131,17 @@ def test_attachment_downloads_are_sandboxed(client, customer, engineer, incident
     response = client.get(reverse("admin:incidents_incident_attachment", args=[incident.pk, attachment.pk]))
     assert response.status_code == 200
     assert policy(response)["sandbox"] == []
+
+
+def test_a_body_larger_than_anything_the_portal_accepts_is_refused_before_it_is_read(client, customer, settings):
+    settings.REQUEST_MAX_BYTES = 1024 * 1024
+    client.force_login(customer)
+    too_big = str(2 * 1024 * 1024)
+    response = client.post(
+        "/incidents/new/", data=b"", content_type="multipart/form-data; boundary=x", CONTENT_LENGTH=too_big
+    )
+    assert response.status_code == 413
+    assert "larger than 1 MB" in response.content.decode()
+    api = client.post("/api/v1/incidents/", data=b"", content_type="application/json", CONTENT_LENGTH=too_big)
+    assert api.status_code == 413
+    assert api.json()["code"] == "request_too_large"
