@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from core.text import single_line_validator
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -24,6 +25,7 @@ class PreferencesForm(forms.Form):
         label=_("Phone"),
         required=False,
         max_length=40,
+        validators=[single_line_validator],
         help_text=_("Used for Severity A incidents, when we must reach you around the clock."),
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
@@ -49,13 +51,14 @@ class RoleForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=150)
-    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    first_name = forms.CharField(label=_("First name"), max_length=150, validators=[single_line_validator])
+    last_name = forms.CharField(label=_("Last name"), max_length=150, validators=[single_line_validator])
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
     phone = forms.CharField(
         label=_("Phone"),
         required=False,
         max_length=40,
+        validators=[single_line_validator],
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     password1 = forms.CharField(

@@ -76,3 +76,23 @@ def test_the_public_escalation_form_refuses_a_bidi_override_in_a_name(client):
     )
     assert response.status_code == 400
     assert "Use one line of visible text" in response.content.decode()
+
+
+def test_the_invitation_names_and_the_phone_refuse_invisible_characters():
+    from accounts.forms import AcceptInvitationForm, PreferencesForm
+
+    form = AcceptInvitationForm(
+        {
+            "first_name": "Ann\u202e",
+            "last_name": "Lee",
+            "time_zone": "UTC",
+            "phone": "+1\n555",
+            "password1": "x",
+            "password2": "x",
+        }
+    )
+    assert not form.is_valid()
+    assert {"first_name", "phone"} <= set(form.errors)
+    preferences = PreferencesForm({"time_zone": "UTC", "language": "en", "phone": "+45\u200b5555"})
+    assert not preferences.is_valid()
+    assert "phone" in preferences.errors
