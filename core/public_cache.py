@@ -48,6 +48,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -102,11 +103,20 @@ def _version_read() -> tuple[str, float]:
     return entry[0], entry[1]
 
 
+def _version_replace() -> None:
+    cache_call_or(None, cache.set, VERSION_KEY, (uuid.uuid4().hex, time.time()), timeout=None)
+
+
 def public_version_bump(*args: Any, **kwargs: Any) -> None:
     """The data behind the public pages changed: every cached page is obsolete from now on.
-    Usable as a signal receiver. A cache that cannot be reached has no pages to make
-    obsolete, and a version it lost is replaced by a new one."""
-    cache_call_or(None, cache.set, VERSION_KEY, (uuid.uuid4().hex, time.time()), timeout=None)
+    Usable as a signal receiver. Replaced now and again when the writing transaction
+    commits: a page another request renders meanwhile (from the data before the commit) is
+    stored under the first new version, which the commit makes obsolete in turn. A cache
+    that cannot be reached has no pages to make obsolete, and a version it lost is
+    replaced by a new one."""
+    _version_replace()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(_version_replace)
 
 
 def csrf_placeholder(request: HttpRequest) -> dict[str, str]:

@@ -204,3 +204,18 @@ def test_the_content_version_is_shared_by_every_process(client, sla, settings, t
         [sys.executable, "-c", code], env=env, check=True, cwd=Path(__file__).resolve().parents[2], timeout=60
     )
     assert queries(client, SLA)[0] > 0  # rendered again
+
+
+def test_a_page_rendered_while_a_change_commits_is_not_kept(client, sla, django_capture_on_commit_callbacks):
+    """The version moves when the change is written and again when it commits: a page
+    rendered in between, from the data before the commit, is not served afterwards."""
+    client.get(SLA)
+    with django_capture_on_commit_callbacks() as callbacks:
+        _save_first(OpeningInterval, opens_at=dt.time(5, 17))
+        public_cache.public_version_bump()  # as the save's signal did
+        client.get(SLA)  # another request renders and stores the page before the commit
+    for callback in callbacks:
+        callback()
+    count, response = queries(client, SLA)
+    assert count > 0  # rendered again after the commit
+    assert "05:17" in response.content.decode()
