@@ -9,8 +9,6 @@ in the admin)."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
@@ -19,9 +17,8 @@ from django.http import HttpRequest
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from rest_framework.throttling import SimpleRateThrottle
 
-from core.client_address import client_address
+from accounts.throttles import KeyedRateThrottle, keyed_throttles
 
 SUBJECT_TEMPLATE = "registration/password_reset_subject.txt"
 TEXT_TEMPLATE = "registration/password_reset_email.txt"
@@ -53,24 +50,12 @@ def password_reset_email_send(*, user_id: int, language: str | None) -> bool:
     return True
 
 
-class PasswordResetThrottle(SimpleRateThrottle):
-    """DRF's rate throttle (in the shared cache) on one key: the client's address, or the
-    e-mail address asked for (hashed, so that no address is kept in the cache)."""
-
-    def __init__(self, scope: str, ident: str, rate: str) -> None:
-        self.scope, self.ident, self.rate = scope, ident, rate
-        self.num_requests, self.duration = self.parse_rate(rate)
-
-    def get_cache_key(self, request: HttpRequest, view: object) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.ident}
-
-
-def password_reset_throttles(request: HttpRequest, email: str) -> list[PasswordResetThrottle]:
+def password_reset_throttles(request: HttpRequest, email: str) -> list[KeyedRateThrottle]:
     """The limits one request counts against (PASSWORD_RESET_CLIENT_RATE, _EMAIL_RATE)."""
-    address = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    return [
-        PasswordResetThrottle(
-            "password-reset-client", client_address(request) or "", settings.PASSWORD_RESET_CLIENT_RATE
-        ),
-        PasswordResetThrottle("password-reset-email", address, settings.PASSWORD_RESET_EMAIL_RATE),
-    ]
+    return keyed_throttles(
+        request,
+        email,
+        scope="password-reset",
+        client_rate=settings.PASSWORD_RESET_CLIENT_RATE,
+        email_rate=settings.PASSWORD_RESET_EMAIL_RATE,
+    )

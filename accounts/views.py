@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.auth import user_with_membership, viewer_preferences_remember
@@ -34,6 +35,7 @@ from accounts.services import (
     membership_revoke,
     membership_update_preferences,
 )
+from accounts.throttles import invitation_throttles, minutes_to_wait
 from accounts.two_factor import has_confirmed_device
 
 MEMBERS_PER_PAGE = 25
@@ -113,6 +115,17 @@ def members(request: HttpRequest) -> HttpResponse:
     membership = _admin_membership(request)
     organization = membership.organization
     form = InvitationForm(request.POST or None)
+    wait = None
+    if request.method == "POST" and form.is_valid():
+        wait = minutes_to_wait(request, invitation_throttles(request, form.cleaned_data["email"]))
+        if wait is not None:
+            form.add_error(
+                None,
+                _("Too many invitations.")
+                + " "
+                + ngettext("Try again in %(minutes)s minute.", "Try again in %(minutes)s minutes.", wait)
+                % {"minutes": wait},
+            )
     if request.method == "POST" and form.is_valid():
         try:
             invitation = invitation_create(
@@ -155,7 +168,8 @@ def members(request: HttpRequest) -> HttpResponse:
         "pending": pending,
         "roles": Role.choices,
     }
-    return render(request, "accounts/members.html", context, status=400 if form.errors else 200)
+    status = 429 if wait is not None else 400 if form.errors else 200
+    return render(request, "accounts/members.html", context, status=status)
 
 
 def _member_of_my_organization(request: HttpRequest, pk: int) -> tuple[Membership, Membership]:

@@ -19,6 +19,8 @@ __all__ = [
     "AXES_LOCKOUT_CALLABLE",
     "AXES_LOCKOUT_PARAMETERS",
     "AXES_RESET_ON_SUCCESS",
+    "INVITATION_CLIENT_RATE",
+    "INVITATION_EMAIL_RATE",
     "OTP_STATIC_THROTTLE_FACTOR",
     "OTP_TOTP_THROTTLE_FACTOR",
     "PASSWORD_RESET_CLIENT_RATE",
@@ -44,6 +46,9 @@ if AXES_FAILURE_LIMIT < 1:
 # Password-reset requests per client address and per e-mail address asked for.
 PASSWORD_RESET_CLIENT_RATE = _rate("PASSWORD_RESET_CLIENT_RATE", "10/hour")
 PASSWORD_RESET_EMAIL_RATE = _rate("PASSWORD_RESET_EMAIL_RATE", "3/hour")
+# Invitations sent per client address and per invited e-mail address.
+INVITATION_CLIENT_RATE = _rate("INVITATION_CLIENT_RATE", "30/hour")
+INVITATION_EMAIL_RATE = _rate("INVITATION_EMAIL_RATE", "3/hour")
 # The second factor (accounts/two_factor.py): every staff account, and the customers who turn it
 # on or whose organisation requires it, pass an authenticator-app code (TOTP) or a one-time
 # recovery code after the password. A wrong code makes the device wait 1, 2, 4, 8 … seconds

@@ -75,12 +75,13 @@ def _webhooks_to_loopback(settings):
 
 
 @pytest.fixture(autouse=True)
-def _public_pages_fresh():
-    """Each test's database starts over, so do the cached public pages (a rolled-back
-    transaction sends no signal to bump their version)."""
-    from core.public_cache import public_version_bump
+def _cache_fresh():
+    """Each test starts with an empty cache, as its database starts over: no rate-limit
+    counts (invitations, resets, throttles) and no public pages of another test (a
+    rolled-back transaction sends no signal to bump their version)."""
+    from django.core.cache import cache
 
-    public_version_bump()
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)
