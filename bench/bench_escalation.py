@@ -39,6 +39,8 @@ def configure() -> None:
     os.environ["EMAIL_URL"] = f"filemail:///{RUN / 'mail'}"
     os.environ.setdefault("ESCALATION_SWEEP_SECONDS", "1")
     os.environ.setdefault("DEBUG", "true")
+    # The bench's webhook receiver listens on 127.0.0.1, which production refuses (notify/addresses.py).
+    os.environ["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = "true"
     os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     import django
 
