@@ -9,6 +9,7 @@ import math
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import ngettext
 from rest_framework.throttling import SimpleRateThrottle
 
 from core.client_address import client_address
@@ -40,6 +41,13 @@ def minutes_to_wait(request: HttpRequest, throttles: list[KeyedRateThrottle]) ->
     if not refused:
         return None
     return max(1, math.ceil(max(throttle.wait() or 0 for throttle in refused) / 60))
+
+
+def try_again_in(minutes: int) -> str:
+    """The second sentence of every "too many …" message."""
+    return ngettext("Try again in %(minutes)s minute.", "Try again in %(minutes)s minutes.", minutes) % {
+        "minutes": minutes
+    }
 
 
 def invitation_throttles(request: HttpRequest, email: str) -> list[KeyedRateThrottle]:

@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.auth import user_with_membership, viewer_preferences_remember
@@ -35,7 +34,7 @@ from accounts.services import (
     membership_revoke,
     membership_update_preferences,
 )
-from accounts.throttles import invitation_throttles, minutes_to_wait
+from accounts.throttles import invitation_throttles, minutes_to_wait, try_again_in
 from accounts.two_factor import has_confirmed_device
 
 MEMBERS_PER_PAGE = 25
@@ -119,13 +118,7 @@ def members(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         wait = minutes_to_wait(request, invitation_throttles(request, form.cleaned_data["email"]))
         if wait is not None:
-            form.add_error(
-                None,
-                _("Too many invitations.")
-                + " "
-                + ngettext("Try again in %(minutes)s minute.", "Try again in %(minutes)s minutes.", wait)
-                % {"minutes": wait},
-            )
+            form.add_error(None, _("Too many invitations.") + " " + try_again_in(wait))
     if request.method == "POST" and form.is_valid():
         try:
             invitation = invitation_create(

@@ -4,7 +4,6 @@ e-mail a Celery task sends (accounts/password_reset.py)."""
 from __future__ import annotations
 
 import logging
-import math
 from functools import partial
 
 from django.contrib.auth import views as auth_views
@@ -13,10 +12,10 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from accounts.password_reset import password_reset_throttles
 from accounts.tasks import password_reset_send
+from accounts.throttles import minutes_to_wait, try_again_in
 
 logger = logging.getLogger(__name__)
 
@@ -41,16 +40,8 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        throttles = password_reset_throttles(self.request, form.cleaned_data["email"])
-        refused = [throttle for throttle in throttles if not throttle.allow_request(self.request, self)]
-        if not refused:
+        minutes = minutes_to_wait(self.request, password_reset_throttles(self.request, form.cleaned_data["email"]))
+        if minutes is None:
             return super().form_valid(form)
-        minutes = max(1, math.ceil(max(throttle.wait() or 0 for throttle in refused) / 60))
-        form.add_error(
-            None,
-            _("Too many password reset requests.")
-            + " "
-            + ngettext("Try again in %(minutes)s minute.", "Try again in %(minutes)s minutes.", minutes)
-            % {"minutes": minutes},
-        )
+        form.add_error(None, _("Too many password reset requests.") + " " + try_again_in(minutes))
         return self.render_to_response(self.get_context_data(form=form), status=429)
