@@ -78,8 +78,13 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if "no-store" in response.get("Cache-Control", ""):
             return response  # already said (an attachment download)
+        if response.status_code >= 500 or request.path_info.startswith("/api/"):
+            # An error is never kept either; and finding out who asked could fail again
+            # (the database that caused the 503 would be asked once more for the user).
+            add_never_cache_headers(response)
+            return response
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated) or request.path_info.startswith("/api/"):
+        if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
 

@@ -149,11 +149,13 @@ else:
     _db["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
     # Outages (docs/OPERATIONS.md): an unreachable or stalled database answers within seconds.
-    _statement_ms = _int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 30) * 1000
+    # A server that stops answering is cut off client-side too (portal/db_stall.py).
+    DATABASE_CONNECT_TIMEOUT_SECONDS = _int("DATABASE_CONNECT_TIMEOUT_SECONDS", 3)
+    DATABASE_STATEMENT_TIMEOUT_SECONDS = _int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 10)
     _db.setdefault("OPTIONS", {}).update(
         {
-            "connect_timeout": _int("DATABASE_CONNECT_TIMEOUT_SECONDS", 5),
-            "options": f"-c statement_timeout={_statement_ms}",
+            "connect_timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
+            "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000}",
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
