@@ -340,7 +340,10 @@ def celery_worker_process(transactional_db):
     processes: list[subprocess.Popen] = []
     logs: list[Path] = []
 
-    def start(name: str = "w1", *, beat: bool = False, extra: tuple[str, ...] = ()) -> subprocess.Popen:
+    def start(
+        name: str = "w1", *, beat: bool = False, extra: tuple[str, ...] = (), env: dict[str, str] | None = None
+    ) -> subprocess.Popen:
+        """`env` adds to or overrides the worker's environment (e.g. a broker of the test's own)."""
         log = Path(settings.VAR_DIR) / f"test-worker-{os.getpid()}-{name}.log"
         logs.append(log)
         args = [
@@ -364,7 +367,11 @@ def celery_worker_process(transactional_db):
         if beat:
             args += ["--beat", "--schedule", str(Path(settings.VAR_DIR) / f"beat-{os.getpid()}-{name}")]
         proc = subprocess.Popen(
-            args, env=worker_environment(), stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
+            args,
+            env={**worker_environment(), **(env or {})},
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            cwd=settings.BASE_DIR,
         )
         processes.append(proc)
         deadline = time.monotonic() + 30

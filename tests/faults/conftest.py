@@ -3,6 +3,7 @@ stop and start again."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -87,3 +88,67 @@ def cache_on(settings):
 
     yield point
     cache_guard_reset()
+
+
+class WebProcess:
+    """gunicorn serving the portal with the project's gunicorn.conf.py, as in production."""
+
+    def __init__(self, port: int, process: subprocess.Popen, log) -> None:
+        self.port, self.process, self.log = port, process, log
+        self.url = f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def web_process(transactional_db):
+    """Start gunicorn against the test database with `env` added to its environment."""
+    import sys
+    from pathlib import Path
+
+    import requests
+    from django.conf import settings
+
+    from tests.conftest import worker_environment
+
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+    if gunicorn is None:
+        skip_or_fail("gunicorn executable not found")
+    started: list[WebProcess] = []
+
+    def start(env: dict[str, str]) -> WebProcess:
+        port = _spare_port()
+        log = Path(settings.VAR_DIR) / f"test-web-{os.getpid()}-{port}.log"
+        args = [gunicorn, "portal.wsgi", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--timeout", "60"]
+        environment = {**worker_environment(), "WEB_CONCURRENCY": "2", **env}
+        process = subprocess.Popen(
+            args, env=environment, stdout=log.open("w"), stderr=subprocess.STDOUT, cwd=settings.BASE_DIR
+        )
+        web = WebProcess(port, process, log)
+        started.append(web)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {log.read_text()[-2000:]}")
+            try:
+                if requests.get(f"{web.url}/readyz", timeout=2).status_code == 200:
+                    return web
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not start: {log.read_text()[-2000:]}")
+
+    yield start
+    for web in started:
+        if web.process.poll() is None:
+            web.process.terminate()
+            try:
+                web.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                web.process.kill()
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The stalled-server test needs a server: it runs in the PostgreSQL configuration (CI's
+    second run). SQLite has none; a locked file is waited for `timeout` seconds."""
+    if collection_path.name == "test_database_stall.py":
+        return not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    return None
