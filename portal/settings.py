@@ -322,6 +322,8 @@ SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)  # then signed out (por
 # Signing in: django-axes' lockout, password resets, the second factor (portal/settings_sign_in.py).
 from portal.settings_sign_in import *  # noqa: E402, F403 (the names in its __all__)
 
+# Off: static/js/portal.js reads the token from the cookie, so that the public pages hold no
+# per-visitor token and a shared cache may keep them (core/public_cache.py).
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 # Every page: scripts, styles, images and fonts from this site only; no inline script or on*=
