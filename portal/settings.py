@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it has the last word: a response that sets a cookie is never `public`.
+    "core.public_cache.PublicHeaderGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -124,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "portal.context_processors.site",
+                "core.public_cache.page_path",  # links back to the page: the cached rendering's own path
                 "core.public_cache.csrf_placeholder",  # last: public pages cached with a placeholder token
             ],
         },
