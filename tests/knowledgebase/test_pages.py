@@ -243,6 +243,7 @@ def test_without_javascript_the_answer_is_asked_again_with_a_token_and_then_reco
     assert again.status_code == 200
     assert "no-store" in again["Cache-Control"]
     assert f'<form method="post" action="{url}"' in html
+    assert '<meta name="robots" content="noindex">' in html  # a crawler that submits GET forms lands here
     assert not ArticleVote.objects.exists()  # a GET records nothing
     token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
     response = browser.post(url, {"helpful": "no", "csrfmiddlewaretoken": token})
