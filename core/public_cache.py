@@ -24,14 +24,30 @@ Never cached: a request that carries a session or a message cookie (a signed-in 
 voter's page), a response that sets a cookie, any status but 200. A cache that cannot be
 reached renders the page (`core.cache_guard` logs the outage once a minute).
 
-Every page holds the visitor's CSRF token (the language switch, htmx's header, the vote and
-escalation forms). A page is rendered for the cache with a placeholder in its place
-(`csrf_placeholder`, a context processor) and each visitor's own token is put in when it is
-served; so the bytes differ per visitor and the answer says `Cache-Control: private`: a
-browser keeps and revalidates it (`ETag`, a hash of the cached rendering, and
-`Last-Modified`, when it was made, answer conditional GETs with 304), a shared proxy does
-not. Moving the token out of the HTML (read from its cookie by portal.js) would let a CDN
-keep the pages too.
+What the answer lets others keep (`Cache-Control`), decided from what was rendered, not
+from a list of pages:
+
+- A rendering without the visitor's CSRF token is the same bytes for every anonymous
+  visitor: `public, max-age=…, stale-while-revalidate=…`, so a reverse proxy or CDN in front
+  may keep it too, with `Vary: Accept-Language, Cookie, HX-Request` (the language comes from
+  the browser or the language cookie; a signed-in visitor's session cookie must miss the
+  proxy's copy; htmx requests get fragments). The pages hold no token: the language choice
+  is a GET form, htmx reads the token from its cookie (`static/js/portal.js`) and the
+  knowledge-base vote form asks for it only when it is sent.
+- A page that keeps a form with a CSRF token (the escalation page's) is rendered for the
+  cache with a placeholder in its place (`csrf_placeholder`, a context processor) and each
+  visitor's own token is put in when it is served; so the bytes differ per visitor and the
+  answer says `private, max-age=…`: a browser keeps it, a shared proxy does not.
+- Anything else a `public_page` view answers (a signed-in or voting visitor's page, one
+  with messages, an htmx fragment, a POST, an error, a rendering that set a cookie) is
+  `private` (and signed-in pages `no-store`, `portal.middleware.NoStoreMiddleware`); a
+  response that sets a cookie is never `public`, whatever set it
+  (`PublicHeaderGuardMiddleware`, outermost).
+
+Either way `ETag` (a hash of the cached rendering) and `Last-Modified` (when it was made)
+answer conditional GETs with 304. A proxy keeps a page for `max-age`, so a change reaches its
+visitors within that (plus `stale-while-revalidate`, while it fetches the new one); the
+server's own cache has it on the next request.
 """
 
 from __future__ import annotations
@@ -54,16 +70,19 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
-from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.utils.http import http_date
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, urlencode
 
 from core.cache_guard import CacheUnavailable, cache_call, cache_call_or
 
 VERSION_KEY = "public-content-version"
 CSRF_PLACEHOLDER = "public-page-csrf-token-placeholder"
+# While a page is rendered for the cache: its shared path (only the query parameters it reads).
 _RENDERING_FOR_CACHE = "_public_page_render"
 _LOOKED_UP = "_public_page_key"
 DEFAULT_MAX_AGE = 60
+# How long a proxy may serve a page past max-age while it fetches it again (at most max-age).
+STALE_WHILE_REVALIDATE = 60
 # How long an entry may live at most (a safety net; versions make entries obsolete anyway).
 ENTRY_TIMEOUT = 24 * 3600
 
@@ -122,7 +141,14 @@ def public_version_bump(*args: Any, **kwargs: Any) -> None:
 def csrf_placeholder(request: HttpRequest) -> dict[str, str]:
     """Context processor: while a page is rendered for the cache, its CSRF token is a
     placeholder (it comes after Django's built-in `csrf` processor, so it wins)."""
-    return {"csrf_token": CSRF_PLACEHOLDER} if getattr(request, _RENDERING_FOR_CACHE, False) else {}
+    return {"csrf_token": CSRF_PLACEHOLDER} if getattr(request, _RENDERING_FOR_CACHE, None) else {}
+
+
+def page_path(request: HttpRequest) -> dict[str, str]:
+    """Context processor: `page_path`, the page's path for links back to it (the language
+    choice's `next`). While a page is rendered for the cache, only the query parameters it
+    reads: its rendering is served for every URL that differs in others (`?utm_source=…`)."""
+    return {"page_path": getattr(request, _RENDERING_FOR_CACHE, None) or request.get_full_path()}
 
 
 def public_models_watch(*models: type) -> None:
@@ -158,8 +184,17 @@ def _cacheable_response(request: HttpRequest, response: HttpResponse) -> bool:
     )
 
 
+def _page_query(request: HttpRequest, params: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(name, value) for name in params for value in request.GET.getlist(name)]
+
+
+def _page_path(request: HttpRequest, params: tuple[str, ...]) -> str:
+    query = urlencode(_page_query(request, params))
+    return f"{request.path}?{query}" if query else request.path
+
+
 def _page_key(request: HttpRequest, params: tuple[str, ...], vary: str) -> str:
-    query = "&".join(f"{name}={value}" for name in params for value in request.GET.getlist(name))
+    query = "&".join(f"{name}={value}" for name, value in _page_query(request, params))
     parts = [
         release_id(),
         request.path,
@@ -180,11 +215,21 @@ def _with_token(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _headers(response: HttpResponse, *, etag: str, modified: float, max_age: int) -> HttpResponse:
+def _private(response: HttpResponse) -> HttpResponse:
+    """A `public_page` view's answer that is not the shared rendering: for this visitor only."""
+    patch_cache_control(response, private=True)
+    return response
+
+
+def _headers(response: HttpResponse, *, etag: str, modified: float, max_age: int, shared: bool) -> HttpResponse:
     response["ETag"] = etag
     response["Last-Modified"] = http_date(modified)
-    response["Cache-Control"] = f"private, max-age={max_age}"
-    patch_vary_headers(response, ("Accept-Language", "Cookie"))
+    if shared:
+        stale = min(STALE_WHILE_REVALIDATE, max_age)
+        response["Cache-Control"] = f"public, max-age={max_age}, stale-while-revalidate={stale}"
+    else:
+        response["Cache-Control"] = f"private, max-age={max_age}"
+    patch_vary_headers(response, ("Accept-Language", "Cookie", "HX-Request"))
     return response
 
 
@@ -218,31 +263,36 @@ class PublicPage:
     def answer(self, request: HttpRequest, entry: tuple) -> HttpResponse:
         # Last-Modified: when this rendering was made (the content is as of then).
         body, content_type, etag, modified = entry
+        # Shared unless the rendering holds the per-visitor token or the CSRF middleware is
+        # about to set its cookie (a visitor whose cookie it could not read).
+        shared = CSRF_PLACEHOLDER.encode() not in body and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         conditional = get_conditional_response(request, etag=etag, last_modified=int(modified))
         if conditional is not None:
-            return _headers(conditional, etag=etag, modified=modified, max_age=self.max_age)
-        response = _with_token(request, HttpResponse(body, content_type=content_type))
-        return _headers(response, etag=etag, modified=modified, max_age=self.max_age)
+            return _headers(conditional, etag=etag, modified=modified, max_age=self.max_age, shared=shared)
+        response = HttpResponse(body, content_type=content_type)
+        if not shared:
+            response = _with_token(request, response)
+        return _headers(response, etag=etag, modified=modified, max_age=self.max_age, shared=shared)
 
     def serve(self, view: Callable[..., HttpResponse], request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.applies(request):
-            return view(request, *args, **kwargs)
+            return _private(view(request, *args, **kwargs))
         # The middleware looked already and missed: (key, version).
         looked_up: tuple[str, str] | None = getattr(request, _LOOKED_UP, None)
         try:
             key, version, entry = (*looked_up, None) if looked_up else self.lookup(request)
         except CacheUnavailable:  # logged by core.cache_guard
-            return view(request, *args, **kwargs)
+            return _private(view(request, *args, **kwargs))
         if entry is None:
-            setattr(request, _RENDERING_FOR_CACHE, True)
+            setattr(request, _RENDERING_FOR_CACHE, _page_path(request, self.params))
             try:
                 response = view(request, *args, **kwargs)
                 if hasattr(response, "render") and callable(response.render):
                     response = response.render()
             finally:
-                setattr(request, _RENDERING_FOR_CACHE, False)
+                setattr(request, _RENDERING_FOR_CACHE, None)
             if not _cacheable_response(request, response):
-                return _with_token(request, response)
+                return _private(_with_token(request, response))
             body = response.content
             entry = (body, response["Content-Type"], f'"{hashlib.sha256(body).hexdigest()[:32]}"', time.time())
             # Stored with the version it was rendered under: a later version makes it a miss.
@@ -306,6 +356,20 @@ class PublicPageMiddleware:
                     return page.answer(request, entry)
                 setattr(request, _LOOKED_UP, (key, version))
         return self.get_response(request)
+
+
+class PublicHeaderGuardMiddleware:
+    """First in MIDDLEWARE, so it has the last word: a response that sets a cookie (whichever
+    middleware or view set it) is never `public`; a proxy would hand the cookie to everyone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.cookies and "public" in response.get("Cache-Control", ""):
+            patch_cache_control(response, private=True)
+        return response
 
 
 def every_quarter_hour(request: HttpRequest) -> str:

@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core.markdown import render_markdown
 from core.public_cache import every_quarter_hour, public_page
@@ -109,11 +110,20 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def vote(request: HttpRequest, slug: str) -> HttpResponse:
+    """POST records the answer (htmx sends it with the token from the cookie). GET is where
+    the article's form goes without JavaScript (the cached article holds no CSRF token): the
+    question again, in a form with the visitor's token."""
     article, login_redirect = _article_or_login(request, slug)
     if login_redirect is not None:
         return login_redirect
+    if request.method == "GET":
+        if article.status != ArticleStatus.PUBLISHED:
+            raise Http404("No such article")
+        vote = selectors.vote_get(article=article, user=request.user, session_key=request.session.session_key)
+        return render(request, "knowledgebase/vote.html", {"article": article, "vote": vote})
     answer = request.POST.get("helpful")
     if answer not in ("yes", "no") or article.status != ArticleStatus.PUBLISHED:
         return HttpResponseBadRequest(_("Answer yes or no."))

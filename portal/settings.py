@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it has the last word: a response that sets a cookie is never `public`.
+    "core.public_cache.PublicHeaderGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -124,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "portal.context_processors.site",
+                "core.public_cache.page_path",  # links back to the page: the cached rendering's own path
                 "core.public_cache.csrf_placeholder",  # last: public pages cached with a placeholder token
             ],
         },
@@ -324,6 +327,8 @@ SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)  # then signed out (por
 # Signing in: django-axes' lockout, password resets, the second factor (portal/settings_sign_in.py).
 from portal.settings_sign_in import *  # noqa: E402, F403 (the names in its __all__)
 
+# Off: static/js/portal.js reads the token from the cookie, so that the public pages hold no
+# per-visitor token and a shared cache may keep them (core/public_cache.py).
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 # Every page: scripts, styles, images and fonts from this site only; no inline script or on*=

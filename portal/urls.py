@@ -29,6 +29,7 @@ urlpatterns = [
     path("api/", include("portal.api.urls")),
     path("accounts/api-tokens/", include("accounts.api.token_urls")),
     path("sitemap.xml", public_page()(sitemap), {"sitemaps": KB_SITEMAPS}, name="sitemap"),
-    # Django's set_language view: the footer's language choice for visitors and engineers.
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The footer's language choice for visitors and engineers (a GET: no CSRF token on public pages).
+    path("i18n/language/", views.language_choose, name="language"),
+    path("csrf-cookie", views.csrf_cookie, name="csrf_cookie"),
 ]

@@ -1,16 +1,20 @@
-"""The site shell: home page, health and readiness probes, error pages."""
+"""The site shell: home page, health and readiness probes, error pages, the language choice and
+the CSRF cookie."""
 
 from __future__ import annotations
 
 import logging
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 from core.api.errors import ServiceUnavailable, error_body
@@ -68,6 +72,45 @@ def readyz_workers(request: HttpRequest) -> HttpResponse:
     checks = workers_report(timezone.now())
     workers = {beat.worker: beat.seen_at.isoformat() for beat in WorkerHeartbeat.objects.order_by("-seen_at")[:20]}
     return _probe_answer(request, checks, {"workers_seen": workers})
+
+
+@never_cache
+@require_GET
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """The footer's language choice (visitors and engineers; a contact's language is saved
+    on their account page and wins over it): the language cookie, then back to `next` on
+    this site ("/" for anything else). A GET form, unlike Django's `set_language`, so the
+    public pages that offer it hold no CSRF token and a shared cache may keep them; a forged
+    link can do no more than change the visitor's language."""
+    next_url = request.GET.get("next", "")
+    if not next_url.isprintable() or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    language = request.GET.get("language", "")
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
+
+
+@never_cache
+@require_GET
+@ensure_csrf_cookie
+def csrf_cookie(request: HttpRequest) -> HttpResponse:
+    """The CSRF cookie, for a visitor who has none yet: `static/js/portal.js` asks for it before
+    an htmx request that changes something (a public page sets no cookie, so that a shared
+    cache may keep it). The token is the cookie's value (CSRF_COOKIE_HTTPONLY stays off)."""
+    return HttpResponse(status=204)
 
 
 def error_404(request: HttpRequest, exception: Exception) -> HttpResponse:

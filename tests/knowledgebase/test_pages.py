@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.http import HttpRequest
+from django.test import Client
 from django.urls import reverse
 
 from knowledgebase.models import ArticleKind, ArticleStatus, ArticleVisibility, ArticleVote
@@ -198,6 +200,63 @@ def test_votes_with_htmx_return_the_thank_you_fragment(client):
     html = response.content.decode()
     assert "Thank you for your feedback." in html
     assert "<html" not in html
+
+
+def test_a_visitor_votes_with_javascript_taking_the_token_from_the_cookie():
+    """What static/js/portal.js does: the article sets no cookie, the CSRF cookie comes from
+    its own URL, and htmx sends the cookie's value as X-CSRFToken."""
+    article = ArticleFactory()
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(article_url(article))
+    assert "csrfmiddlewaretoken" not in page.content.decode()
+    assert not page.cookies
+    url = reverse("kb:vote", kwargs={"slug": article.slug})
+    assert browser.post(url, {"helpful": "yes"}, headers={"HX-Request": "true"}).status_code == 403  # no cookie yet
+
+    assert browser.get(reverse("csrf_cookie")).status_code == 204
+    token = browser.cookies[settings.CSRF_COOKIE_NAME].value
+    response = browser.post(url, {"helpful": "yes"}, headers={"HX-Request": "true", "X-CSRFToken": token})
+
+    assert response.status_code == 200
+    assert "Thank you for your feedback." in response.content.decode()
+    assert ArticleVote.objects.get(article=article).is_helpful is True
+
+
+def test_a_forged_vote_is_refused():
+    article = ArticleFactory()
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(reverse("csrf_cookie"))
+    url = reverse("kb:vote", kwargs={"slug": article.slug})
+    forged = browser.post(url, {"helpful": "no"}, headers={"HX-Request": "true", "X-CSRFToken": "x" * 32})
+    assert forged.status_code == 403
+    assert not ArticleVote.objects.exists()
+
+
+def test_without_javascript_the_answer_is_asked_again_with_a_token_and_then_recorded():
+    article = ArticleFactory()
+    browser = Client(enforce_csrf_checks=True)
+    url = reverse("kb:vote", kwargs={"slug": article.slug})
+    assert f'<form method="get" action="{url}"' in browser.get(article_url(article)).content.decode()
+
+    again = browser.get(url, {"helpful": "no"})  # what the article's form does without JavaScript
+    html = again.content.decode()
+    assert again.status_code == 200
+    assert "no-store" in again["Cache-Control"]
+    assert f'<form method="post" action="{url}"' in html
+    assert '<meta name="robots" content="noindex">' in html  # a crawler that submits GET forms lands here
+    assert not ArticleVote.objects.exists()  # a GET records nothing
+    token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = browser.post(url, {"helpful": "no", "csrfmiddlewaretoken": token})
+
+    assert response.status_code == 302
+    assert response["Location"] == article_url(article) + "#helpful"
+    assert ArticleVote.objects.get(article=article).is_helpful is False
+    assert "Thank you for your feedback." in browser.get(response["Location"]).content.decode()
+
+
+def test_the_question_page_is_not_shown_for_a_draft(client):
+    article = ArticleFactory(status=ArticleStatus.DRAFT)
+    assert client.get(reverse("kb:vote", kwargs={"slug": article.slug})).status_code == 404
 
 
 def test_a_vote_without_an_answer_is_refused(client):

@@ -20,6 +20,7 @@ from accounts.models import Membership
 LOCALE = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
 SLA_PAGE = "/support/"
+LANGUAGE_CHOICE = "/i18n/language/"
 PLACEHOLDER = re.compile(r"%\([a-zA-Z0-9_]+\)[sdif]|%[sdif]|\{[a-zA-Z0-9_]*\}")
 
 
@@ -226,27 +227,57 @@ def test_the_escalation_page_names_the_seeded_steps_and_groups_in_the_visitors_l
 @pytest.mark.django_db
 def test_a_visitor_chooses_a_language_in_the_footer_and_keeps_it(client, sla):
     page = client.get(SLA_PAGE, headers={"accept-language": "en"}).content.decode()
-    assert 'action="/i18n/setlang/"' in page
+    assert f'action="{LANGUAGE_CHOICE}" method="get"' in page  # no CSRF token: a public page stays public
     assert '<option value="da" lang="da">Dansk</option>' in page
-    response = client.post("/i18n/setlang/", {"language": "da", "next": SLA_PAGE})
+    response = client.get(LANGUAGE_CHOICE, {"next": SLA_PAGE, "language": "da"})
     assert response.status_code == 302
     assert response["Location"] == SLA_PAGE
+    assert "no-store" in response["Cache-Control"]  # it sets a cookie: no cache keeps it
     again = client.get(SLA_PAGE, headers={"accept-language": "en"})  # the cookie wins over the browser
     assert again["Content-Language"] == "da"
     assert '<option value="da" lang="da" selected>Dansk</option>' in again.content.decode()
 
 
 @pytest.mark.django_db
+def test_an_engineer_chooses_a_language_in_the_footer_too(client, engineer, sla):
+    client.force_login(engineer)
+    page = client.get(SLA_PAGE, headers={"accept-language": "en"}).content.decode()
+    assert f'action="{LANGUAGE_CHOICE}"' in page
+    response = client.get(LANGUAGE_CHOICE, {"next": SLA_PAGE, "language": "de"})
+    assert response["Location"] == SLA_PAGE
+    assert client.get(SLA_PAGE, headers={"accept-language": "en"})["Content-Language"] == "de"
+
+
+@pytest.mark.django_db
 def test_a_contact_is_sent_to_their_account_page_to_change_their_language(client, customer):
     client.force_login(customer)
     page = client.get(reverse("incidents:list")).content.decode()
-    assert 'action="/i18n/setlang/"' not in page  # their saved language would win over it
+    assert f'action="{LANGUAGE_CHOICE}"' not in page  # their saved language would win over it
     assert f'href="{reverse("account")}">change it on your account page' in page
 
 
 @pytest.mark.django_db
-def test_the_language_choice_refuses_an_unknown_language_and_a_foreign_next(client, sla):
-    response = client.post("/i18n/setlang/", {"language": "xx", "next": "https://evil.example/"})
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/support/\r\nSet-Cookie: x=1", ""]
+)
+def test_the_language_choice_refuses_an_unknown_language_and_a_foreign_next(client, sla, next_url):
+    response = client.get(LANGUAGE_CHOICE, {"language": "xx", "next": next_url})
     assert response.status_code == 302
     assert response["Location"] == "/"  # not the foreign address
+    assert not response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
     assert client.get(SLA_PAGE, headers={"accept-language": "en"})["Content-Language"] == "en"
+
+
+@pytest.mark.django_db
+def test_the_language_choice_keeps_the_page_and_its_query(client, sla):
+    response = client.get(LANGUAGE_CHOICE, {"language": "ja", "next": "/support/?as_of=2026-01-15"})
+    assert response["Location"] == "/support/?as_of=2026-01-15"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ja"
+
+
+@pytest.mark.django_db
+def test_a_contacts_saved_language_wins_over_the_language_choice(client, customer, sla):
+    Membership.objects.filter(user=customer).update(language="de")
+    client.force_login(customer)
+    client.get(LANGUAGE_CHOICE, {"language": "da", "next": SLA_PAGE})
+    assert client.get(SLA_PAGE)["Content-Language"] == "de"
