@@ -6,8 +6,9 @@ now. The sweep (Celery beat, every few seconds) does the rest, as healthchecks'
 `sendalerts` does: it takes due incidents in `next_check_at` order (an indexed query; row
 locks with SKIP LOCKED on PostgreSQL, so two workers split a burst), plans each one's
 steps from its stored target and its region's calendar, claims it by a per-row
-compare-and-set on the `next_check_at` it saw, and writes one `EscalationEvent` per due
-step in the same transaction. The unique constraint on (incident, step) is the final
+compare-and-set on the `next_check_at` it saw, writes what a new incident still has to
+announce (the created webhook, the new-incident e-mails) to the outbox, and one
+`EscalationEvent` per due step, in the same transaction. The unique constraint on (incident, step) is the final
 guarantee against a double fire. The sweep also writes the warning step's instant onto
 the incident (`response_warning_at`), which the SLA clock shows.
 """
@@ -25,6 +26,7 @@ from django.db import IntegrityError, transaction
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
 from incidents.models import Incident
+from incidents.notifications import incidents_announce
 from incidents.services_escalations import Escalated, escalations_record
 from sla import businesshours, calendars
 
@@ -212,8 +214,9 @@ def _incidents_check(
 ) -> None:
     """Check a batch of due incidents inside the sweep's transaction: read them and their
     fired steps (two queries), then per incident plan its steps, claim it by compare-and-set
-    on the `next_check_at` this sweep saw (a row that moved meanwhile is skipped), and
-    write the due events of the incidents it won (`_events_fire`).
+    on the `next_check_at` this sweep saw (a row that moved meanwhile is skipped), write
+    what is still to be told about the new ones it won (`incidents_announce`: the created
+    webhook, the new-incident emails) and their due events (`_events_fire`).
 
     A row whose planning raises is pushed forward by FAILED_CHECK_RETRY and logged; the
     others go on."""
@@ -226,6 +229,7 @@ def _incidents_check(
     }
     fired = _fired_step_ids_many(list(seen))
     to_fire: list[tuple[Incident, PlannedStep]] = []
+    claimed: list[Incident] = []
     for incident_id, seen_at in rows:
         incident = incidents.get(incident_id)
         if incident is None or incident.next_check_at != seen_at:
@@ -245,8 +249,10 @@ def _incidents_check(
         if not _incident_claim(incident_id=incident_id, seen=seen_at, plan=plan, now=now):
             result.skipped += 1
             continue
+        claimed.append(incident)
         done = fired.get(incident_id, set())
         to_fire += [(incident, p) for p in plan if p.step.pk not in done and p.due_at <= now]
+    incidents_announce(claimed, now=now)
     events = _events_fire(to_fire, now=now)
     result.fired += len(events)
     result.events.extend(event.pk for event in events)

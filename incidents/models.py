@@ -99,6 +99,10 @@ class Incident(models.Model):
     response_warning_at = models.DateTimeField(_("response warning at"), null=True, blank=True, editable=False)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     next_check_at = models.DateTimeField(_("next escalation check at"), null=True, blank=True)
+    # What the watcher's sweep still has to tell about the new incident (it is due at once):
+    # "webhook" (the created event) or "all" (and the new-incident emails); "" once written to
+    # the outbox. Off the request: the submission writes only the incident's own rows.
+    announce = models.CharField(max_length=8, blank=True, default="", editable=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     is_chargeable = models.BooleanField(_("chargeable"), default=True)
@@ -108,7 +112,7 @@ class Incident(models.Model):
     )
     submission_token = models.UUIDField(_("submission token"), unique=True, null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["next_check_at", "response_warning_at", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["next_check_at", "response_warning_at", "announce", "updated_at"])
 
     objects = IncidentQuerySet.as_manager()
 

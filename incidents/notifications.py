@@ -12,6 +12,7 @@ the request writes only the facts (`incident_email_facts`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, Role
 from incidents.models import Incident
+from notify.models import WebhookEvent
 from notify.services import Email, emails_enqueue, webhook_enqueue
 
 
@@ -112,6 +114,27 @@ def incident_submitted_emails_enqueue(*, incident: Incident, now: dt.datetime) -
     facts = incident_email_facts(incident)
     emails = [_email(incident, facts, recipient) for recipient in incident_submitted_recipients(incident)]
     return emails_enqueue(key=f"incident-submitted:{incident.pk}", emails=emails, now=now, reference=incident.number)
+
+
+def incidents_announce(incidents: Sequence[Incident], *, now: dt.datetime) -> None:
+    """The watcher's sweep, in its transaction, for the new incidents it claimed: the created
+    webhook and, where asked (`announce == "all"`), the new-incident emails, written to the
+    outbox; then nothing is left to announce. The sweep's claim on `next_check_at` lets one
+    sweeper announce an incident, and the outbox's unique (event, recipient) keys would
+    refuse a second write anyway."""
+    pending = [incident for incident in incidents if incident.announce]
+    for incident in pending:
+        incident_webhook_enqueue(
+            key=f"incident-created:{incident.pk}",
+            event=WebhookEvent.CREATED,
+            incident=incident,
+            now=incident.submitted_at,
+        )
+        if incident.announce == "all":
+            incident_submitted_emails_enqueue(incident=incident, now=now)
+        incident.announce = ""
+    if pending:
+        Incident.objects.filter(pk__in=[incident.pk for incident in pending]).update(announce="")
 
 
 # --- Webhooks ------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from incidents.models import (
     StatusChange,
     Visibility,
 )
-from incidents.notifications import incident_submitted_emails_enqueue, incident_webhook_enqueue
+from incidents.notifications import incident_webhook_enqueue
 from notify.models import WebhookEvent
 from sla import deadlines
 from sla.models import Severity
@@ -85,8 +85,9 @@ def incident_create(
 
     Raises `accounts.entitlements.EntitlementError` when the organisation cannot submit, and
     `AttachmentRejected` for a file over the limits; nothing is written then. The same
-    `submission_token` posted twice returns the first incident. With `emails`, the
-    new-incident emails are written to the outbox with it.
+    `submission_token` posted twice returns the first incident. The watcher's sweep, seconds
+    later, writes the created webhook and, with `emails`, the new-incident emails to the
+    outbox (`incidents.notifications.incidents_announce`).
     """
     for upload in files:
         attachment_check(upload)
@@ -118,8 +119,10 @@ def incident_create(
                 response_due_at=deadline.due_at if deadline is not None else None,
                 response_target_minutes=deadline.target.minutes if deadline is not None else None,
                 response_target_coverage=deadline.target.coverage if deadline is not None else "",
-                # The watcher's next sweep plans the escalation steps.
+                # The watcher's next sweep plans the escalation steps, and writes the created
+                # webhook and (with `emails`) the new-incident emails to the outbox.
                 next_check_at=now,
+                announce="all" if emails else "webhook",
                 submission_token=submission_token,
             )
             incident.save(force_insert=True)
@@ -129,11 +132,6 @@ def incident_create(
                 incident=incident, from_status="", to_status=IncidentStatus.NEW, changed_by=submitted_by, changed_at=now
             )
             attachments_save(incident=incident, comment=None, files=files, by=submitted_by, now=now)
-            incident_webhook_enqueue(
-                key=f"incident-created:{incident.pk}", event=WebhookEvent.CREATED, incident=incident, now=now
-            )
-            if emails:
-                incident_submitted_emails_enqueue(incident=incident, now=now)
     except (IntegrityError, EntitlementError):
         # The same form posted again (its token is unique), perhaps concurrently, perhaps
         # after the first one used the last incident of the contract: the first one stands.

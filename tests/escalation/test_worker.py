@@ -158,7 +158,7 @@ def test_a_worker_killed_during_delivery_leads_to_exactly_one_delivery_after_res
     try:
         WebhookEndpoint.objects.create(name="Ops", url=state.url, on_created=True, on_escalated=False)
         doomed = celery_worker_process("doomed", beat=True)
-        file_incident(at=timezone.now(), severity="C")  # enqueues the incident.created delivery on commit
+        file_incident(at=timezone.now(), severity="C")  # its sweep enqueues the incident.created delivery
         assert state.first_arrived.wait(60), "the first POST never arrived"
         kill_with_children(doomed)  # in the middle of the POST, before it is recorded
         state.release.set()

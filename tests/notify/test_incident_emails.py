@@ -1,5 +1,6 @@
-"""The new-incident emails: written to the outbox with the submission, in each recipient's
-language, sent by a worker once committed, retried and re-sent from there."""
+"""The new-incident emails: written to the outbox by the watcher's sweep seconds after the
+submission (the request writes only the incident's rows), in each recipient's language,
+sent by a worker once committed, retried and re-sent from there."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
+from escalation.watcher import escalation_sweep
 from incidents.models import Incident
 from incidents.services import NewIncident, incident_create
 from incidents.services_customer import incident_submit
@@ -32,7 +35,8 @@ def _at_now():
         yield
 
 
-def submit(organization, customer) -> Incident:
+def submit(organization, customer, *, sweep: bool = True) -> Incident:
+    """Submit; with `sweep`, the watcher's next sweep has announced it."""
     incident, created = incident_submit(
         organization=organization,
         submitted_by=customer,
@@ -41,6 +45,8 @@ def submit(organization, customer) -> Incident:
         now=NOW,
     )
     assert created
+    if sweep:
+        escalation_sweep(now=NOW)
     return incident
 
 
@@ -48,13 +54,19 @@ def emails(incident: Incident):
     return Delivery.objects.filter(key=f"incident-submitted:{incident.pk}")
 
 
-def test_a_submission_writes_one_email_per_recipient_and_enqueues_them_once_committed(
+def test_the_sweep_after_a_submission_writes_one_email_per_recipient_and_enqueues_them_once_committed(
     organization, customer, customer_admin, settings, monkeypatch, django_capture_on_commit_callbacks
 ):
     enqueued = []
     monkeypatch.setattr(tasks.deliver, "delay", enqueued.append)
+    incident = submit(organization, customer, sweep=False)
+    assert incident.announce == "all"
+    assert not emails(incident).exists()  # the request writes none
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        incident = submit(organization, customer)
+        escalation_sweep(now=NOW)
+    incident.refresh_from_db()
+    assert incident.announce == ""
+    escalation_sweep(now=NOW + 5 * SEC)  # a later sweep announces nothing again
     assert sorted(emails(incident).values_list("to", flat=True)) == sorted(
         [customer.email, customer_admin.email, settings.SUPPORT_TEAM_EMAIL]
     )
@@ -109,8 +121,9 @@ def test_emails_that_could_not_be_enqueued_wait_for_the_resend(
         "severity": severity("B").pk,
         "kind": "break_fix",
     }
+    response = client.post(reverse("incidents:new"), data)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("incidents:new"), data)
+        escalation_sweep(now=timezone.now())
     incident = Incident.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("incidents:submitted", args=[incident.number])
@@ -126,6 +139,7 @@ def test_an_incident_filed_without_emails_has_none_and_without_recipients_none_e
         data=NewIncident(title="Seeded", description="x", severity=severity("C"), product_text="CAW"),
         now=NOW,
     )
+    escalation_sweep(now=NOW)
     assert not emails(seeded).exists()
     settings.SUPPORT_TEAM_EMAIL = ""
     type(customer).objects.filter(pk=customer.pk).update(email="")
@@ -148,18 +162,19 @@ def test_the_task_runs_eagerly_through_the_form_and_mails_the_submitter(
     app.conf.task_always_eager = True
     try:
         client.force_login(customer)
+        response = client.post(
+            reverse("incidents:new"),
+            {
+                "submission_token": str(uuid.uuid4()),
+                "title": "Pick list",
+                "description": "Blank bin codes",
+                "product_text": "CAW 24.3",
+                "severity": severity("B").pk,
+                "kind": "break_fix",
+            },
+        )
         with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(
-                reverse("incidents:new"),
-                {
-                    "submission_token": str(uuid.uuid4()),
-                    "title": "Pick list",
-                    "description": "Blank bin codes",
-                    "product_text": "CAW 24.3",
-                    "severity": severity("B").pk,
-                    "kind": "break_fix",
-                },
-            )
+            escalation_sweep(now=timezone.now())
     finally:
         app.conf.task_always_eager = before
     assert response.status_code == 302

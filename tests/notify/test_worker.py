@@ -128,7 +128,8 @@ def test_a_worker_sends_the_new_incident_emails_once_and_a_redelivery_sends_none
     celery_worker_process, mail_dir, organization, customer
 ):
     incident, created = submit(organization, customer)
-    assert created  # committed (autocommit): the task is on the queue now
+    assert created
+    escalation_sweep(now=timezone.now())  # writes the emails; committed: the task is on the queue now
     worker = celery_worker_process("mail")
     wait_for(lambda: len(recipients(mail_dir)) == 2, message="the submitter's and the team's email")
     assert sorted(recipients(mail_dir)) == sorted([f"To: {customer.email}", f"To: {settings.SUPPORT_TEAM_EMAIL}"])
@@ -155,10 +156,11 @@ def test_emails_that_could_not_be_enqueued_are_sent_by_the_worker_on_the_resend(
     def broker_down(*args):
         raise OperationalError("Connection refused")
 
+    incident, created = submit(organization, customer)
+    assert created
     with monkeypatch.context() as down:
         down.setattr(tasks.deliver, "delay", broker_down)
-        incident, created = submit(organization, customer)
-    assert created
+        escalation_sweep(now=timezone.now())  # writes the emails, cannot enqueue them
     worker = celery_worker_process("mail")
     tasks.resend.delay()  # as beat does every NOTIFY_RESEND_SECONDS
     wait_for(lambda: len(recipients(mail_dir)) == 2, message="the submitter's and the team's email")

@@ -99,6 +99,7 @@ def test_visitors_and_engineers_get_their_browsers_language(client, engineer, sl
 
 @pytest.mark.django_db
 def test_the_new_incident_emails_are_in_each_recipients_language(organization, customer, customer_admin):
+    from escalation.watcher import escalation_sweep
     from incidents.services import NewIncident
     from incidents.services_customer import incident_submit
     from tests.conftest import NOW
@@ -115,6 +116,7 @@ def test_the_new_incident_emails_are_in_each_recipients_language(organization, c
         submission_token=None,
         now=NOW,
     )
+    escalation_sweep(now=NOW)  # writes the emails to the outbox
     send_pending(now=NOW)
     by_recipient = {message.to[0]: message for message in mail.outbox}
     german, japanese = by_recipient[customer.email], by_recipient[customer_admin.email]
