@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Value
 
 from sla import businesshours, calendars
 from sla.businesshours import Calendar
@@ -183,17 +184,25 @@ class PolicyChange:
 
 def policy_last_changed() -> PolicyChange | None:
     """The latest change to any SLA row, from simple-history; before any edit, the moment
-    the seeded defaults were installed (their data migration writes no history rows)."""
-    latest = None
-    latest_model = None
-    for model in POLICY_MODELS:
-        row = model.history.order_by("-history_date").first()  # type: ignore[attr-defined]
-        if row is not None and (latest is None or row.history_date > latest.history_date):
-            latest, latest_model = row, model
-    if latest is not None and latest_model is not None:
+    the seeded defaults were installed (their data migration writes no history rows).
+
+    One query finds the latest history row of all the policy's tables (a UNION of their
+    history tables; on a tie the first model of POLICY_MODELS wins) and one more reads that
+    row; the seeded defaults' migration is read only when there is no history at all."""
+    changes_of_each = [
+        model.history.order_by()  # type: ignore[attr-defined]
+        .annotate(model_index=Value(index))
+        .values_list("history_date", "model_index", "history_id")
+        for index, model in enumerate(POLICY_MODELS)
+    ]
+    found = changes_of_each[0].union(*changes_of_each[1:], all=True).order_by("-history_date", "model_index").first()
+    if found is not None:
+        _, index, history_id = found
+        model = POLICY_MODELS[index]
+        latest = model.history.get(history_id=history_id)  # type: ignore[attr-defined]
         return PolicyChange(
             at=latest.history_date,
-            what=f"{latest_model._meta.verbose_name} {latest.instance}",
+            what=f"{model._meta.verbose_name} {latest.instance}",
             kind=latest.history_type,
         )
     applied = (
