@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.migrations.recorder import MigrationRecorder
-from django.db.models import Value
+from django.db.models import Value, prefetch_related_objects
 
 from sla import businesshours, calendars
 from sla.businesshours import Calendar
@@ -24,21 +25,26 @@ from sla.models import (
     SupportRegion,
     Weekday,
 )
+from sla.selectors import SlaMatrix, matrix_from_rows
 
 
 class SlaPolicy:
-    """Every plan, severity, target and region, read once (seven queries) for one page or one
+    """Every plan, severity, target and region, read once (four queries) for one page or one
     command that computes many deadlines by code. Calendars come from `sla.calendars`'
-    cache, built from the rows prefetched here when the cache has none."""
+    cache, built from the regions' rows when the cache has none: read for every region at
+    once (two queries) at the first deadline, and never for a page that computes none."""
 
     def __init__(self) -> None:
         self.plans = {plan.code: plan for plan in SupportPlan.objects.all()}
         self.severities = {severity.code: severity for severity in Severity.objects.all()}
-        self.targets = {(t.plan_id, t.severity_id): t for t in ResponseTarget.objects.all()}
-        self.regions = {
-            region.code: region
-            for region in SupportRegion.objects.prefetch_related("intervals", "date_exceptions", "languages")
-        }
+        # No ordering: the targets are looked up by key (their Meta ordering joins two tables).
+        self.targets = {(t.plan_id, t.severity_id): t for t in ResponseTarget.objects.order_by()}
+        self.regions = {region.code: region for region in SupportRegion.objects.all()}
+        self._calendar_rows_read = False
+
+    def matrix(self) -> SlaMatrix:
+        """The live plan × severity matrix from the rows read here (`sla_matrix()` without a query)."""
+        return matrix_from_rows(self.plans.values(), self.severities.values(), self.targets.values())
 
     def _lookup(self, field: str, table: dict[str, Any], code: object) -> Any:
         if not isinstance(code, str) or not code:
@@ -73,6 +79,9 @@ class SlaPolicy:
         submitted_at = at if isinstance(at, dt.datetime) else parse_instant(at)
         if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
             raise SlaInputError("at", "the submission time must have a UTC offset")
+        if not self._calendar_rows_read:  # for the calendars of any year the cache lacks
+            prefetch_related_objects(list(self.regions.values()), "intervals", "date_exceptions")
+            self._calendar_rows_read = True
         return deadline_for_target(target=target, region=region_row, submitted_at=submitted_at)
 
 
@@ -124,48 +133,66 @@ def weekly_hours(calendar: Calendar) -> list[WeeklyHours]:
 
 @dataclass(frozen=True)
 class RegionSchedule:
+    """A region's state at one instant (open now or not), and what its card shows all day
+    long: the weekly hours, holidays and languages, computed (and the languages read) only
+    when they are asked for (`sla.fragments` renders them once per region version and day)."""
+
     region: SupportRegion
     zone: ZoneInfo
-    hours: list[WeeklyHours]
     local_now: dt.datetime
     is_open_now: bool
     closes_at: dt.datetime | None  # in the region's zone, while open
     opens_at: dt.datetime | None  # in the region's zone, while closed
-    holidays: list[tuple[dt.date, str]]  # the next 12 months, from today in the region's zone
-    languages: list[RegionLanguage]
+    calendar: calendars.RegionCalendar
 
+    @property
+    def today(self) -> dt.date:
+        return self.local_now.date()
 
-def region_schedules(policy: SlaPolicy, *, now: dt.datetime) -> list[RegionSchedule]:
-    """Each region's hours, open-now state and holidays for the next 12 months."""
-    schedules = []
-    for region in policy.regions.values():
-        found = calendars.region_calendar_at(region, now)
-        calendar = found.calendar
-        zone = calendar.zone
-        local_now = now.astimezone(zone)
-        today = local_now.date()
+    @cached_property
+    def hours(self) -> list[WeeklyHours]:
+        return weekly_hours(self.calendar.calendar)
+
+    @cached_property
+    def holidays(self) -> list[tuple[dt.date, str]]:
+        """The next 12 months, from today in the region's zone."""
+        today = self.today
         try:
             year_later = today.replace(year=today.year + 1)
         except ValueError:  # 29 February
             year_later = today.replace(year=today.year + 1, day=28)
-        upcoming = sorted((day, name) for day, name in found.holidays.items() if today <= day < year_later)
+        return sorted((day, name) for day, name in self.calendar.holidays.items() if today <= day < year_later)
+
+    @cached_property
+    def languages(self) -> list[RegionLanguage]:
+        return list(self.region.languages.all())
+
+
+def region_schedules(policy: SlaPolicy, *, now: dt.datetime) -> list[RegionSchedule]:
+    """Each region's open-now state, with its hours, languages and holidays for the next 12
+    months (no query while the regions' calendars are cached)."""
+    schedules = []
+    regions = list(policy.regions.values())
+    for region, found in zip(regions, calendars.region_calendars_at(regions, now), strict=True):
+        calendar = found.calendar
+        zone = calendar.zone
+        local_now = now.astimezone(zone)
         closes_at = opens_at = None
         is_open_now = businesshours.is_open(calendar, now)
         if is_open_now:
-            closes_at = next(end for start, end in calendar.spans_on(today) if start <= now < end).astimezone(zone)
+            spans = calendar.spans_on(local_now.date())
+            closes_at = next(end for start, end in spans if start <= now < end).astimezone(zone)
         elif calendar.has_openings:
             opens_at = businesshours.next_open(calendar, now).astimezone(zone)
         schedules.append(
             RegionSchedule(
                 region=region,
                 zone=zone,
-                hours=weekly_hours(calendar),
                 local_now=local_now,
                 is_open_now=is_open_now,
                 closes_at=closes_at,
                 opens_at=opens_at,
-                holidays=upcoming,
-                languages=list(region.languages.all()),
+                calendar=found,
             )
         )
     return schedules

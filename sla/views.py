@@ -119,7 +119,7 @@ def sla_page(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "as_of": as_of,
-            "matrix": sla_matrix(as_of.at),
+            "matrix": policy.matrix() if as_of.at is None else sla_matrix(as_of.at),
             "schedules": sla.region_schedules(policy, now=now),
             "last_changed": sla.policy_last_changed(),
             "channels": contact_channels(),
