@@ -27,6 +27,7 @@ from sla.deadlines import Deadline, UnknownTarget
 from sla.forms import DeadlineCalculatorForm, is_calculator_request
 from sla.models import ChannelKind
 from sla.selectors import channel_href, sla_matrix, support_channels
+from sla.templatetags.sla_fragments import region_days_prepare
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,13 @@ def sla_page(request: HttpRequest) -> HttpResponse:
     # ?as_of=YYYY-MM-DD shows the plans, severities and targets as they stood then, from
     # their history, so an auditor can see what the SLA promised when (history days are UTC).
     as_of = as_of_from(request, today=now.date(), now=now)
+    schedules = sla.region_schedules(policy, now=now)
+    region_days_prepare(schedules)
     context.update(
         {
             "as_of": as_of,
             "matrix": policy.matrix() if as_of.at is None else sla_matrix(as_of.at),
-            "schedules": sla.region_schedules(policy, now=now),
+            "schedules": schedules,
             "last_changed": sla.policy_last_changed(),
             "channels": contact_channels(),
             "now": now,
