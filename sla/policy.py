@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import models
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Value, prefetch_related_objects
 
@@ -18,6 +19,7 @@ from sla.deadlines import Deadline, SlaInputError, UnknownTarget, deadline_for_t
 from sla.models import (
     DateException,
     OpeningInterval,
+    PolicyVersion,
     RegionLanguage,
     ResponseTarget,
     Severity,
@@ -29,22 +31,37 @@ from sla.selectors import SlaMatrix, matrix_from_rows
 
 
 class SlaPolicy:
-    """Every plan, severity, target and region, read once (four queries) for one page or one
-    command that computes many deadlines by code. Calendars come from `sla.calendars`'
-    cache, built from the regions' rows when the cache has none: read for every region at
-    once (two queries) at the first deadline, and never for a page that computes none."""
+    """The SLA policy's version, every plan, severity and region (four queries), read once for
+    one page or one command that computes many deadlines by code; the response targets, the
+    regions' languages and their calendar rows are read when first needed (one query each,
+    for every row at once). Calendars come from `sla.calendars`' cache, built from the
+    regions' rows when the cache has none: a page that computes no deadline reads none."""
 
     def __init__(self) -> None:
+        # The version first: what is rendered from rows read after it is at least as new as
+        # it, so whatever is kept by it is never older than its version (`sla.templatetags.sla_kept`).
+        self.version = policy_version()
         self.plans = {plan.code: plan for plan in SupportPlan.objects.all()}
         self.severities = {severity.code: severity for severity in Severity.objects.all()}
-        # No ordering: the targets are looked up by key (their Meta ordering joins two tables).
-        self.targets = {(t.plan_id, t.severity_id): t for t in ResponseTarget.objects.order_by()}
         self.regions = {region.code: region for region in SupportRegion.objects.all()}
         self._calendar_rows_read = False
+        self._languages_read = False
+
+    @cached_property
+    def targets(self) -> dict[tuple[int, int], ResponseTarget]:
+        # No ordering: looked up by key (the Meta ordering joins two tables).
+        return {(t.plan_id, t.severity_id): t for t in ResponseTarget.objects.order_by()}
 
     def matrix(self) -> SlaMatrix:
-        """The live plan × severity matrix from the rows read here (`sla_matrix()` without a query)."""
+        """The live plan × severity matrix (`sla_matrix()`) from the rows read here."""
         return matrix_from_rows(self.plans.values(), self.severities.values(), self.targets.values())
+
+    def languages(self, region: SupportRegion) -> list[RegionLanguage]:
+        """The languages one of the regions serves in (every region's read at the first call)."""
+        if not self._languages_read:
+            prefetch_related_objects(list(self.regions.values()), "languages")
+            self._languages_read = True
+        return list(region.languages.all())
 
     def _lookup(self, field: str, table: dict[str, Any], code: object) -> Any:
         if not isinstance(code, str) or not code:
@@ -135,8 +152,9 @@ def weekly_hours(calendar: Calendar) -> list[WeeklyHours]:
 class RegionSchedule:
     """A region's state at one instant (open now or not), and what its card shows all day
     long: the weekly hours, holidays and languages, computed (and the languages read) only
-    when they are asked for (`sla.fragments` renders them once per region version and day)."""
+    when asked for; the SLA page keeps their rendering by `day_key`."""
 
+    policy: SlaPolicy
     region: SupportRegion
     zone: ZoneInfo
     local_now: dt.datetime
@@ -148,6 +166,12 @@ class RegionSchedule:
     @property
     def today(self) -> dt.date:
         return self.local_now.date()
+
+    @property
+    def day_key(self) -> tuple[int, int, str]:
+        """What the hours, holidays and languages depend on: the policy's version (any write
+        to the region or its calendar moves it), the region and its local date."""
+        return (self.policy.version, self.region.pk, self.today.isoformat())
 
     @cached_property
     def hours(self) -> list[WeeklyHours]:
@@ -165,7 +189,7 @@ class RegionSchedule:
 
     @cached_property
     def languages(self) -> list[RegionLanguage]:
-        return list(self.region.languages.all())
+        return self.policy.languages(self.region)
 
 
 def region_schedules(policy: SlaPolicy, *, now: dt.datetime) -> list[RegionSchedule]:
@@ -186,6 +210,7 @@ def region_schedules(policy: SlaPolicy, *, now: dt.datetime) -> list[RegionSched
             opens_at = businesshours.next_open(calendar, now).astimezone(zone)
         schedules.append(
             RegionSchedule(
+                policy=policy,
                 region=region,
                 zone=zone,
                 local_now=local_now,
@@ -198,8 +223,21 @@ def region_schedules(policy: SlaPolicy, *, now: dt.datetime) -> list[RegionSched
     return schedules
 
 
+def policy_version() -> int:
+    """The SLA policy's version (`PolicyVersion`; 0 in a database without its row)."""
+    version: int | None = PolicyVersion.objects.filter(pk=PolicyVersion.ONE).values_list("version", flat=True).first()
+    return version or 0
+
+
 SEED_MIGRATION = ("sla", "0002_seed_defaults")
 POLICY_MODELS = (SupportPlan, Severity, ResponseTarget, SupportRegion, OpeningInterval, DateException, RegionLanguage)
+
+
+@cache
+def _history_models() -> tuple[type[models.Model], ...]:
+    """The history table's model of each of POLICY_MODELS, looked up once: every read of
+    `Model.history` builds a new manager class (simple-history), a cost per request."""
+    return tuple(model.history.model for model in POLICY_MODELS)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -216,20 +254,20 @@ def policy_last_changed() -> PolicyChange | None:
     One query finds the latest history row of all the policy's tables (a UNION of their
     history tables; on a tie the first model of POLICY_MODELS wins) and one more reads that
     row; the seeded defaults' migration is read only when there is no history at all."""
+    histories = _history_models()
     changes_of_each = [
-        model.history.order_by()  # type: ignore[attr-defined]
+        history._default_manager.order_by()
         .annotate(model_index=Value(index))
         .values_list("history_date", "model_index", "history_id")
-        for index, model in enumerate(POLICY_MODELS)
+        for index, history in enumerate(histories)
     ]
     found = changes_of_each[0].union(*changes_of_each[1:], all=True).order_by("-history_date", "model_index").first()
     if found is not None:
         _, index, history_id = found
-        model = POLICY_MODELS[index]
-        latest = model.history.get(history_id=history_id)  # type: ignore[attr-defined]
+        latest = histories[index]._default_manager.get(history_id=history_id)
         return PolicyChange(
             at=latest.history_date,
-            what=f"{model._meta.verbose_name} {latest.instance}",
+            what=f"{POLICY_MODELS[index]._meta.verbose_name} {latest.instance}",
             kind=latest.history_type,
         )
     applied = (

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -27,7 +28,6 @@ from sla.deadlines import Deadline, UnknownTarget
 from sla.forms import DeadlineCalculatorForm, is_calculator_request
 from sla.models import ChannelKind
 from sla.selectors import channel_href, sla_matrix, support_channels
-from sla.templatetags.sla_fragments import region_days_prepare
 
 
 @dataclass(frozen=True)
@@ -117,14 +117,17 @@ def sla_page(request: HttpRequest) -> HttpResponse:
     # ?as_of=YYYY-MM-DD shows the plans, severities and targets as they stood then, from
     # their history, so an auditor can see what the SLA promised when (history days are UTC).
     as_of = as_of_from(request, today=now.date(), now=now)
-    schedules = sla.region_schedules(policy, now=now)
-    region_days_prepare(schedules)
+    live = as_of.at is None
+    # What changes only with the policy is read only when its kept rendering is missing
+    # (templates/sla/page.html's {% kept %} blocks, keyed by the policy's version).
     context.update(
         {
             "as_of": as_of,
-            "matrix": policy.matrix() if as_of.at is None else sla_matrix(as_of.at),
-            "schedules": schedules,
-            "last_changed": sla.policy_last_changed(),
+            "policy_version": policy.version,
+            "tables_version": policy.version if live else None,
+            "matrix": SimpleLazyObject(policy.matrix) if live else sla_matrix(as_of.at),
+            "schedules": sla.region_schedules(policy, now=now),
+            "last_changed": SimpleLazyObject(sla.policy_last_changed),
             "channels": contact_channels(),
             "now": now,
         }

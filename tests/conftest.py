@@ -94,13 +94,13 @@ def _sessions_do_not_idle_out(settings):
 @pytest.fixture(autouse=True)
 def _calendars_cache_clear():
     """A rolled-back or flushed test database reuses region ids and versions, which key the
-    calendar cache (sla/calendars.py) and the SLA page's region days
-    (sla/templatetags/sla_fragments.py): nothing carries over from another test."""
+    calendar cache (sla/calendars.py), and policy versions, which key what the SLA page
+    keeps (sla/templatetags/sla_kept.py): nothing carries over from another test."""
     from sla.calendars import calendars_cache_clear
-    from sla.templatetags.sla_fragments import region_days_clear
+    from sla.templatetags.sla_kept import kept_clear
 
     calendars_cache_clear()
-    region_days_clear()
+    kept_clear()
 
 
 @pytest.fixture(autouse=True)
