@@ -213,3 +213,24 @@ def test_the_cold_render_needs_few_queries(client, sla, django_assert_max_num_qu
     with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(5):
         assert client.get(URL).status_code == 200
     assert "sla_policyversion" in queries.captured_queries[0]["sql"]  # read first, on every request
+
+
+def test_a_kept_select_is_the_plain_one_for_every_input():
+    from django import forms
+
+    from sla.forms import KeptSelect
+
+    def both(choices, value, attrs=None):
+        return KeptSelect(choices=choices).render("plan", value, attrs), forms.Select(choices=choices).render(
+            "plan", value, attrs
+        )
+
+    for choices, value, attrs in [
+        ([("a", "Alpha"), ("b", "Beta")], "a", {"id": "id_plan"}),
+        ([("a", "Alpha"), ("b", "Beta")], "b", {"id": "id_plan"}),  # another value
+        ([("a", "Alpha"), ("b", "Beta & Co")], "b", {"id": "id_plan"}),  # another label
+        ([("a", "Alpha"), ("b", "Beta & Co")], "b", {"id": "id_plan", "aria-invalid": "true"}),
+    ]:
+        kept, plain = both(choices, value, attrs)
+        assert kept == plain
+        assert both(choices, value, attrs)[0] == plain  # from what was kept
