@@ -12,7 +12,8 @@ region's calendar rows moves the policy's version in its transaction
 (`sla.services.policy_version_bump`, connected in `sla/apps.py`, whoever writes); so a
 change shows on the very next request in every process, with nothing to expire. Only what
 the key covers may be inside a block: the open-now state, the local time and the
-calculator stay outside.
+calculator stay outside. (A template edited under a running development server shows in a
+kept block after a restart, as it does in the public page cache, whose key has the release.)
 """
 
 from __future__ import annotations
