@@ -17,6 +17,10 @@ gunicorn shape), both from bench/bench_helpdesk.py's set-up. Prints a table and 
 asked for in issue 16 (cached page / hello, our help centre / helpdesk's).
 
     DEBUG=true .venv/bin/python bench/bench_public_pages.py [--clients 16] [--seconds 8]
+
+`--cold-only` measures the cold renders alone (no gunicorn, no django-helpdesk: a few
+seconds after the seeding); `--database NAME` names the throwaway database (dropped and
+created again; default portal_bench_public), so that several checkouts can run it at once.
 """
 
 from __future__ import annotations
@@ -129,12 +133,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds of load per page (8)")
     parser.add_argument("--cold-repeat", type=int, default=15, help="cold renders per page (15)")
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/7")
+    parser.add_argument("--database", default=OURS_DB, help=f"throwaway database, dropped first ({OURS_DB})")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold renders (no gunicorn, no helpdesk)")
     args = parser.parse_args()
 
     VAR.mkdir(parents=True, exist_ok=True)
-    python = helpdesk_venv()
-    ours_url, description = database_url(OURS_DB, VAR)
-    helpdesk_url, _ = database_url(HELPDESK_DB, VAR)
+    ours_url, description = database_url(args.database, VAR)
     env = server_environment(ours_url, VAR / "ours") | {"CACHE_URL": args.cache_url}
     try:
         redis.Redis.from_url(args.cache_url, socket_connect_timeout=1).ping()
@@ -146,10 +150,18 @@ def main() -> int:
             [sys.executable, "manage.py", *command], cwd=BASE_DIR, env=env, check=True, stdout=subprocess.DEVNULL
         )
     urls = eval_json(env, URLS_CODE)
+    cold = eval_json(env, COLD_RENDER, [json.dumps(list(urls.values())), str(args.cold_repeat)])
+    if args.cold_only:
+        print(f"\ncold render CPU, median of {args.cold_repeat}\n\n| page | cold render CPU |\n|---|---:|")
+        for name, path in urls.items():
+            print(f"| {name} | {cold[path] * 1000:.1f} ms |")
+        return 0
+
+    python = helpdesk_venv()
+    helpdesk_db = HELPDESK_DB if args.database == OURS_DB else f"{args.database}_helpdesk"
+    helpdesk_url, _ = database_url(helpdesk_db, VAR)
     helpdesk_env = helpdesk_site(python, helpdesk_url)
     subprocess.run([python, "manage.py", "shell", "-c", HELPDESK_KB_SEED], cwd=SITE, env=helpdesk_env, check=True)
-
-    cold = eval_json(env, COLD_RENDER, [json.dumps(list(urls.values())), str(args.cold_repeat)])
 
     def bind(port: int) -> list[str]:
         return ["--config", str(BASE_DIR / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}", "--no-control-socket"]

@@ -12,11 +12,24 @@ class SlaConfig(AppConfig):
         public_models_watch(*(m for m in self.get_models() if not m.__name__.startswith("Historical")))
         from django.db.models.signals import post_delete, post_save
 
-        from sla.models import DateException, OpeningInterval, RegionLanguage, SupportRegion
-        from sla.services import region_changed
+        from sla.models import (
+            DateException,
+            OpeningInterval,
+            RegionLanguage,
+            ResponseTarget,
+            Severity,
+            SupportPlan,
+            SupportRegion,
+        )
+        from sla.services import policy_changed, region_changed
 
         # Every write to a region's calendar, whoever makes it (the admin, a shell, an
-        # import), moves the region's version: `sla.calendars` caches calendars by it.
+        # import), moves the region's version (`sla.calendars` caches calendars by it) and
+        # the policy's version; every write to a plan, a severity or a response target moves
+        # the policy's version (the SLA page keeps its tables and region days by it).
         for model in (SupportRegion, OpeningInterval, DateException, RegionLanguage):
             post_save.connect(region_changed, sender=model, dispatch_uid=f"sla.region_changed:{model.__name__}:save")
             post_delete.connect(region_changed, sender=model, dispatch_uid=f"sla.region_changed:{model.__name__}:del")
+        for model in (SupportPlan, Severity, ResponseTarget):
+            post_save.connect(policy_changed, sender=model, dispatch_uid=f"sla.policy_changed:{model.__name__}:save")
+            post_delete.connect(policy_changed, sender=model, dispatch_uid=f"sla.policy_changed:{model.__name__}:del")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
+from django.db.models import prefetch_related_objects
 
 from sla.businesshours import Calendar
 from sla.models import Coverage, DateException, OpeningInterval, SupportRegion
@@ -71,7 +72,7 @@ def _region_holidays(
 
 def region_calendar_build(region: SupportRegion, *, year: int) -> RegionCalendar:
     """Build the region's calendar for submissions in `year` from its rows: two queries, or
-    none when the caller prefetched `intervals` and `date_exceptions` (`SlaPolicy`)."""
+    none when the caller prefetched `intervals` and `date_exceptions` (`region_calendars_at`)."""
     weekly: list[list[tuple[dt.time, dt.time]]] = [[] for _ in range(7)]
     intervals: Iterable[OpeningInterval] = region.intervals.all()
     for interval in sorted(intervals, key=lambda i: (i.weekday, i.opens_at)):
@@ -102,6 +103,16 @@ def region_calendar_at(region: SupportRegion, at: dt.datetime) -> RegionCalendar
                 _cache.clear()
             _cache[key] = found
     return found
+
+
+def region_calendars_at(regions: Iterable[SupportRegion], at: dt.datetime) -> list[RegionCalendar]:
+    """`region_calendar_at` for several regions: the rows of those whose calendar is not
+    cached are read in two queries for all of them; none when every calendar is cached."""
+    regions = list(regions)
+    missing = [region for region in regions if (region.pk, region.version, at.year) not in _cache]
+    if missing:
+        prefetch_related_objects(missing, "intervals", "date_exceptions")
+    return [region_calendar_at(region, at) for region in regions]
 
 
 def region_calendar(region: SupportRegion, at: dt.datetime) -> Calendar:

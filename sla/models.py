@@ -152,6 +152,21 @@ class SupportRegion(models.Model):
                 )
 
 
+class PolicyVersion(models.Model):
+    """How often the SLA policy has changed: one row (`ONE`), moved up by every save and
+    delete of a plan, severity, response target, region, opening interval, date exception or
+    region language (`sla.services.policy_version_bump`, connected in `sla/apps.py`) and
+    written by nothing else, so it never goes back. The key of what is kept of the policy
+    (`SlaPolicy.version`: the SLA page's tables, last change and region days)."""
+
+    ONE = 1
+
+    version = models.PositiveBigIntegerField(_("version"), default=1)
+
+    def __str__(self) -> str:
+        return str(self.version)
+
+
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("Monday")
     TUESDAY = 1, _("Tuesday")

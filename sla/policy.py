@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache, cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import models
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Value, prefetch_related_objects
 
 from sla import businesshours, calendars
 from sla.businesshours import Calendar
@@ -16,6 +19,7 @@ from sla.deadlines import Deadline, SlaInputError, UnknownTarget, deadline_for_t
 from sla.models import (
     DateException,
     OpeningInterval,
+    PolicyVersion,
     RegionLanguage,
     ResponseTarget,
     Severity,
@@ -23,21 +27,41 @@ from sla.models import (
     SupportRegion,
     Weekday,
 )
+from sla.selectors import SlaMatrix, matrix_from_rows
 
 
 class SlaPolicy:
-    """Every plan, severity, target and region, read once (seven queries) for one page or one
-    command that computes many deadlines by code. Calendars come from `sla.calendars`'
-    cache, built from the rows prefetched here when the cache has none."""
+    """The SLA policy's version, every plan, severity and region (four queries), read once for
+    one page or one command that computes many deadlines by code; the response targets, the
+    regions' languages and their calendar rows are read when first needed (one query each,
+    for every row at once). Calendars come from `sla.calendars`' cache, built from the
+    regions' rows when the cache has none: a page that computes no deadline reads none."""
 
     def __init__(self) -> None:
+        # The version first: what is rendered from rows read after it is at least as new as
+        # it, so whatever is kept by it is never older than its version (`sla.templatetags.sla_kept`).
+        self.version = policy_version()
         self.plans = {plan.code: plan for plan in SupportPlan.objects.all()}
         self.severities = {severity.code: severity for severity in Severity.objects.all()}
-        self.targets = {(t.plan_id, t.severity_id): t for t in ResponseTarget.objects.all()}
-        self.regions = {
-            region.code: region
-            for region in SupportRegion.objects.prefetch_related("intervals", "date_exceptions", "languages")
-        }
+        self.regions = {region.code: region for region in SupportRegion.objects.all()}
+        self._calendar_rows_read = False
+        self._languages_read = False
+
+    @cached_property
+    def targets(self) -> dict[tuple[int, int], ResponseTarget]:
+        # No ordering: looked up by key (the Meta ordering joins two tables).
+        return {(t.plan_id, t.severity_id): t for t in ResponseTarget.objects.order_by()}
+
+    def matrix(self) -> SlaMatrix:
+        """The live plan × severity matrix (`sla_matrix()`) from the rows read here."""
+        return matrix_from_rows(self.plans.values(), self.severities.values(), self.targets.values())
+
+    def languages(self, region: SupportRegion) -> list[RegionLanguage]:
+        """The languages one of the regions serves in (every region's read at the first call)."""
+        if not self._languages_read:
+            prefetch_related_objects(list(self.regions.values()), "languages")
+            self._languages_read = True
+        return list(region.languages.all())
 
     def _lookup(self, field: str, table: dict[str, Any], code: object) -> Any:
         if not isinstance(code, str) or not code:
@@ -72,6 +96,9 @@ class SlaPolicy:
         submitted_at = at if isinstance(at, dt.datetime) else parse_instant(at)
         if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
             raise SlaInputError("at", "the submission time must have a UTC offset")
+        if not self._calendar_rows_read:  # for the calendars of any year the cache lacks
+            prefetch_related_objects(list(self.regions.values()), "intervals", "date_exceptions")
+            self._calendar_rows_read = True
         return deadline_for_target(target=target, region=region_row, submitted_at=submitted_at)
 
 
@@ -123,55 +150,94 @@ def weekly_hours(calendar: Calendar) -> list[WeeklyHours]:
 
 @dataclass(frozen=True)
 class RegionSchedule:
+    """A region's state at one instant (open now or not), and what its card shows all day
+    long: the weekly hours, holidays and languages, computed (and the languages read) only
+    when asked for; the SLA page keeps their rendering by `day_key`."""
+
+    policy: SlaPolicy
     region: SupportRegion
     zone: ZoneInfo
-    hours: list[WeeklyHours]
     local_now: dt.datetime
     is_open_now: bool
     closes_at: dt.datetime | None  # in the region's zone, while open
     opens_at: dt.datetime | None  # in the region's zone, while closed
-    holidays: list[tuple[dt.date, str]]  # the next 12 months, from today in the region's zone
-    languages: list[RegionLanguage]
+    calendar: calendars.RegionCalendar
 
+    @property
+    def today(self) -> dt.date:
+        return self.local_now.date()
 
-def region_schedules(policy: SlaPolicy, *, now: dt.datetime) -> list[RegionSchedule]:
-    """Each region's hours, open-now state and holidays for the next 12 months."""
-    schedules = []
-    for region in policy.regions.values():
-        found = calendars.region_calendar_at(region, now)
-        calendar = found.calendar
-        zone = calendar.zone
-        local_now = now.astimezone(zone)
-        today = local_now.date()
+    @property
+    def day_key(self) -> tuple[int, int, str]:
+        """What the hours, holidays and languages depend on: the policy's version (any write
+        to the region or its calendar moves it), the region and its local date."""
+        return (self.policy.version, self.region.pk, self.today.isoformat())
+
+    @cached_property
+    def hours(self) -> list[WeeklyHours]:
+        return weekly_hours(self.calendar.calendar)
+
+    @cached_property
+    def holidays(self) -> list[tuple[dt.date, str]]:
+        """The next 12 months, from today in the region's zone."""
+        today = self.today
         try:
             year_later = today.replace(year=today.year + 1)
         except ValueError:  # 29 February
             year_later = today.replace(year=today.year + 1, day=28)
-        upcoming = sorted((day, name) for day, name in found.holidays.items() if today <= day < year_later)
+        return sorted((day, name) for day, name in self.calendar.holidays.items() if today <= day < year_later)
+
+    @cached_property
+    def languages(self) -> list[RegionLanguage]:
+        return self.policy.languages(self.region)
+
+
+def region_schedules(policy: SlaPolicy, *, now: dt.datetime) -> list[RegionSchedule]:
+    """Each region's open-now state, with its hours, languages and holidays for the next 12
+    months (no query while the regions' calendars are cached)."""
+    schedules = []
+    regions = list(policy.regions.values())
+    for region, found in zip(regions, calendars.region_calendars_at(regions, now), strict=True):
+        calendar = found.calendar
+        zone = calendar.zone
+        local_now = now.astimezone(zone)
         closes_at = opens_at = None
         is_open_now = businesshours.is_open(calendar, now)
         if is_open_now:
-            closes_at = next(end for start, end in calendar.spans_on(today) if start <= now < end).astimezone(zone)
+            spans = calendar.spans_on(local_now.date())
+            closes_at = next(end for start, end in spans if start <= now < end).astimezone(zone)
         elif calendar.has_openings:
             opens_at = businesshours.next_open(calendar, now).astimezone(zone)
         schedules.append(
             RegionSchedule(
+                policy=policy,
                 region=region,
                 zone=zone,
-                hours=weekly_hours(calendar),
                 local_now=local_now,
                 is_open_now=is_open_now,
                 closes_at=closes_at,
                 opens_at=opens_at,
-                holidays=upcoming,
-                languages=list(region.languages.all()),
+                calendar=found,
             )
         )
     return schedules
 
 
+def policy_version() -> int:
+    """The SLA policy's version (`PolicyVersion`; 0 in a database without its row)."""
+    version: int | None = PolicyVersion.objects.filter(pk=PolicyVersion.ONE).values_list("version", flat=True).first()
+    return version or 0
+
+
 SEED_MIGRATION = ("sla", "0002_seed_defaults")
 POLICY_MODELS = (SupportPlan, Severity, ResponseTarget, SupportRegion, OpeningInterval, DateException, RegionLanguage)
+
+
+@cache
+def _history_models() -> tuple[type[models.Model], ...]:
+    """The history table's model of each of POLICY_MODELS, looked up once: every read of
+    `Model.history` builds a new manager class (simple-history), a cost per request."""
+    return tuple(model.history.model for model in POLICY_MODELS)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -183,17 +249,25 @@ class PolicyChange:
 
 def policy_last_changed() -> PolicyChange | None:
     """The latest change to any SLA row, from simple-history; before any edit, the moment
-    the seeded defaults were installed (their data migration writes no history rows)."""
-    latest = None
-    latest_model = None
-    for model in POLICY_MODELS:
-        row = model.history.order_by("-history_date").first()  # type: ignore[attr-defined]
-        if row is not None and (latest is None or row.history_date > latest.history_date):
-            latest, latest_model = row, model
-    if latest is not None and latest_model is not None:
+    the seeded defaults were installed (their data migration writes no history rows).
+
+    One query finds the latest history row of all the policy's tables (a UNION of their
+    history tables; on a tie the first model of POLICY_MODELS wins) and one more reads that
+    row; the seeded defaults' migration is read only when there is no history at all."""
+    histories = _history_models()
+    changes_of_each = [
+        history._default_manager.order_by()
+        .annotate(model_index=Value(index))
+        .values_list("history_date", "model_index", "history_id")
+        for index, history in enumerate(histories)
+    ]
+    found = changes_of_each[0].union(*changes_of_each[1:], all=True).order_by("-history_date", "model_index").first()
+    if found is not None:
+        _, index, history_id = found
+        latest = histories[index]._default_manager.get(history_id=history_id)
         return PolicyChange(
             at=latest.history_date,
-            what=f"{latest_model._meta.verbose_name} {latest.instance}",
+            what=f"{POLICY_MODELS[index]._meta.verbose_name} {latest.instance}",
             kind=latest.history_type,
         )
     applied = (

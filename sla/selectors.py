@@ -4,6 +4,7 @@ support channels, live (`as_of=None`) or as they stood at a past moment."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from core.history import rows_as_of
@@ -30,26 +31,40 @@ class SlaMatrix:
 def sla_matrix(as_of: dt.datetime | None = None) -> SlaMatrix:
     """Plan × severity response targets in display order, now or at `as_of` (three queries
     live): the home page, the SLA page, the CfMD compliance check and the evidence pack."""
-    plans = sorted(rows_as_of(SupportPlan, as_of).rows, key=lambda p: (p.display_order, p.code))
-    severities = sorted(rows_as_of(Severity, as_of).rows, key=lambda s: (s.display_order, s.code))
+    plans = rows_as_of(SupportPlan, as_of).rows
+    severities = rows_as_of(Severity, as_of).rows
     target_rows = rows_as_of(ResponseTarget, as_of)
-    targets = {(t.plan_id, t.severity_id): t for t in target_rows.rows}
     unknown: set[tuple[int, int]] = set()
     if target_rows.unknown_ids:
         unknown = set(
             ResponseTarget.objects.filter(pk__in=target_rows.unknown_ids).values_list("plan_id", "severity_id")
         )
+    return matrix_from_rows(plans, severities, target_rows.rows, unknown=unknown)
+
+
+def matrix_from_rows(
+    plans: Iterable[SupportPlan],
+    severities: Iterable[Severity],
+    targets: Iterable[ResponseTarget],
+    *,
+    unknown: Collection[tuple[int, int]] = (),
+) -> SlaMatrix:
+    """The matrix of rows already read (`unknown`: the (plan id, severity id) pairs whose
+    target's value then was not recorded)."""
+    plan_list = sorted(plans, key=lambda p: (p.display_order, p.code))
+    severity_list = sorted(severities, key=lambda s: (s.display_order, s.code))
+    by_pair = {(t.plan_id, t.severity_id): t for t in targets}
     rows = [
         (
             severity,
             [
-                SlaCell(target=targets.get((plan.pk, severity.pk)), is_unknown=(plan.pk, severity.pk) in unknown)
-                for plan in plans
+                SlaCell(target=by_pair.get((plan.pk, severity.pk)), is_unknown=(plan.pk, severity.pk) in unknown)
+                for plan in plan_list
             ],
         )
-        for severity in severities
+        for severity in severity_list
     ]
-    return SlaMatrix(plans=plans, severities=severities, rows=rows)
+    return SlaMatrix(plans=plan_list, severities=severity_list, rows=rows)
 
 
 def support_channels(at: dt.datetime | None = None) -> list[SupportChannel]:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -116,12 +117,17 @@ def sla_page(request: HttpRequest) -> HttpResponse:
     # ?as_of=YYYY-MM-DD shows the plans, severities and targets as they stood then, from
     # their history, so an auditor can see what the SLA promised when (history days are UTC).
     as_of = as_of_from(request, today=now.date(), now=now)
+    live = as_of.at is None
+    # What changes only with the policy is read only when its kept rendering is missing
+    # (templates/sla/page.html's {% kept %} blocks, keyed by the policy's version).
     context.update(
         {
             "as_of": as_of,
-            "matrix": sla_matrix(as_of.at),
+            "policy_version": policy.version,
+            "tables_version": policy.version if live else None,
+            "matrix": SimpleLazyObject(policy.matrix) if live else sla_matrix(as_of.at),
             "schedules": sla.region_schedules(policy, now=now),
-            "last_changed": sla.policy_last_changed(),
+            "last_changed": SimpleLazyObject(sla.policy_last_changed),
             "channels": contact_channels(),
             "now": now,
         }

@@ -94,10 +94,13 @@ def _sessions_do_not_idle_out(settings):
 @pytest.fixture(autouse=True)
 def _calendars_cache_clear():
     """A rolled-back or flushed test database reuses region ids and versions, which key the
-    calendar cache (sla/calendars.py): no calendar carries over from another test."""
+    calendar cache (sla/calendars.py), and policy versions, which key what the SLA page
+    keeps (sla/templatetags/sla_kept.py): nothing carries over from another test."""
     from sla.calendars import calendars_cache_clear
+    from sla.templatetags.sla_kept import kept_clear
 
     calendars_cache_clear()
+    kept_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 
 from sla import calendars, deadlines
 from sla import policy as policy_module
@@ -280,6 +281,27 @@ class TestLastChanged:
         change = policy_module.policy_last_changed()
         assert change.kind == "~"
         assert change.what == "response target premier/B: 90 min 24/7"
+
+    def test_the_latest_change_of_any_table_wins_in_two_queries(self, sla, django_assert_num_queries):
+        with time_machine.travel(at("2026-11-20T09:00:00+00:00"), tick=False):
+            DateException.objects.create(region=sla["regions"]["japan"], on=dt.date(2026, 12, 28), kind="closed")
+        with time_machine.travel(at("2026-11-21T09:00:00+00:00"), tick=False):
+            plan = sla["plans"]["premier"]
+            plan.name = "Premier Plus"
+            plan.save()
+        with time_machine.travel(at("2026-11-19T09:00:00+00:00"), tick=False):
+            OpeningInterval.objects.filter(region=sla["regions"]["japan"]).first().delete()
+        with django_assert_num_queries(2):  # the latest row of the seven history tables, then that row
+            change = policy_module.policy_last_changed()
+        assert (change.at, change.kind, change.what) == (
+            at("2026-11-21T09:00:00+00:00"),
+            "~",
+            "support plan Premier Plus",
+        )
+
+    def test_before_any_edit_it_takes_two_queries(self, django_assert_num_queries):
+        with django_assert_num_queries(2):  # no history rows, then the seed migration
+            assert policy_module.policy_last_changed().kind == "initial"
 
 
 class TestIncidentDeadline:
