@@ -169,6 +169,19 @@ class TestCalendarCache:
         region.refresh_from_db()
         assert region.version == 3
 
+    def test_saving_a_copy_read_before_another_write_does_not_set_the_version_back(self, sla):
+        stale = type(sla["regions"]["japan"]).objects.get(code="japan")
+        fresh = type(stale).objects.get(pk=stale.pk)
+        japan_before = calendars.region_calendar(fresh, at("2026-11-23T10:00:00+09:00"))
+        OpeningInterval.objects.filter(region=fresh).first().save()  # a write: version + 1
+        stale.holiday_country = "DE"  # an admin's form, opened before that write
+        stale.full_clean()
+        stale.save()  # a write: version + 1 again, never back to a number already used
+        current = type(stale).objects.get(pk=stale.pk)
+        assert current.version == fresh.version + 2
+        assert current.holiday_country == "DE"
+        assert calendars.region_calendar(current, at("2026-11-23T10:00:00+09:00")) is not japan_before
+
     def test_a_24x7_target_needs_no_calendar_query(self, sla, django_assert_num_queries):
         with django_assert_num_queries(1):  # the target
             due(sla, "premier", "A", "japan", "2026-11-21T12:00:00+09:00")
