@@ -178,6 +178,7 @@ _cache_timeout = _int("CACHE_TIMEOUT_SECONDS", 1)
 CACHE_RETRY_SECONDS = _int("CACHE_RETRY_SECONDS", 10)
 SESSION_CACHE_SECONDS = _int("SESSION_CACHE_SECONDS", 300)
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    CACHES["default"]["BACKEND"] = "core.redis_cache.RedisCache"  # one client per pool, not per call
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {"socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout}
     )

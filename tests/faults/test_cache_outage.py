@@ -111,3 +111,20 @@ def test_public_pages_render_while_the_cache_is_down_and_are_cached_again_after(
     with CaptureQueriesContext(connection) as ctx:
         assert visitor.get(url).status_code == 200
     assert len(ctx.captured_queries) == 0  # served from Redis again
+
+
+def test_the_cache_keeps_one_redis_client_and_it_reconnects_after_a_restart(redis_server, cache_on):
+    """core/redis_cache.py: one redis-py client per pool, not one per call (Django's), and
+    that client works again once its server is back."""
+    cache_on(redis_server.url)
+    client = cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is client
+    cache.set("greeting", "hello")
+    assert cache.get("greeting") == "hello"
+    redis_server.stop()
+    with pytest.raises(redis.ConnectionError):
+        client.get(":1:greeting")
+    redis_server.start()
+    cache.set("greeting", "hello again")
+    assert cache.get("greeting") == "hello again"
+    assert cache._cache.get_client() is client
