@@ -136,6 +136,16 @@ class SupportRegion(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    def save(self, *args, **kwargs) -> None:
+        """A save of an existing region never writes `version`: only
+        `sla.services.region_version_bump` moves it (`F("version") + 1`), so saving a copy read
+        before another write cannot set it back to a number a cached calendar already has."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.attname for f in self._meta.concrete_fields if not f.primary_key and f.attname != "version"
+            ]
+        super().save(*args, **kwargs)
+
     @property
     def display_name(self) -> str:
         return translated(self.name)
@@ -150,16 +160,6 @@ class SupportRegion(models.Model):
                     {"holiday_subdivision": _("%(sub)s is not a subdivision of %(country)s.")},
                     params={"sub": self.holiday_subdivision, "country": self.holiday_country},
                 )
-
-    def save(self, *args, **kwargs) -> None:
-        """A save of an existing region never writes `version`: only
-        `sla.services.region_version_bump` moves it (`F("version") + 1`), so saving a copy read
-        before another write cannot set it back to a number a cached calendar already has."""
-        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
-            kwargs["update_fields"] = [
-                f.attname for f in self._meta.concrete_fields if not f.primary_key and f.attname != "version"
-            ]
-        super().save(*args, **kwargs)
 
 
 class PolicyVersion(models.Model):
