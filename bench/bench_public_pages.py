@@ -55,7 +55,7 @@ for c in range(6):
 COLD_RENDER = """
 import json, sys, time
 from django.test import Client
-from core.public_cache import public_version_bump
+from core.public_version import public_version_bump
 urls, repeat = json.loads(sys.argv[1]), int(sys.argv[2])
 client = Client(HTTP_HOST="127.0.0.1")
 out = {}

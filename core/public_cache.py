@@ -15,7 +15,7 @@ keyed by:
 
 An entry is valid only under the **public content version** it was rendered under: a token in
 the shared cache that every write to the data behind these pages replaces
-(`public_version_bump`: each app connects its public models' saves and deletes to it, plus
+(`core.public_version.public_version_bump`: each app connects its public models' saves and deletes to it, plus
 migrations and queryset updates). The entry and the current version are read in one round
 trip; another version is a miss. So a change shows on the very next request in every
 process, with no expiry to wait out.
@@ -54,18 +54,14 @@ from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.urls import Resolver404, resolve
@@ -74,8 +70,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date, urlencode
 
 from core.cache_guard import CacheUnavailable, cache_call, cache_call_or
+from core.public_version import VERSION_KEY, release_id, version_read
 
-VERSION_KEY = "public-content-version"
 CSRF_PLACEHOLDER = "public-page-csrf-token-placeholder"
 # While a page is rendered for the cache: its shared path (only the query parameters it reads).
 _RENDERING_FOR_CACHE = "_public_page_render"
@@ -85,57 +81,6 @@ DEFAULT_MAX_AGE = 60
 STALE_WHILE_REVALIDATE = 60
 # How long an entry may live at most (a safety net; versions make entries obsolete anyway).
 ENTRY_TIMEOUT = 24 * 3600
-
-
-def _release_files() -> Iterable[Path]:
-    base = Path(settings.BASE_DIR)
-    for folder in ("templates", "static", "locale"):
-        yield from sorted((base / folder).rglob("*"))
-
-
-def _compute_release_id() -> str:
-    """A fingerprint of what renders the pages: the same in every process of one deploy."""
-    digest = hashlib.sha256()
-    for path in _release_files():
-        if path.is_file():
-            stat = path.stat()
-            digest.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return digest.hexdigest()[:16]
-
-
-_release_id: str | None = None
-
-
-def release_id() -> str:
-    global _release_id
-    if _release_id is None:
-        _release_id = _compute_release_id()
-    return _release_id
-
-
-def _version_read() -> tuple[str, float]:
-    entry = cache.get(VERSION_KEY)
-    if entry is None:
-        entry = (uuid.uuid4().hex, time.time())
-        if not cache.add(VERSION_KEY, entry, timeout=None):
-            entry = cache.get(VERSION_KEY) or entry
-    return entry[0], entry[1]
-
-
-def _version_replace() -> None:
-    cache_call_or(None, cache.set, VERSION_KEY, (uuid.uuid4().hex, time.time()), timeout=None)
-
-
-def public_version_bump(*args: Any, **kwargs: Any) -> None:
-    """The data behind the public pages changed: every cached page is obsolete from now on.
-    Usable as a signal receiver. Replaced now and again when the writing transaction
-    commits: a page another request renders meanwhile (from the data before the commit) is
-    stored under the first new version, which the commit makes obsolete in turn. A cache
-    that cannot be reached has no pages to make obsolete, and a version it lost is
-    replaced by a new one."""
-    _version_replace()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_version_replace)
 
 
 def csrf_placeholder(request: HttpRequest) -> dict[str, str]:
@@ -149,19 +94,6 @@ def page_path(request: HttpRequest) -> dict[str, str]:
     choice's `next`). While a page is rendered for the cache, only the query parameters it
     reads: its rendering is served for every URL that differs in others (`?utm_source=…`)."""
     return {"page_path": getattr(request, _RENDERING_FOR_CACHE, None) or request.get_full_path()}
-
-
-def public_models_watch(*models: type) -> None:
-    """Every save, delete and many-to-many change of these models bumps the public content
-    version (called by each app's `ready()` for the models its public pages show; a
-    queryset `update()` or `bulk_create()` calls `public_version_bump` itself)."""
-    for model in models:
-        uid = f"public-pages:{model._meta.label}"
-        post_save.connect(public_version_bump, sender=model, dispatch_uid=f"{uid}:save")
-        post_delete.connect(public_version_bump, sender=model, dispatch_uid=f"{uid}:delete")
-        for field in model._meta.many_to_many:
-            through = field.remote_field.through
-            m2m_changed.connect(public_version_bump, sender=through, dispatch_uid=f"{uid}:{field.name}")
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -221,14 +153,18 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _headers(response: HttpResponse, *, etag: str, modified: float, max_age: int, shared: bool) -> HttpResponse:
+def _headers(
+    response: HttpResponse, *, etag: str, modified: float, max_age: int, shared: bool, timed: bool = False
+) -> HttpResponse:
+    """`timed`: the page depends on the time and `max_age` is what is left of its truth, so
+    nobody may serve it stale past that (no `stale-while-revalidate`)."""
     response["ETag"] = etag
     response["Last-Modified"] = http_date(modified)
-    if shared:
+    if shared and not timed:
         stale = min(STALE_WHILE_REVALIDATE, max_age)
         response["Cache-Control"] = f"public, max-age={max_age}, stale-while-revalidate={stale}"
     else:
-        response["Cache-Control"] = f"private, max-age={max_age}"
+        response["Cache-Control"] = f"{'public' if shared else 'private'}, max-age={max_age}"
     patch_vary_headers(response, ("Accept-Language", "Cookie", "HX-Request"))
     return response
 
@@ -256,23 +192,40 @@ class PublicPage:
         found = cache_call(cache.get_many, [VERSION_KEY, key])
         version = found.get(VERSION_KEY)
         if version is None:
-            version = cache_call(_version_read)
+            version = cache_call(version_read)
         entry = found.get(key)
         return key, version[0], entry[1:] if entry is not None and entry[0] == version[0] else None
+
+    def true_for(self, modified: float, now: float) -> int:
+        """Seconds the rendering made at `modified` stays true: a page that depends on the
+        time (an expiry, or a `vary` with an `until`) tells a browser or proxy no more than
+        what is left, so it is never shown stale past the instant it changes."""
+        seconds = float(self.max_age)
+        if self.timeout < ENTRY_TIMEOUT:
+            seconds = min(seconds, modified + self.timeout - now)
+        until = getattr(self.vary, "until", None)
+        if until is not None:
+            seconds = min(seconds, until(now) - now)
+        return max(0, int(seconds))
+
+    @property
+    def timed(self) -> bool:
+        return self.timeout < ENTRY_TIMEOUT or getattr(self.vary, "until", None) is not None
 
     def answer(self, request: HttpRequest, entry: tuple) -> HttpResponse:
         # Last-Modified: when this rendering was made (the content is as of then).
         body, content_type, etag, modified = entry
+        max_age = self.true_for(modified, time.time())
         # Shared unless the rendering holds the per-visitor token or the CSRF middleware is
         # about to set its cookie (a visitor whose cookie it could not read).
         shared = CSRF_PLACEHOLDER.encode() not in body and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         conditional = get_conditional_response(request, etag=etag, last_modified=int(modified))
         if conditional is not None:
-            return _headers(conditional, etag=etag, modified=modified, max_age=self.max_age, shared=shared)
+            return _headers(conditional, etag=etag, modified=modified, max_age=max_age, shared=shared, timed=self.timed)
         response = HttpResponse(body, content_type=content_type)
         if not shared:
             response = _with_token(request, response)
-        return _headers(response, etag=etag, modified=modified, max_age=self.max_age, shared=shared)
+        return _headers(response, etag=etag, modified=modified, max_age=max_age, shared=shared, timed=self.timed)
 
     def serve(self, view: Callable[..., HttpResponse], request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.applies(request):
@@ -376,3 +329,7 @@ def every_quarter_hour(request: HttpRequest) -> str:
     """`vary` for a page that shows "today" in some zone: re-rendered at least every quarter
     of an hour, so it is never stale past midnight in any zone (all offsets are whole quarters)."""
     return str(int(time.time() // 900))
+
+
+# When the rendering keyed by `every_quarter_hour` stops being true: the next quarter.
+every_quarter_hour.until = lambda now: (now // 900 + 1) * 900  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.errors import DomainError
-from core.public_cache import public_version_bump
+from core.public_version import public_version_bump
 from incidents.models import Comment, Incident, Visibility
 from knowledgebase.models import (
     Article,

@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from core.public_cache import public_models_watch
+from core.public_version import public_models_watch
 
 
 class LifecycleConfig(AppConfig):

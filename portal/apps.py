@@ -1,6 +1,6 @@
 from django.apps import AppConfig
 
-from core.public_cache import public_version_bump
+from core.public_version import public_version_bump
 
 
 class PortalConfig(AppConfig):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import F
 
-from core.public_cache import public_version_bump
+from core.public_version import public_version_bump
 from sla.models import PolicyVersion, SupportRegion
 
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from core import public_cache
 from core.cache_guard import cache_guard_reset
+from core.public_version import public_version_bump
 from escalation.models import EscalationContact
 from knowledgebase.models import Article, ArticleStatus, Category
 from lifecycle.models import PolicyKind, Product, ProductVersion
@@ -203,7 +204,7 @@ def test_the_content_version_is_shared_by_every_process(client, sla, settings, t
         "DJANGO_SETTINGS_MODULE": "portal.settings",
     }
     env.pop("PORTAL_TESTING", None)
-    code = "import django; django.setup(); from core.public_cache import public_version_bump; public_version_bump()"
+    code = "import django; django.setup(); from core.public_version import public_version_bump; public_version_bump()"
     subprocess.run(
         [sys.executable, "-c", code], env=env, check=True, cwd=Path(__file__).resolve().parents[2], timeout=60
     )
@@ -216,7 +217,7 @@ def test_a_page_rendered_while_a_change_commits_is_not_kept(client, sla, django_
     client.get(SLA)
     with django_capture_on_commit_callbacks() as callbacks:
         _save_first(OpeningInterval, opens_at=dt.time(5, 17))
-        public_cache.public_version_bump()  # as the save's signal did
+        public_version_bump()  # as the save's signal did
         client.get(SLA)  # another request renders and stores the page before the commit
     for callback in callbacks:
         callback()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpRequest, HttpResponse
@@ -53,9 +54,11 @@ def assert_public(response) -> None:
     directives = [d.strip() for d in response["Cache-Control"].split(",")]
     assert directives[0] == "public", response["Cache-Control"]
     max_age = int(next(d for d in directives if d.startswith("max-age=")).split("=")[1])
-    stale = int(next(d for d in directives if d.startswith("stale-while-revalidate=")).split("=")[1])
-    assert max_age > 0
-    assert 0 < stale <= max_age
+    stale = [int(d.split("=")[1]) for d in directives if d.startswith("stale-while-revalidate=")]
+    # A page that depends on the time is kept no longer than it stays true, and not stale
+    # past it (test_a_page_that_depends_on_the_time_is_kept_no_longer_than_it_stays_true).
+    assert 0 <= max_age <= public_cache.DEFAULT_MAX_AGE
+    assert all(0 < value <= max_age for value in stale)
     vary = {v.strip().lower() for v in response["Vary"].split(",")}
     assert {"accept-language", "cookie", "hx-request"} <= vary
     assert not response.cookies
@@ -193,3 +196,26 @@ def test_the_csrf_cookie_is_given_on_its_own_and_readable_by_the_pages_script():
     assert "no-store" in response["Cache-Control"]
     assert not settings.CSRF_COOKIE_HTTPONLY
     assert not settings.CSRF_USE_SESSIONS
+
+
+def test_a_page_that_depends_on_the_time_is_kept_no_longer_than_it_stays_true(article):
+    """The SLA page ("open now", this year's holidays) is true for 60 s after it is rendered,
+    a page keyed by the quarter hour until the next one: a browser or proxy is told no more
+    than what is left, with no stale-while-revalidate, so it never shows it past that."""
+    with time_machine.travel(dt.datetime(2026, 11, 23, 15, 14, 0, tzinfo=dt.UTC), tick=False) as clock:
+        assert "max-age=60" in Client().get(SLA)["Cache-Control"]  # rendered now
+        clock.shift(45)
+        kept = Client().get(SLA)
+        assert kept["Cache-Control"] == "public, max-age=15", kept["Cache-Control"]
+        clock.shift(30)  # past its 60 s: rendered again, true for 60 s more
+        assert Client().get(SLA)["Cache-Control"] == "public, max-age=60"
+        # 15:15:15 now: the help centre's rendering is true until 15:30.
+        index = Client().get(reverse("kb:index"))
+        assert index["Cache-Control"] == "public, max-age=60"
+        clock.move_to(dt.datetime(2026, 11, 23, 15, 29, 50, tzinfo=dt.UTC))
+        assert Client().get(reverse("kb:index"))["Cache-Control"] == "public, max-age=10"
+
+
+def test_a_page_that_does_not_depend_on_the_time_may_be_served_stale_while_revalidated(article):
+    response = Client().get(reverse("kb:feed"))
+    assert response["Cache-Control"] == "public, max-age=60, stale-while-revalidate=60"

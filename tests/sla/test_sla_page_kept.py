@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
-from core.public_cache import public_version_bump
+from core.public_version import public_version_bump
 from sla.models import (
     DateException,
     OpeningInterval,
