@@ -3,7 +3,6 @@ e-mail a Celery task sends (accounts/password_reset.py)."""
 
 from __future__ import annotations
 
-import logging
 from functools import partial
 
 from django.contrib.auth import views as auth_views
@@ -16,16 +15,16 @@ from django.utils.translation import gettext as _
 from accounts.password_reset import password_reset_throttles
 from accounts.tasks import password_reset_send
 from accounts.throttles import minutes_to_wait, try_again_in
-
-logger = logging.getLogger(__name__)
+from core.broker_guard import enqueue
 
 
 def _enqueue(user_id: int, language: str) -> None:
-    try:
-        password_reset_send.delay(user_id=user_id, language=language)
-    except Exception:
-        # The page says the same whether or not an account exists: it cannot say this either.
-        logger.exception("accounts: could not enqueue the password-reset e-mail of user %s", user_id)
+    # The page says the same whether or not an account exists: it cannot say that the
+    # e-mail could not be queued either (logged; the person can ask again).
+    enqueue(
+        partial(password_reset_send.delay, user_id=user_id, language=language),
+        what=f"the password-reset e-mail of user {user_id}",
+    )
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

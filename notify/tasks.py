@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import logging
+from functools import partial
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from core.broker_guard import enqueue
 from notify import sending
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(name="notify.deliver", ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
@@ -35,7 +34,5 @@ def deliveries_enqueue(ids: list[int]) -> None:
     size = max(1, settings.NOTIFY_BATCH)
     for start in range(0, len(ids), size):
         chunk = list(ids[start : start + size])
-        try:
-            deliver.delay(chunk)
-        except Exception:
-            logger.exception("notify: could not enqueue deliveries %s; left for the re-send", chunk)
+        if not enqueue(partial(deliver.delay, chunk), what=f"deliveries {chunk} (left for the re-send)"):
+            return  # the rest waits for the re-send too: the broker is down

@@ -246,6 +246,8 @@ ESCALATION_SWEEP_BATCH = _int("ESCALATION_SWEEP_BATCH", 500)
 # beat re-sends, how long a new row is left to its own task, and how many tries.
 NOTIFY_BATCH = _int("NOTIFY_BATCH", 50)
 NOTIFY_LEASE_SECONDS = _int("NOTIFY_LEASE_SECONDS", 15)
+# After a failed enqueue, a process leaves the broker alone this long (core/broker_guard.py).
+BROKER_RETRY_SECONDS = _int("BROKER_RETRY_SECONDS", 10)
 NOTIFY_RESEND_SECONDS = _int("NOTIFY_RESEND_SECONDS", 10)
 NOTIFY_RESEND_AFTER_SECONDS = _int("NOTIFY_RESEND_AFTER_SECONDS", 10)
 NOTIFY_RESEND_AGAIN_SECONDS = _int("NOTIFY_RESEND_AGAIN_SECONDS", 60)

@@ -67,6 +67,9 @@ def celery_settings(
         "WORKER_QUEUES": [queue["sweep"], queue["deliveries"], default_queue, queue["bulk"]],
         "CELERY_RESULT_BACKEND": None,
         "CELERY_TASK_IGNORE_RESULT": True,
+        # One attempt to publish: a request does not wait on a broker that stalls (whatever
+        # it enqueues can wait for the re-send; core/broker_guard.py).
+        "CELERY_TASK_PUBLISH_RETRY": False,
         "CELERY_TASK_ACKS_LATE": True,
         "CELERY_TASK_REJECT_ON_WORKER_LOST": True,
         "CELERY_WORKER_PREFETCH_MULTIPLIER": 1,

@@ -81,7 +81,10 @@ def _cache_fresh():
     rolled-back transaction sends no signal to bump their version)."""
     from django.core.cache import cache
 
+    from core.broker_guard import broker_guard_reset
+
     cache.clear()
+    broker_guard_reset()  # nor another test's broker outage
 
 
 @pytest.fixture(autouse=True)

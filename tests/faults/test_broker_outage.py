@@ -12,12 +12,14 @@ production periods) and the escalation steps that fell due during the outage fir
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
+import redis
 import requests
 from django.conf import settings
 from django.test import Client
@@ -158,3 +160,54 @@ def test_redis_stopped_under_load_costs_no_error_loses_nothing_and_everything_ca
     )
     assert again.status_code in (200, 201)
     assert Incident.objects.count() == len(keys) + 1
+
+
+def test_a_stalled_broker_costs_one_request_its_socket_timeout_and_the_next_ones_nothing(
+    redis_server, web_process, customer
+):
+    """A broker that stops answering (not refusing): a request that enqueues a task waits at
+    most the broker's socket timeout once (one publish attempt), and the same process then
+    leaves the broker alone for BROKER_RETRY_SECONDS (core/broker_guard.py). The password
+    reset is such a request: its page answers the same either way."""
+    web = web_process(
+        {
+            "CELERY_BROKER_URL": redis_server.url,
+            "BROKER_SOCKET_TIMEOUT_SECONDS": "2",
+            "BROKER_RETRY_SECONDS": "3",
+            "CACHE_URL": "locmemcache://",  # this test's rate-limit counts only
+            "PASSWORD_RESET_EMAIL_RATE": "100/hour",
+            "WEB_CONCURRENCY": "1",  # one process: the pause is per process
+        }
+    )
+    queue = redis.Redis.from_url(redis_server.url)
+    browser = requests.Session()
+    page = browser.get(f"{web.url}/accounts/password-reset/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+
+    def reset_requested() -> float:
+        began = time.monotonic()
+        answer = browser.post(
+            f"{web.url}/accounts/password-reset/",
+            data={"email": customer.email, "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{web.url}/accounts/password-reset/"},
+            timeout=30,
+            allow_redirects=False,
+        )
+        assert answer.status_code == 302, answer.text[:300]
+        return time.monotonic() - began
+
+    def queued() -> int:
+        return sum(queue.llen(name) for name in queue.keys("portal-test-*") if queue.type(name) == b"list")
+
+    reset_requested()
+    assert queued() == 1
+    redis_server.stall()
+    try:
+        waited = reset_requested()
+        assert 1.5 <= waited <= 2 + 1.5  # one attempt, cut by the socket timeout
+        assert reset_requested() <= 1.0  # left alone: no wait at all
+    finally:
+        redis_server.resume()
+    time.sleep(3.1)  # BROKER_RETRY_SECONDS
+    assert reset_requested() <= 1.0
+    assert queued() >= 2  # enqueued again (the stalled attempt may have landed too)
