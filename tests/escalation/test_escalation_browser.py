@@ -57,6 +57,12 @@ def test_the_escalation_page_shows_the_procedure_contacts_and_the_microsoft_form
     screenshot("escalation-sent")
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}/support/escalation/")
+    # On a phone each contact is a block of labelled values: nothing runs off the card.
+    contacts = page.locator("table.escalation-contacts")
+    card = page.locator("#contacts-list")
+    assert contacts.bounding_box()["width"] <= card.bounding_box()["width"]
+    assert page.locator("table.escalation-contacts td[data-label='Phone']").first.is_visible()
+    assert page.evaluate("getComputedStyle(document.querySelector('table.escalation-contacts td'), '::before').content") == '"Role"'
     screenshot("escalation-page-mobile")
 
 
