@@ -62,7 +62,10 @@ def test_the_escalation_page_shows_the_procedure_contacts_and_the_microsoft_form
     card = page.locator("#contacts-list")
     assert contacts.bounding_box()["width"] <= card.bounding_box()["width"]
     assert page.locator("table.escalation-contacts td[data-label='Phone']").first.is_visible()
-    assert page.evaluate("getComputedStyle(document.querySelector('table.escalation-contacts td'), '::before').content") == '"Role"'
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('table.escalation-contacts td'), '::before').content")
+        == '"Role"'
+    )
     screenshot("escalation-page-mobile")
 
 
