@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
@@ -218,8 +219,8 @@ def _incidents_check(
     what is still to be told about the new ones it won (`incidents_announce`: the created
     webhook, the new-incident emails) and their due events (`_events_fire`).
 
-    A row whose planning raises is pushed forward by FAILED_CHECK_RETRY and logged; the
-    others go on."""
+    A row whose planning or announcement raises is looked at again after FAILED_CHECK_RETRY
+    and logged; the others go on."""
     seen = dict(rows)
     incidents = {
         incident.pk: incident
@@ -252,10 +253,32 @@ def _incidents_check(
         claimed.append(incident)
         done = fired.get(incident_id, set())
         to_fire += [(incident, p) for p in plan if p.step.pk not in done and p.due_at <= now]
-    incidents_announce(claimed, now=now)
+    _incidents_announce(claimed, now=now)
     events = _events_fire(to_fire, now=now)
     result.fired += len(events)
     result.events.extend(event.pk for event in events)
+
+
+def _incidents_announce(claimed: list[Incident], *, now: dt.datetime) -> None:
+    """Each new incident's announcement in a savepoint of its own: one that raises (a bad
+    template context, a broken endpoint row) is rolled back alone, logged, and tried again by
+    the sweep after FAILED_CHECK_RETRY (its `announce` is still set); the others go on."""
+    for incident in claimed:
+        if not incident.announce:
+            continue
+        try:
+            with transaction.atomic():
+                incidents_announce([incident], now=now)
+        except Exception:
+            logger.exception(
+                "escalation sweep: incident %s could not be announced; trying again in %s",
+                incident.pk,
+                FAILED_CHECK_RETRY,
+            )
+            retry = now + FAILED_CHECK_RETRY
+            Incident.objects.filter(Q(next_check_at__isnull=True) | Q(next_check_at__gt=retry), pk=incident.pk).update(
+                next_check_at=retry
+            )
 
 
 def _events_fire(to_fire: list[tuple[Incident, PlannedStep]], *, now: dt.datetime) -> list[EscalationEvent]:

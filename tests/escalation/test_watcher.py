@@ -281,6 +281,40 @@ def test_a_failing_row_is_pushed_forward_and_logged_and_the_others_still_fire(fi
     assert escalation_sweep(now=now + 47 * MIN).checked == 0
 
 
+def test_an_incident_whose_announcement_fails_is_announced_later_and_the_others_go_on(
+    file_incident, now, monkeypatch, caplog
+):
+    from incidents import notifications
+
+    endpoint = WebhookEndpoint.objects.create(name="Ops", url="https://hooks.example/x", on_created=True)
+    broken = file_incident(at=now, title="Broken", planned=False)
+    fine = file_incident(at=now - 46 * MIN, title="Fine", planned=False)
+    real_payload = notifications.incident_webhook_payload
+
+    def payload(*, event, incident, now):
+        if incident.pk == broken.pk:
+            raise RuntimeError("payload exploded")
+        return real_payload(event=event, incident=incident, now=now)
+
+    monkeypatch.setattr(notifications, "incident_webhook_payload", payload)
+    with caplog.at_level(logging.ERROR, logger="escalation.watcher"):
+        result = escalation_sweep(now=now)
+    assert "payload exploded" in caplog.text
+    broken.refresh_from_db()
+    fine.refresh_from_db()
+    assert (broken.announce, fine.announce) == ("webhook", "")
+    assert broken.next_check_at == now + services.FAILED_CHECK_RETRY  # looked at again, not at once
+    created = Delivery.objects.filter(endpoint=endpoint, key__startswith="incident-created:")
+    assert list(created.values_list("reference", flat=True)) == [fine.number]
+    assert result.fired == 1  # the fine one's warning (46 minutes in) fired all the same
+    assert escalation_sweep(now=now + MIN).checked == 0  # no crash loop
+    monkeypatch.undo()
+    escalation_sweep(now=now + services.FAILED_CHECK_RETRY)
+    broken.refresh_from_db()
+    assert broken.announce == ""
+    assert sorted(created.values_list("reference", flat=True)) == sorted([fine.number, broken.number])
+
+
 # --- Costs -------------------------------------------------------------------------------------
 
 
