@@ -157,6 +157,20 @@ def two_factor_verify(*, request: HttpRequest, token: str) -> Device | None:
     return accepted
 
 
+def recovery_codes_renew(*, user: Any, token: str) -> list[str] | None:
+    """New recovery codes for someone who proves they still hold their authenticator app (a
+    current code from it, not a recovery code): the earlier codes stop working. Returns the
+    codes (shown once), or None for a wrong or reused code."""
+    token = "".join(token.split())
+    if not (token.isdigit() and len(token) == TOTP_DIGITS):
+        return None
+    with transaction.atomic():
+        devices = TOTPDevice.objects.devices_for_user(user, confirmed=True).select_for_update()
+        if not any(device.verify_token(token) for device in devices):
+            return None
+        return recovery_codes_create(user=user)
+
+
 def recovery_codes_left(user: Any) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("two-factor/", views_two_factor.verify, name="two_factor_verify"),
     path("two-factor/enrol/", views_two_factor.enrol, name="two_factor_enrol"),
     path("two-factor/enrol/qr.svg", views_two_factor.qr_code, name="two_factor_qr"),
+    path("two-factor/recovery-codes/", views_two_factor.recovery_codes, name="two_factor_recovery_codes"),
     path("two-factor/off/", views_two_factor.turn_off, name="two_factor_off"),
     path("members/two-factor/", views_two_factor.organization_require, name="account_two_factor_require"),
     path("", views_account.account, name="account"),

@@ -1,6 +1,6 @@
 """The second-factor pages: the code after the password, enrolling an authenticator app (QR
-code and key, confirmed with a code, then ten recovery codes shown once), a customer turning
-it off, and an organisation admin requiring it (accounts/two_factor.py)."""
+code and key, confirmed with a code, then ten recovery codes shown once), new recovery codes,
+a customer turning it off, and an organisation admin requiring it (accounts/two_factor.py)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ from accounts.two_factor import (
     organization_of,
     organization_require_two_factor,
     qr_code_svg,
+    recovery_codes_left,
+    recovery_codes_renew,
     remember_has_device,
     totp_device_confirm,
     totp_device_pending,
@@ -100,6 +102,28 @@ def enrol(request: HttpRequest) -> HttpResponse:
         "required": two_factor_pending(request),
     }
     return render(request, "accounts/two_factor_enrol.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """New recovery codes (all used, or written down somewhere unsafe), for anyone with an
+    authenticator app, in a session that passed it, confirmed with a current code from the
+    app: a stolen session alone cannot take the codes. Shown once; the old ones stop working."""
+    if not has_confirmed_device(request.user):
+        return redirect(_with_next("two_factor_enrol", request))
+    if not is_verified(request):
+        return redirect(_with_next("two_factor_verify", request))
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = recovery_codes_renew(user=request.user, token=form.cleaned_data["code"])
+        if codes is not None:
+            context = {"codes": codes, "next": _next_url(request), "renewed": True}
+            return render(request, "accounts/two_factor_recovery_codes.html", context)
+        form.add_error(
+            "code", _("That is not a current code from your authenticator app, or it was used already.")
+        )
+    context = {"form": form, "left": recovery_codes_left(request.user), "next": _next_url(request)}
+    return render(request, "accounts/two_factor_recovery_renew.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -16,7 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role
@@ -268,3 +268,73 @@ def test_a_viewer_cannot_require_it_for_the_organisation(client, organization):
     assert client.post(reverse("account_two_factor_require"), {"requires_two_factor": "on"}).status_code == 403
     organization.refresh_from_db()
     assert not organization.requires_two_factor
+
+
+# --- New recovery codes --------------------------------------------------------------------
+
+RECOVERY = reverse("two_factor_recovery_codes")
+
+
+def test_staff_make_new_recovery_codes_with_a_current_app_code_and_the_old_ones_stop_working(client, engineer):
+    from accounts.two_factor import recovery_codes_create
+
+    device = totp_device_for(engineer)
+    old = recovery_codes_create(user=engineer)
+    sign_in(client, engineer)
+    enter_code(client, fresh_totp_code(device))
+    page = client.get(f"{RECOVERY}?next=/admin/")
+    assert page.status_code == 200
+    assert "You have 10 unused recovery codes." in page.content.decode()
+    assert reverse("two_factor_recovery_codes") in client.get("/admin/").content.decode()  # linked from the admin
+    answer = client.post(RECOVERY, {"code": fresh_totp_code(device), "next": "/admin/"})
+    assert answer.status_code == 200
+    new = [token for token in answer.context["codes"]]
+    assert len(new) == 10
+    assert not set(new) & set(old)
+    assert answer["Cache-Control"].count("no-store")  # shown once, kept nowhere
+    stored = set(StaticToken.objects.filter(device__user=engineer).values_list("token", flat=True))
+    assert stored == set(new)
+    client.post(reverse("logout"))
+    sign_in(client, engineer)
+    assert enter_code(client, old[0]).status_code == 400
+    # The wrong code made the recovery codes wait a moment before the next try (django-otp).
+    StaticDevice.objects.filter(user=engineer).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+    assert enter_code(client, new[0]).url == ADMIN_QUEUE
+
+
+def test_new_recovery_codes_need_a_current_app_code_not_a_recovery_code_or_a_used_one(client, engineer):
+    from accounts.two_factor import recovery_codes_create
+
+    device = totp_device_for(engineer)
+    codes = recovery_codes_create(user=engineer)
+    sign_in(client, engineer)
+    used = fresh_totp_code(device)
+    enter_code(client, used)
+    for wrong in (codes[1], used, "000000", ""):
+        answer = client.post(RECOVERY, {"code": wrong})
+        assert answer.status_code == 400, wrong
+        assert answer.context.get("codes") is None
+    assert set(StaticToken.objects.filter(device__user=engineer).values_list("token", flat=True)) == set(codes)
+
+
+def test_new_recovery_codes_wait_for_the_second_factor_and_need_an_app(client, engineer, customer):
+    totp_device_for(engineer)
+    assert client.get(RECOVERY).url.startswith(reverse("login"))  # anonymous: sign in first
+    sign_in(client, engineer)
+    response = client.post(RECOVERY, {"code": "123456"})  # the password alone
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("two_factor_verify"))
+    client.post(reverse("logout"))
+    client.force_login(customer)  # no authenticator app: set one up first
+    assert client.get(RECOVERY).url.startswith(reverse("two_factor_enrol"))
+
+
+def test_a_customer_with_two_step_verification_finds_new_recovery_codes_on_the_account_page(client, customer):
+    device = totp_device_for(customer)
+    sign_in(client, customer, url=reverse("login"), next_url=reverse("account"))
+    enter_code(client, fresh_totp_code(device), next_url=reverse("account"))
+    page = client.get(reverse("account")).content.decode()
+    assert f"{RECOVERY}?next={reverse('account')}" in page
+    answer = client.post(RECOVERY, {"code": fresh_totp_code(device), "next": reverse("account")})
+    assert len(answer.context["codes"]) == 10
+    assert f'href="{reverse("account")}"' in answer.content.decode()  # Continue goes back there
