@@ -288,7 +288,7 @@ def test_staff_make_new_recovery_codes_with_a_current_app_code_and_the_old_ones_
     assert reverse("two_factor_recovery_codes") in client.get("/admin/").content.decode()  # linked from the admin
     answer = client.post(RECOVERY, {"code": fresh_totp_code(device), "next": "/admin/"})
     assert answer.status_code == 200
-    new = [token for token in answer.context["codes"]]
+    new = list(answer.context["codes"])
     assert len(new) == 10
     assert not set(new) & set(old)
     assert answer["Cache-Control"].count("no-store")  # shown once, kept nowhere
