@@ -119,9 +119,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         if codes is not None:
             context = {"codes": codes, "next": _next_url(request), "renewed": True}
             return render(request, "accounts/two_factor_recovery_codes.html", context)
-        form.add_error(
-            "code", _("That is not a current code from your authenticator app, or it was used already.")
-        )
+        form.add_error("code", _("That is not a current code from your authenticator app, or it was used already."))
     context = {"form": form, "left": recovery_codes_left(request.user), "next": _next_url(request)}
     return render(request, "accounts/two_factor_recovery_renew.html", context, status=400 if form.errors else 200)
 
