@@ -175,6 +175,32 @@ def test_otp_reset_removes_the_device_and_the_codes_and_the_next_sign_in_enrols(
     assert "nothing removed" in out.getvalue()
 
 
+def test_otp_reset_signs_the_person_out_everywhere_so_a_held_session_cannot_set_up_a_new_app(
+    client, engineer, other_engineer
+):
+    """The lost phone's browser may still hold a signed-in session: after the reset it must
+    not be able to enrol an app of its own. Other people's sessions stay signed in."""
+    from django.test import Client
+
+    device = totp_device_for(engineer)
+    sign_in(client, engineer)
+    enter_code(client, fresh_totp_code(device))
+    assert client.get(ADMIN_QUEUE).status_code == 200
+    colleague = Client()
+    colleague.force_login(other_engineer)
+    colleague_session = colleague.session.session_key
+    out = io.StringIO()
+    call_command("otp_reset", engineer.username, stdout=out)
+    assert "Signed out 1 session(s)" in out.getvalue()
+    held = client.get(reverse("two_factor_enrol"))
+    assert held.status_code == 302
+    assert held.url.startswith(reverse("login"))  # the password again, not a new app
+    assert not TOTPDevice.objects.filter(user=engineer).exists()
+    from django.contrib.sessions.models import Session
+
+    assert Session.objects.filter(session_key=colleague_session).exists()
+
+
 def test_otp_reset_names_an_unknown_login():
     from django.core.management.base import CommandError
 

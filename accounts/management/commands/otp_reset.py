@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.two_factor import is_staff_account, two_factor_reset
+from accounts.two_factor import is_staff_account, sessions_end, two_factor_reset
 
 
 class Command(BaseCommand):
@@ -20,8 +20,14 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No account with the login {username!r}.")
         apps, codes = two_factor_reset(user=user)
+        # Whoever holds one of their sessions (the lost phone's browser) must not set up a
+        # new app in it: they sign in again, with the password.
+        ended = sessions_end(user=user)
         if not apps and not codes:
-            self.stdout.write(f"{username} had no authenticator app and no recovery codes: nothing removed.")
+            self.stdout.write(
+                f"{username} had no authenticator app and no recovery codes: nothing removed; "
+                f"{ended} session(s) signed out."
+            )
             return
         self.stdout.write(
             f"Removed {username}'s two-step verification: {apps} authenticator app(s) and {codes} unused "
@@ -34,4 +40,4 @@ class Command(BaseCommand):
                 f"{username} signs in with their password only, unless their organisation requires "
                 "two-step verification (then they set up a new app at their next sign-in)."
             )
-        self.stdout.write("Sessions already signed in stay signed in; they end at sign-out or after the idle time.")
+        self.stdout.write(f"Signed out {ended} session(s): every device signs in again with the password.")
