@@ -32,4 +32,6 @@ urlpatterns = [
     # The footer's language choice for visitors and engineers (a GET: no CSRF token on public pages).
     path("i18n/language/", views.language_choose, name="language"),
     path("csrf-cookie", views.csrf_cookie, name="csrf_cookie"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page says (the admin says nothing).
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

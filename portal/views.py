@@ -8,9 +8,10 @@ import sys
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -143,3 +144,9 @@ def error_500(request: HttpRequest) -> HttpResponse:
 def not_yet_published(request: HttpRequest, *, title: str, summary: str) -> HttpResponse:
     """An honest placeholder for a section whose data is not published yet."""
     return render(request, "portal/not_yet_published.html", {"title": title, "summary": summary}, status=200)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, asked for by browsers and crawlers whatever a page links (the admin's
+    pages link none): the site's icon, by its static name (hashed in production)."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

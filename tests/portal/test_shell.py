@@ -213,3 +213,12 @@ def test_malformed_email_url_names_the_variable():
     result = _manage("check", DEBUG="true", EMAIL_URL="bogus")
     assert result.returncode == 2
     assert "Environment variable EMAIL_URL" in result.stderr
+
+
+def test_favicon_ico_leads_to_the_site_icon_and_the_admin_links_it(client, admin_client):
+    from django.templatetags.static import static
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == static("img/favicon.svg")
+    assert f'<link rel="icon" href="{static("img/favicon.svg")}"' in admin_client.get("/admin/").content.decode()
