@@ -26,6 +26,9 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from django.conf import settings
 
@@ -35,6 +38,9 @@ logger = logging.getLogger(__name__)
 GRACE_SECONDS = 2.0
 # How often the watchdog looks: a stall is cut at most this much after its due time.
 TICK_SECONDS = 0.25
+# Django's own connection health check (`DatabaseWrapper.is_usable` runs this text with a
+# psycopg cursor, past the ORM): compared against, never executed here, so that the check is
+# held to the connect timeout rather than the statement timeout. There is no ORM name for it.
 HEALTH_CHECK = "SELECT 1"
 
 
@@ -102,23 +108,27 @@ def due_seconds(query: object) -> float:
     return settings.DATABASE_STATEMENT_TIMEOUT_SECONDS + GRACE_SECONDS
 
 
+@contextmanager
+def watching(cursor: Any, query: object) -> Iterator[None]:
+    """The cursor's round trip for `query`, watched until it returns or raises."""
+    ticket = watchdog.watch(cursor.connection.fileno(), due_seconds(query))
+    try:
+        yield
+    finally:
+        watchdog.done(ticket)
+
+
 def watched(cursor_class: type) -> type:
     """`cursor_class` (Django's psycopg cursor) with each execute watched."""
 
     class WatchedCursor(cursor_class):
         def execute(self, query, *args, **kwargs):
-            ticket = watchdog.watch(self.connection.fileno(), due_seconds(query))
-            try:
+            with watching(self, query):
                 return super().execute(query, *args, **kwargs)
-            finally:
-                watchdog.done(ticket)
 
         def executemany(self, query, *args, **kwargs):
-            ticket = watchdog.watch(self.connection.fileno(), due_seconds(query))
-            try:
+            with watching(self, query):
                 return super().executemany(query, *args, **kwargs)
-            finally:
-                watchdog.done(ticket)
 
     WatchedCursor.__name__ = WatchedCursor.__qualname__ = f"Watched{cursor_class.__name__}"
     return WatchedCursor
