@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Hashable
-from typing import Any, ClassVar
+from typing import Any
 
 from django import forms
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from sla.kept import renderings
 from sla.policy import SlaPolicy
 
 INPUT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
@@ -29,9 +29,6 @@ class KeptSelect(forms.Select):
     one template per option on every page; nothing can make a kept one stale, as any other
     input is another key."""
 
-    _kept: ClassVar[dict[Hashable, SafeString]] = {}
-    CACHE_SIZE = 256
-
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         key = (
             type(self),
@@ -42,13 +39,7 @@ class KeptSelect(forms.Select):
             self.is_required,
             id(renderer),
         )
-        html = self._kept.get(key)
-        if html is None:
-            html = super().render(name, value, attrs, renderer)
-            if len(self._kept) >= self.CACHE_SIZE:
-                self._kept.clear()
-            self._kept[key] = html
-        return html
+        return renderings.get_or_render(key, lambda: super(KeptSelect, self).render(name, value, attrs, renderer))
 
 
 class DeadlineCalculatorForm(forms.Form):

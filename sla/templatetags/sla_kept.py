@@ -18,27 +18,18 @@ kept block after a restart, as it does in the public page cache, whose key has t
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Hashable
-
 from django import template
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString
 
+from sla.kept import renderings
+
 register = template.Library()
-
-# Blocks × keys × languages × zones kept per process (a few KB each); the whole lot is dropped
-# when full, which one policy version's day takes many zones of signed-in readers to reach.
-CACHE_SIZE = 1024
-
-_kept: dict[Hashable, SafeString] = {}
-_lock = threading.Lock()
 
 
 def kept_clear() -> None:
     """Forget every kept rendering (tests: a rolled-back test database reuses versions)."""
-    with _lock:
-        _kept.clear()
+    renderings.clear()
 
 
 class KeptNode(template.Node):
@@ -52,14 +43,7 @@ class KeptNode(template.Node):
             return self.nodelist.render(context)
         place = (self.origin.name, self.token.lineno)
         kept_key = (place, key, translation.get_language(), timezone.get_current_timezone_name())
-        html = _kept.get(kept_key)
-        if html is None:
-            html = self.nodelist.render(context)
-            with _lock:
-                if len(_kept) >= CACHE_SIZE:
-                    _kept.clear()
-                _kept[kept_key] = html
-        return html
+        return renderings.get_or_render(kept_key, lambda: self.nodelist.render(context))
 
 
 @register.tag
