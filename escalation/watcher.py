@@ -27,7 +27,7 @@ from django.db.models import Q
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
 from incidents.models import Incident
-from incidents.notifications import incidents_announce
+from incidents.notifications import incident_announce
 from incidents.services_escalations import Escalated, escalations_record
 from sla import businesshours, calendars
 
@@ -216,7 +216,7 @@ def _incidents_check(
     """Check a batch of due incidents inside the sweep's transaction: read them and their
     fired steps (two queries), then per incident plan its steps, claim it by compare-and-set
     on the `next_check_at` this sweep saw (a row that moved meanwhile is skipped), write
-    what is still to be told about the new ones it won (`incidents_announce`: the created
+    what is still to be told about the new ones it won (`incident_announce`: the created
     webhook, the new-incident emails) and their due events (`_events_fire`).
 
     A row whose planning or announcement raises is looked at again after FAILED_CHECK_RETRY
@@ -268,7 +268,7 @@ def _incidents_announce(claimed: list[Incident], *, now: dt.datetime) -> None:
             continue
         try:
             with transaction.atomic():
-                incidents_announce([incident], now=now)
+                incident_announce(incident=incident, now=now)
         except Exception:
             logger.exception(
                 "escalation sweep: incident %s could not be announced; trying again in %s",

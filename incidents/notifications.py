@@ -12,7 +12,6 @@ the request writes only the facts (`incident_email_facts`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,25 +115,21 @@ def incident_submitted_emails_enqueue(*, incident: Incident, now: dt.datetime) -
     return emails_enqueue(key=f"incident-submitted:{incident.pk}", emails=emails, now=now, reference=incident.number)
 
 
-def incidents_announce(incidents: Sequence[Incident], *, now: dt.datetime) -> None:
-    """The watcher's sweep, in its transaction, for the new incidents it claimed: the created
+def incident_announce(*, incident: Incident, now: dt.datetime) -> None:
+    """The watcher's sweep, in its transaction, for a new incident it claimed: the created
     webhook and, where asked (`announce == "all"`), the new-incident emails, written to the
     outbox; then nothing is left to announce. The sweep's claim on `next_check_at` lets one
     sweeper announce an incident, and the outbox's unique (event, recipient) keys would
     refuse a second write anyway."""
-    pending = [incident for incident in incidents if incident.announce]
-    for incident in pending:
-        incident_webhook_enqueue(
-            key=f"incident-created:{incident.pk}",
-            event=WebhookEvent.CREATED,
-            incident=incident,
-            now=incident.submitted_at,
-        )
-        if incident.announce == "all":
-            incident_submitted_emails_enqueue(incident=incident, now=now)
-        incident.announce = ""
-    if pending:
-        Incident.objects.filter(pk__in=[incident.pk for incident in pending]).update(announce="")
+    if not incident.announce:
+        return
+    incident_webhook_enqueue(
+        key=f"incident-created:{incident.pk}", event=WebhookEvent.CREATED, incident=incident, now=incident.submitted_at
+    )
+    if incident.announce == "all":
+        incident_submitted_emails_enqueue(incident=incident, now=now)
+    Incident.objects.filter(pk=incident.pk).update(announce="")
+    incident.announce = ""
 
 
 # --- Webhooks ------------------------------------------------------------------------------

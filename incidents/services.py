@@ -87,7 +87,7 @@ def incident_create(
     `AttachmentRejected` for a file over the limits; nothing is written then. The same
     `submission_token` posted twice returns the first incident. The watcher's sweep, seconds
     later, writes the created webhook and, with `emails`, the new-incident emails to the
-    outbox (`incidents.notifications.incidents_announce`).
+    outbox (`incidents.notifications.incident_announce`).
     """
     for upload in files:
         attachment_check(upload)
