@@ -20,8 +20,9 @@ PREFERENCES_SESSION_KEY = "viewer_preferences"
 
 class PortalBackend(ModelBackend):
     """`ModelBackend` whose `get_user` (once per request) also loads the contact's
-    membership with its organisation and region, and an engineer's profile, in the same
-    query: the customer's pages read them without another one."""
+    membership with its organisation and region in the same query: the customer's pages
+    read them without another one. (An engineer's profile holds only their time zone, read
+    when they sign in: `viewer_preferences`.)"""
 
     def get_user(self, user_id: object) -> AbstractBaseUser | None:
         user = user_with_membership(user_id)
@@ -29,9 +30,9 @@ class PortalBackend(ModelBackend):
 
 
 def user_with_membership(user_id: object) -> AbstractBaseUser | None:
-    """The user with `user.membership` (its organisation and region) and
-    `user.staff_profile` loaded; None if there is no such user."""
-    users = get_user_model()._default_manager.select_related("membership__organization__region", "staff_profile")
+    """The user with `user.membership` (its organisation and region) loaded; None if there
+    is no such user."""
+    users = get_user_model()._default_manager.select_related("membership__organization__region")
     try:
         return users.get(pk=user_id)
     except get_user_model().DoesNotExist:

@@ -88,14 +88,14 @@ def contract_for_submission(*, organization: Organization, day: dt.date) -> Cont
 
 
 def contract_active_lock(*, organization_id: int, day: dt.date) -> Contract | None:
-    """The organisation's contract in force on `day` with its plan, row-locked until the
-    transaction ends. The lock serialises one organisation's submissions: PostgreSQL locks
-    the contract's row only (not its plan's, nor the superseding contract's outer join);
-    SQLite has no row locks, and its writers are serialised by BEGIN IMMEDIATE."""
+    """The organisation's contract in force on `day`, row-locked until the transaction ends
+    (its plan is not loaded: the submission reads the plan with its response target). The
+    lock serialises one organisation's submissions: PostgreSQL locks the contract's row only
+    (not the superseding contract's outer join); SQLite has no row locks, and its writers
+    are serialised by BEGIN IMMEDIATE."""
     return (
         Contract.objects.active_on(day)
         .filter(organization_id=organization_id)
-        .select_related("plan")
         .select_for_update(of=("self",))
         .order_by("-starts_on", "-pk")
         .first()

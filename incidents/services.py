@@ -96,9 +96,8 @@ def incident_create(
             contract = contract_for_submission(organization=organization, day=now.date())
             deadline = None
             if not data.is_preview_feature:
-                deadline = deadlines.deadline(
-                    plan=contract.plan, severity=data.severity, region=organization.region, submitted_at=now
-                )
+                target = deadlines.response_target(plan_id=contract.plan_id, severity=data.severity)
+                deadline = deadlines.deadline_for_target(target=target, region=organization.region, submitted_at=now)
             incident = Incident(
                 organization=organization,
                 contract=contract,
@@ -107,7 +106,7 @@ def incident_create(
                 description=data.description,
                 product_version_id=data.product_version_id,
                 product_text=data.product_text,
-                plan=contract.plan,
+                plan_id=contract.plan_id,
                 severity=data.severity,
                 region=organization.region,
                 kind=data.kind,

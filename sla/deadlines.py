@@ -34,12 +34,17 @@ class Deadline:
     calendar: Calendar
 
 
-def response_target(plan: SupportPlan, severity: Severity) -> ResponseTarget:
-    """The plan's target for the severity (one query), read fresh on every call."""
-    target = ResponseTarget.objects.filter(plan=plan, severity=severity).first()
-    if target is None:
-        raise UnknownTarget(f"no response target for plan {plan.code} and severity {severity.code}")
-    target.plan, target.severity = plan, severity  # already loaded: no query when read
+def response_target(*, plan_id: int, severity: Severity) -> ResponseTarget:
+    """The plan's target for the severity, with its plan (one query), read fresh on every
+    call. A get, not `first()`: there is one target per plan and severity (a unique
+    constraint), and `first()` would order by the model's ordering, joining the plan and
+    severity tables for nothing."""
+    try:
+        target = ResponseTarget.objects.select_related("plan").get(plan_id=plan_id, severity=severity)
+    except ResponseTarget.DoesNotExist:
+        plan_code = SupportPlan.objects.filter(pk=plan_id).values_list("code", flat=True).first()
+        raise UnknownTarget(f"no response target for plan {plan_code} and severity {severity.code}") from None
+    target.severity = severity  # already loaded: no query when read
     return target
 
 
@@ -57,7 +62,8 @@ def deadline(*, plan: SupportPlan, severity: Severity, region: SupportRegion, su
     """The initial-response deadline for a submission at `submitted_at` (one query: the target)."""
     if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
         raise ValueError("submitted_at must be an aware datetime")
-    return deadline_for_target(target=response_target(plan, severity), region=region, submitted_at=submitted_at)
+    target = response_target(plan_id=plan.pk, severity=severity)
+    return deadline_for_target(target=target, region=region, submitted_at=submitted_at)
 
 
 def parse_instant(value: object, *, field: str = "at") -> dt.datetime:

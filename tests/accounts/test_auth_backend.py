@@ -27,12 +27,17 @@ def test_the_user_comes_with_membership_organisation_and_region_in_one_query(
         assert membership.user is user
 
 
-def test_an_engineer_comes_with_their_profile_and_reads_no_membership_again(engineer, django_assert_num_queries):
-    StaffProfile.objects.filter(user=engineer).update(time_zone="Europe/Berlin")
+def test_an_engineer_is_one_query_and_reads_no_membership_again(engineer, django_assert_num_queries):
+    # The profile (a time zone) is read when they sign in, into their session: not per request.
     with django_assert_num_queries(1):
         user = PortalBackend().get_user(engineer.pk)
-        assert user.staff_profile.time_zone == "Europe/Berlin"
         assert getattr(user, "membership", None) is None
+
+
+def test_an_engineers_time_zone_comes_from_their_profile_when_they_sign_in(client, engineer):
+    StaffProfile.objects.filter(user=engineer).update(time_zone="Europe/Berlin")
+    client.force_login(engineer)
+    assert client.session[PREFERENCES_SESSION_KEY] == {"time_zone": "Europe/Berlin", "language": None}
 
 
 def test_a_user_without_membership_raises_as_the_orm_does(engineer):
