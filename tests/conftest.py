@@ -237,9 +237,15 @@ def lead(db):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium() -> str:
+    """Debian's Chromium: skipped without it (a failure under PORTAL_REQUIRE_ALL=1)."""
     if not Path(CHROMIUM).exists():
         skip_or_fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:

@@ -116,7 +116,7 @@ def test_evidence_pack_command_refuses_a_bad_date(demo):
     assert excinfo.value.returncode == 2
 
 
-def test_evidence_pack_command_writes_a_pdf(demo, tmp_path):
+def test_evidence_pack_command_writes_a_pdf(demo, tmp_path, chromium):
     # A process of its own: Playwright's sync API cannot nest inside the test browser's loop.
     from tests.conftest import worker_environment
 
