@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import gettext
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polib
@@ -16,6 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Membership
+from tests.conftest import skip_or_fail
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = [code for code, _ in settings.LANGUAGES if code != "en"]
@@ -65,6 +69,34 @@ def test_translations_keep_every_placeholder(language):
                 entry.msgid,
                 entry.msgstr,
             )
+
+
+def test_every_translatable_text_of_the_code_is_in_every_catalogue(tmp_path):
+    """`make messages` on a copy of the project adds nothing to the catalogues: a text marked
+    for translation and never extracted would show in English on every translated page."""
+    if shutil.which("xgettext") is None:
+        skip_or_fail("xgettext not found (apt-get install gettext)")
+    base = Path(settings.BASE_DIR)
+    copy = tmp_path / "project"
+    shutil.copytree(base, copy, ignore=shutil.ignore_patterns(".venv", "var", ".git", "__pycache__"))
+    venv = Path(sys.executable).parent.parent
+    # The project's own target, with this test run's virtualenv (taken as it is: -o).
+    done = subprocess.run(
+        ["make", "-s", "-o", f"{venv}/.dev", "messages", f"VENV={venv}"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    for language in LANGUAGES:
+        known = {(entry.msgctxt, entry.msgid) for entry in po_file(language) if not entry.obsolete}
+        extracted = polib.pofile(str(copy / "locale" / language / "LC_MESSAGES" / "django.po"))
+        missing = [
+            entry.msgid for entry in extracted if not entry.obsolete and (entry.msgctxt, entry.msgid) not in known
+        ]
+        assert missing == [], f"{language}: run `make messages`, translate, then `make translations`"
 
 
 def in_language(language: str, text: str) -> str:
