@@ -1,5 +1,5 @@
-"""Password resets: the e-mail, sent by a Celery task (`accounts.tasks`), and the throttles
-of the form.
+"""Password resets: the e-mail, sent by a Celery task (`accounts.tasks`), and the limits
+of the form (`core.rate_limits`).
 
 The e-mail is rendered and its token made in the worker, from the user's id: the link, a
 credential until it is used or expires, is in no task argument, outbox row or log. It is
@@ -18,7 +18,8 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.throttles import KeyedRateThrottle, keyed_throttles
+from core.client_address import client_address
+from core.rate_limits import RateLimit, client_and_email_limits
 
 SUBJECT_TEMPLATE = "registration/password_reset_subject.txt"
 TEXT_TEMPLATE = "registration/password_reset_email.txt"
@@ -50,12 +51,12 @@ def password_reset_email_send(*, user_id: int, language: str | None) -> bool:
     return True
 
 
-def password_reset_throttles(request: HttpRequest, email: str) -> list[KeyedRateThrottle]:
+def password_reset_limits(request: HttpRequest, email: str) -> list[RateLimit]:
     """The limits one request counts against (PASSWORD_RESET_CLIENT_RATE, _EMAIL_RATE)."""
-    return keyed_throttles(
-        request,
-        email,
+    return client_and_email_limits(
         scope="password-reset",
+        client=client_address(request),
+        email=email,
         client_rate=settings.PASSWORD_RESET_CLIENT_RATE,
         email_rate=settings.PASSWORD_RESET_EMAIL_RATE,
     )

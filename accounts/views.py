@@ -21,6 +21,7 @@ from accounts.auth import user_with_membership, viewer_preferences_remember
 from accounts.entitlements import contract_active_get
 from accounts.forms import AcceptInvitationForm, InvitationForm, PreferencesForm, RoleForm
 from accounts.models import Contract, Invitation, Membership, Role
+from accounts.rate_limits import invitation_limits
 from accounts.selectors import membership_of, user_with_email
 from accounts.services import (
     AccountError,
@@ -34,8 +35,9 @@ from accounts.services import (
     membership_revoke,
     membership_update_preferences,
 )
-from accounts.throttles import invitation_throttles, minutes_to_wait, try_again_in
 from accounts.two_factor import has_confirmed_device
+from core.cache_guard import CacheUnavailable
+from core.rate_limits import cannot_count_now, minutes_to_wait, try_again_in
 
 MEMBERS_PER_PAGE = 25
 
@@ -115,10 +117,16 @@ def members(request: HttpRequest) -> HttpResponse:
     organization = membership.organization
     form = InvitationForm(request.POST or None)
     wait = None
+    cannot_count = False
     if request.method == "POST" and form.is_valid():
-        wait = minutes_to_wait(request, invitation_throttles(request, form.cleaned_data["email"]))
-        if wait is not None:
-            form.add_error(None, _("Too many invitations.") + " " + try_again_in(wait))
+        try:
+            wait = minutes_to_wait(invitation_limits(request, form.cleaned_data["email"]))
+        except CacheUnavailable:
+            cannot_count = True
+            form.add_error(None, cannot_count_now())
+        else:
+            if wait is not None:
+                form.add_error(None, _("Too many invitations.") + " " + try_again_in(wait))
     if request.method == "POST" and form.is_valid():
         try:
             invitation = invitation_create(
@@ -161,7 +169,7 @@ def members(request: HttpRequest) -> HttpResponse:
         "pending": pending,
         "roles": Role.choices,
     }
-    status = 429 if wait is not None else 400 if form.errors else 200
+    status = 503 if cannot_count else 429 if wait is not None else 400 if form.errors else 200
     return render(request, "accounts/members.html", context, status=status)
 
 

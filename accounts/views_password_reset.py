@@ -1,4 +1,4 @@
-"""The password-reset form: Django's, throttled per client and per e-mail address, whose
+"""The password-reset form: Django's, limited per client and per e-mail address, whose
 e-mail a Celery task sends (accounts/password_reset.py)."""
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.password_reset import password_reset_throttles
+from accounts.password_reset import password_reset_limits
 from accounts.tasks import password_reset_send
-from accounts.throttles import minutes_to_wait, try_again_in
 from core.broker_guard import enqueue
+from core.cache_guard import CacheUnavailable
+from core.rate_limits import cannot_count_now, minutes_to_wait, try_again_in
 
 
 def _enqueue(user_id: int, language: str) -> None:
@@ -39,7 +40,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = QueuedPasswordResetForm
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        minutes = minutes_to_wait(self.request, password_reset_throttles(self.request, form.cleaned_data["email"]))
+        try:
+            minutes = minutes_to_wait(password_reset_limits(self.request, form.cleaned_data["email"]))
+        except CacheUnavailable:
+            form.add_error(None, cannot_count_now())
+            return self.render_to_response(self.get_context_data(form=form), status=503)
         if minutes is None:
             return super().form_valid(form)
         form.add_error(None, _("Too many password reset requests.") + " " + try_again_in(minutes))

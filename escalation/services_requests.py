@@ -9,20 +9,19 @@ recorded on the incident's timeline (`incidents.services_escalations`).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import mail, signing
-from django.core.cache import cache
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.cache_guard import CacheUnavailable, cache_call
+from core.cache_guard import CacheUnavailable
 from core.errors import DomainError
+from core.rate_limits import client_and_email_limits, minutes_to_wait
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource
 from incidents.models import Incident
@@ -32,9 +31,9 @@ SIGNING_SALT = "escalation.request.verify"
 VERIFY_LINK_MAX_AGE = dt.timedelta(hours=24)
 # A customer may ask again for the same incident after this long.
 CUSTOMER_REQUEST_INTERVAL = dt.timedelta(hours=1)
-# The public form: at most this many submissions per IP address per window.
-PUBLIC_RATE_LIMIT = 5
-PUBLIC_RATE_WINDOW = dt.timedelta(hours=1)
+# The public form: at most this many submissions per client address, and per sender's
+# e-mail address, an hour.
+PUBLIC_RATE = "5/hour"
 
 
 class EscalationRequestError(DomainError):
@@ -118,32 +117,23 @@ def escalation_request_by_customer(
     return request
 
 
-def _count(key: str, timeout: int) -> int:
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=timeout)
-        return 1
-
-
 def public_rate_limit_check(*, remote_addr: str | None, email: str) -> None:
     """Count one submission from the client's address and for the sender's e-mail address
-    (each its own bucket); raise `RateLimited` when either is over the limit. The address
-    is the real client's behind the proxies (`core.client_address`): keyed on the socket's
-    address alone, every request behind a proxy would share one bucket."""
-    timeout = int(PUBLIC_RATE_WINDOW.total_seconds())
-    email_key = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-    keys = [f"escalation-form:email:{email_key}"] + ([f"escalation-form:addr:{remote_addr}"] if remote_addr else [])
+    (each its own limit, `core.rate_limits`); raise `RateLimited` when either is over. The
+    address is the real client's behind the proxies (`core.client_address`): keyed on the
+    socket's address alone, every request behind a proxy would share one count."""
+    limits = client_and_email_limits(
+        scope="escalation-form", client=remote_addr, email=email, client_rate=PUBLIC_RATE, email_rate=PUBLIC_RATE
+    )
     try:
-        # The limit fails closed: a form that pages people is not opened to floods while the
-        # cache that counts is down (core.cache_guard logs the outage).
-        counts = [cache_call(_count, key, timeout) for key in keys]
+        # Fails closed: a form that pages people is not opened to floods while the cache
+        # that counts is down (core.cache_guard logs the outage).
+        wait = minutes_to_wait(limits)
     except CacheUnavailable:
         raise RateLimited(
             _("We cannot accept escalation requests here right now. Please call the contacts below.")
         ) from None
-    if max(counts) > PUBLIC_RATE_LIMIT:
+    if wait is not None:
         raise RateLimited(_("Too many escalation requests from your network. Please call the contacts below."))
 
 

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from accounts.models import Invitation
 from escalation.services_requests import RateLimited, public_rate_limit_check
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db]
@@ -128,3 +129,27 @@ def test_the_cache_keeps_one_redis_client_and_it_reconnects_after_a_restart(redi
     cache.set("greeting", "hello again")
     assert cache.get("greeting") == "hello again"
     assert cache._cache.get_client() is client
+
+
+def test_password_resets_and_invitations_refuse_clearly_while_the_cache_that_counts_them_is_down(
+    redis_server, cache_on, customer, customer_admin, monkeypatch
+):
+    """Their limits guard security paths (mail to any address): they fail closed, with a
+    message, as the escalation form's does; a 500 was the answer before."""
+    from accounts import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.password_reset_send, "delay", lambda **kwargs: queued.append(kwargs))
+    cache_on(redis_server.url)
+    admin = Client()
+    admin.force_login(customer_admin)  # the session is in the database too
+    redis_server.stop()
+    anonymous = Client(raise_request_exception=False)
+    response = anonymous.post(reverse("password_reset"), {"email": customer.email})
+    assert response.status_code == 503
+    assert "This cannot be done right now. Please try again in a few minutes." in response.content.decode()
+    assert queued == []
+    response = admin.post(reverse("account_members"), {"email": "new.colleague@example.com", "role": "viewer"})
+    assert response.status_code == 503
+    assert "This cannot be done right now." in response.content.decode()
+    assert not Invitation.objects.filter(email="new.colleague@example.com").exists()
