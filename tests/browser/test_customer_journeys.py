@@ -80,6 +80,15 @@ def test_an_admin_invites_a_contact_who_accepts(
     page.wait_for_load_state("networkidle")
     assert "We emailed an invitation to nina.new@fabrikam.example" in page.content()
     screenshot("customer-members-invited")
+    # On a phone each person is one block: the role and the revoke button are in view, not
+    # behind a sideways scroll of the table.
+    page.set_viewport_size({"width": 390, "height": 844})
+    role = page.locator(f"#role-{viewer.membership.pk}")
+    box = role.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 390, box
+    screenshot("customer-members-mobile")
+    page.set_viewport_size({"width": 1280, "height": 900})
     [message] = [m for m in mail.outbox if m.to == ["nina.new@fabrikam.example"]]
     link = re.search(r"https?://\S+(/accounts/invitation/\S+/)", message.body).group(1)
     page.get_by_role("button", name="Sign out").click()
