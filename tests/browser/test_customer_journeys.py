@@ -166,9 +166,24 @@ def test_an_organisation_with_an_expired_contract_gets_the_clear_page(page, live
     assert Incident.objects.count() == 0
 
 
-def test_pages_fit_a_phone_screen(page, live_server, login, customer, screenshot):
+def test_pages_fit_a_phone_screen(page, live_server, login, customer, organization, screenshot):
     page.set_viewport_size({"width": 390, "height": 844})
     login(customer)
     page.goto(f"{live_server.url}/incidents/new/")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     screenshot("customer-new-incident-mobile")
+    # My incidents: each incident is one block, its status and response time in view (the
+    # table hid them behind a sideways scroll).
+    incident_create(
+        organization=organization,
+        submitted_by=customer,
+        data=NewIncident(title="Bin codes blank", description="x", severity=severity("B")),
+        now=dt.datetime.now(dt.UTC),
+    )
+    page.goto(f"{live_server.url}/incidents/")
+    status = page.locator("table.incident-list td[data-label='Response due']").first
+    box = status.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 390, box
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    screenshot("customer-my-incidents-mobile")
