@@ -1,5 +1,5 @@
-"""Password resets: the e-mail, sent by a Celery task (`accounts.tasks`), and the limits
-of the form (`core.rate_limits`).
+"""Password resets: the e-mail, sent by a Celery task (`accounts.tasks`); the form's limits
+are in `accounts.rate_limits`.
 
 The e-mail is rendered and its token made in the worker, from the user's id: the link, a
 credential until it is used or expires, is in no task argument, outbox row or log. It is
@@ -13,13 +13,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
-from django.http import HttpRequest
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-
-from core.client_address import client_address
-from core.rate_limits import RateLimit, client_and_email_limits
 
 SUBJECT_TEMPLATE = "registration/password_reset_subject.txt"
 TEXT_TEMPLATE = "registration/password_reset_email.txt"
@@ -49,14 +45,3 @@ def password_reset_email_send(*, user_id: int, language: str | None) -> bool:
             SUBJECT_TEMPLATE, TEXT_TEMPLATE, context, None, user.email, html_email_template_name=HTML_TEMPLATE
         )
     return True
-
-
-def password_reset_limits(request: HttpRequest, email: str) -> list[RateLimit]:
-    """The limits one request counts against (PASSWORD_RESET_CLIENT_RATE, _EMAIL_RATE)."""
-    return client_and_email_limits(
-        scope="password-reset",
-        client=client_address(request),
-        email=email,
-        client_rate=settings.PASSWORD_RESET_CLIENT_RATE,
-        email_rate=settings.PASSWORD_RESET_EMAIL_RATE,
-    )

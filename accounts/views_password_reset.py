@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.password_reset import password_reset_limits
+from accounts.rate_limits import password_reset_limits
 from accounts.tasks import password_reset_send
 from core.broker_guard import enqueue
 from core.cache_guard import CacheUnavailable
