@@ -10,21 +10,25 @@ from core.client_address import client_address
 from core.rate_limits import RateLimit, client_and_email_limits
 
 
-def _limits(request: HttpRequest, email: str, *, scope: str, client_rate: str, email_rate: str) -> list[RateLimit]:
-    return client_and_email_limits(
-        scope=scope, client=client_address(request), email=email, client_rate=client_rate, email_rate=email_rate
-    )
-
-
 def invitation_limits(request: HttpRequest, email: str) -> list[RateLimit]:
     """INVITATION_CLIENT_RATE per client address, INVITATION_EMAIL_RATE per invited address:
     an organisation admin's account cannot be used to mail anyone over and over."""
-    rates = {"client_rate": settings.INVITATION_CLIENT_RATE, "email_rate": settings.INVITATION_EMAIL_RATE}
-    return _limits(request, email, scope="invitation", **rates)
+    return client_and_email_limits(
+        scope="invitation",
+        client=client_address(request),
+        email=email,
+        client_rate=settings.INVITATION_CLIENT_RATE,
+        email_rate=settings.INVITATION_EMAIL_RATE,
+    )
 
 
 def password_reset_limits(request: HttpRequest, email: str) -> list[RateLimit]:
     """PASSWORD_RESET_CLIENT_RATE per client address, PASSWORD_RESET_EMAIL_RATE per address
     asked for: nobody's mailbox can be flooded with reset links."""
-    rates = {"client_rate": settings.PASSWORD_RESET_CLIENT_RATE, "email_rate": settings.PASSWORD_RESET_EMAIL_RATE}
-    return _limits(request, email, scope="password-reset", **rates)
+    return client_and_email_limits(
+        scope="password-reset",
+        client=client_address(request),
+        email=email,
+        client_rate=settings.PASSWORD_RESET_CLIENT_RATE,
+        email_rate=settings.PASSWORD_RESET_EMAIL_RATE,
+    )
