@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 
 from django import forms
 from django.conf import settings
@@ -102,9 +103,8 @@ class IncidentForm(forms.Form):
         required=False,
         help_text=_("e.g. Contoso Advanced Warehousing 24.3 on Business Central 2024 release wave 2"),
     )
-    severity = forms.ModelChoiceField(
-        label=_("Severity"), queryset=Severity.objects.all(), widget=forms.RadioSelect, empty_label=None
-    )
+    # The choices are the severities given to the form (`__init__`); cleaned, the Severity.
+    severity = forms.TypedChoiceField(label=_("Severity"), widget=forms.RadioSelect, empty_value=None)
     around_the_clock = forms.BooleanField(
         label=_(
             "I confirm that we commit resources around the clock and that I stay reachable by phone "
@@ -150,9 +150,15 @@ class IncidentForm(forms.Form):
         "microsoft_case_number",
     )
 
-    def __init__(self, *args, product_versions=None, **kwargs) -> None:
+    def __init__(self, *args, severities: Iterable[Severity], product_versions=None, **kwargs) -> None:
+        """`severities`: those a submission in the organisation's region offers, kept with
+        its calendar (`sla.calendars.region_terms`), so that neither the page nor the post
+        reads them from the database."""
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = attachments_help()
+        self._severities = {str(severity.pk): severity for severity in severities}
+        self.fields["severity"].choices = [(pk, severity.display_name) for pk, severity in self._severities.items()]
+        self.fields["severity"].coerce = self._severities.__getitem__
         self._product_versions = product_versions
         # A posted form that names a version or a product needs no query to know whether the
         # registry has versions: a chosen version is checked against the list when cleaned.
@@ -201,7 +207,7 @@ class IncidentForm(forms.Form):
     def severity_options(self) -> list[tuple[Severity, bool]]:
         """Each severity with whether it is the chosen one, for the radio cards."""
         chosen = str(self["severity"].value() or "")
-        return [(severity, str(severity.pk) == chosen) for severity in self.fields["severity"].queryset]
+        return [(severity, pk == chosen) for pk, severity in self._severities.items()]
 
     def clean_microsoft_case_number(self) -> str:
         value = re.sub(r"\s+", "", self.cleaned_data.get("microsoft_case_number", ""))

@@ -96,8 +96,9 @@ def incident_create(
             contract = contract_for_submission(organization=organization, day=now.date())
             deadline = None
             if not data.is_preview_feature:
-                target = deadlines.response_target(plan_id=contract.plan_id, severity=data.severity)
-                deadline = deadlines.deadline_for_target(target=target, region=organization.region, submitted_at=now)
+                region = organization.region
+                target = deadlines.response_target(plan_id=contract.plan_id, severity=data.severity, region=region)
+                deadline = deadlines.deadline_for_target(target=target, region=region, submitted_at=now)
             incident = Incident(
                 organization=organization,
                 contract=contract,

@@ -32,6 +32,7 @@ from incidents.services import IncidentError, NewIncident
 from incidents.services_customer import incident_submit
 from lifecycle.models import ProductVersion
 from lifecycle.selectors import version_support_status
+from sla.calendars import region_terms
 from sla.clock import sla_clock
 from sla.models import Severity
 
@@ -103,7 +104,10 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             ),
         )
     now = timezone.now()
-    form_kwargs = {"product_versions": _product_versions()}
+    form_kwargs = {
+        "product_versions": _product_versions(),
+        "severities": region_terms(membership.organization.region).severities(),
+    }
     restored = False
     if request.method == "POST":
         form = IncidentForm(request.POST, request.FILES, **form_kwargs)

@@ -1,12 +1,18 @@
-"""Business-hours calendars of the support regions: the one place where database rows
-become `businesshours.Calendar` values, and the one cache of them.
+"""The SLA as a region's submissions read it, and the one per-process cache of it: the
+region's business-hours calendar (the one place where database rows become
+`businesshours.Calendar` values), and the severities and response targets
+(`region_terms`).
 
-The cache is keyed by the region's id and `SupportRegion.version`, plus the year the
-calendar is for. Invalidation rule: every write to a region, its opening intervals, its
-date exceptions or its languages bumps the region's version in the same transaction
-(`sla.services.region_changed`, connected to their saves and deletes in `sla/apps.py`, so
-the admin, a shell and an import all do it), so a calendar built from older rows is never
-found again, in any process.
+The cache is keyed by the region's id and `SupportRegion.version` (a calendar also by the
+year it is for). The version comes with every region the request loads anyway (a contact's
+organisation's, with the signed-in user): a submission reads none of this from the database
+while the version holds. Invalidation rule: every write to a region, its opening intervals,
+its date exceptions or its languages bumps the region's version, and every write to a plan,
+a severity or a response target bumps every region's, in the same transaction
+(`sla.services.region_changed` and `policy_changed`, connected to their saves and deletes in
+`sla/apps.py`, so the admin, a shell and an import all do it): what was read from older
+rows is never found again, in any process. (A queryset's `update()` sends no signal: bump
+the version with it, as `sla.services` does.)
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import prefetch_related_objects
 
 from sla.businesshours import Calendar
-from sla.models import Coverage, DateException, OpeningInterval, SupportRegion
+from sla.models import Coverage, DateException, OpeningInterval, ResponseTarget, Severity, SupportRegion
 
 # A calendar holds the holidays of the year it is built for, the year before (a submission
 # on 1 January in a zone behind UTC) and a few after (a deadline crossing New Year).
@@ -126,7 +133,61 @@ def target_calendar(*, coverage: str, region: SupportRegion, at: dt.datetime) ->
     return region_calendar(region, at)
 
 
+SEVERITY_FIELDS = tuple(f.attname for f in Severity._meta.concrete_fields)
+TARGET_FIELDS = tuple(f.attname for f in ResponseTarget._meta.concrete_fields)
+
+
+@dataclass(frozen=True)
+class RegionTerms:
+    """The severities (in display order) and the response targets, kept as the values of
+    their rows: every call hands out model instances of its own, so no caller can change
+    what another one reads."""
+
+    severity_rows: tuple[tuple[object, ...], ...]
+    target_rows: dict[tuple[int, int], tuple[object, ...]]  # (plan id, severity id) -> row
+
+    def severities(self) -> list[Severity]:
+        return [Severity.from_db(DEFAULT_DB_ALIAS, SEVERITY_FIELDS, row) for row in self.severity_rows]
+
+    def target(self, *, plan_id: int, severity: Severity) -> ResponseTarget | None:
+        """The plan's target for the severity (with `severity` as its severity), or None."""
+        row = self.target_rows.get((plan_id, severity.pk))
+        if row is None:
+            return None
+        target = ResponseTarget.from_db(DEFAULT_DB_ALIAS, TARGET_FIELDS, row)
+        target.severity = severity
+        return target
+
+
+def region_terms_build() -> RegionTerms:
+    """Every severity and response target (two queries)."""
+    plan, severity = TARGET_FIELDS.index("plan_id"), TARGET_FIELDS.index("severity_id")
+    targets = ResponseTarget.objects.order_by().values_list(*TARGET_FIELDS)
+    return RegionTerms(
+        severity_rows=tuple(Severity.objects.values_list(*SEVERITY_FIELDS)),
+        target_rows={(row[plan], row[severity]): row for row in targets},
+    )
+
+
+_terms: dict[tuple[int, int], RegionTerms] = {}
+
+
+def region_terms(region: SupportRegion) -> RegionTerms:
+    """The severities and response targets for a submission in the region, from the cache
+    while the region's version holds; no query then."""
+    key = (region.pk, region.version)
+    found = _terms.get(key)
+    if found is None:
+        found = region_terms_build()
+        with _lock:
+            if len(_terms) >= CACHE_SIZE:
+                _terms.clear()
+            _terms[key] = found
+    return found
+
+
 def calendars_cache_clear() -> None:
-    """Forget every cached calendar (tests: a rolled-back test database reuses ids and versions)."""
+    """Forget everything cached (tests: a rolled-back test database reuses ids and versions)."""
     with _lock:
         _cache.clear()
+        _terms.clear()

@@ -34,17 +34,13 @@ class Deadline:
     calendar: Calendar
 
 
-def response_target(*, plan_id: int, severity: Severity) -> ResponseTarget:
-    """The plan's target for the severity, with its plan (one query), read fresh on every
-    call. A get, not `first()`: there is one target per plan and severity (a unique
-    constraint), and `first()` would order by the model's ordering, joining the plan and
-    severity tables for nothing."""
-    try:
-        target = ResponseTarget.objects.select_related("plan").get(plan_id=plan_id, severity=severity)
-    except ResponseTarget.DoesNotExist:
+def response_target(*, plan_id: int, severity: Severity, region: SupportRegion) -> ResponseTarget:
+    """The plan's target for the severity, as a submission in the region reads it (kept by
+    the region's version, `sla.calendars.region_terms`: no query while it holds)."""
+    target = calendars.region_terms(region).target(plan_id=plan_id, severity=severity)
+    if target is None:
         plan_code = SupportPlan.objects.filter(pk=plan_id).values_list("code", flat=True).first()
-        raise UnknownTarget(f"no response target for plan {plan_code} and severity {severity.code}") from None
-    target.severity = severity  # already loaded: no query when read
+        raise UnknownTarget(f"no response target for plan {plan_code} and severity {severity.code}")
     return target
 
 
@@ -59,10 +55,11 @@ def deadline_for_target(*, target: ResponseTarget, region: SupportRegion, submit
 
 
 def deadline(*, plan: SupportPlan, severity: Severity, region: SupportRegion, submitted_at: dt.datetime) -> Deadline:
-    """The initial-response deadline for a submission at `submitted_at` (one query: the target)."""
+    """The initial-response deadline for a submission at `submitted_at` (no query while the
+    region's version holds)."""
     if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
         raise ValueError("submitted_at must be an aware datetime")
-    target = response_target(plan_id=plan.pk, severity=severity)
+    target = response_target(plan_id=plan.pk, severity=severity, region=region)
     return deadline_for_target(target=target, region=region, submitted_at=submitted_at)
 
 

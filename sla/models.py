@@ -124,8 +124,10 @@ class SupportRegion(models.Model):
     )
     holiday_subdivision = models.CharField(_("holiday subdivision"), max_length=10, blank=True)
     display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
-    # The key of the calendar cache (sla/calendars.py): every write to the region, its opening
-    # intervals, date exceptions or languages bumps it (sla.services.region_changed, on every save and delete).
+    # The key of what sla/calendars.py keeps of the SLA for the region's submissions: every
+    # write to the region, its opening intervals, date exceptions or languages bumps it, and
+    # every write to a plan, severity or response target bumps every region's
+    # (sla.services.region_changed and policy_changed, on every save and delete).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     history = HistoricalRecords(excluded_fields=["version"])
 

@@ -20,7 +20,9 @@ def policy_version_bump() -> None:
 
 
 def policy_changed(sender: type, instance: object, **kwargs: object) -> None:
-    """Signal receiver: a plan, a severity or a response target was saved or deleted."""
+    """Signal receiver: a plan, a severity or a response target was saved or deleted. Every
+    region's submissions read them (`sla.calendars.region_terms`, kept by region version)."""
+    SupportRegion.objects.update(version=F("version") + 1)
     policy_version_bump()
 
 

@@ -183,8 +183,62 @@ class TestCalendarCache:
         assert calendars.region_calendar(current, at("2026-11-23T10:00:00+09:00")) is not japan_before
 
     def test_a_24x7_target_needs_no_calendar_query(self, sla, django_assert_num_queries):
-        with django_assert_num_queries(1):  # the target
+        with django_assert_num_queries(2):  # the severities and targets, kept for the region
             due(sla, "premier", "A", "japan", "2026-11-21T12:00:00+09:00")
+        with django_assert_num_queries(0):
+            due(sla, "premier", "A", "japan", "2026-11-22T12:00:00+09:00")
+
+
+class TestTermsCache:
+    """The severities and response targets a region's submissions read, kept by the region's
+    version: a write to a plan, a severity or a target moves every region's version, so
+    the next submission anywhere reads the new rows, in any process."""
+
+    def region_again(self, sla, code):
+        # As another process sees it: the region row read again, with its version.
+        region = sla["regions"][code]
+        sla["regions"][code] = type(region).objects.get(pk=region.pk)
+        return sla["regions"][code]
+
+    def test_a_saved_target_is_read_by_the_next_deadline_in_every_region(self, sla, django_assert_num_queries):
+        assert due(sla, "subscription", "B", "japan", "2026-11-24T09:00:00+09:00") == "2026-11-24T04:00:00+00:00"
+        assert due(sla, "subscription", "B", "germany", "2026-11-24T09:00:00+01:00") == "2026-11-24T12:00:00+00:00"
+        target = ResponseTarget.objects.get(plan__code="subscription", severity__code="B")
+        target.minutes = 60
+        target.save()
+        with django_assert_num_queries(0):  # the region rows in memory carry the old version
+            assert due(sla, "subscription", "B", "japan", "2026-11-24T09:00:00+09:00") == "2026-11-24T04:00:00+00:00"
+        for code in ("japan", "germany"):
+            self.region_again(sla, code)
+        assert due(sla, "subscription", "B", "japan", "2026-11-24T09:00:00+09:00") == "2026-11-24T01:00:00+00:00"
+        assert due(sla, "subscription", "B", "germany", "2026-11-24T09:00:00+01:00") == "2026-11-24T09:00:00+00:00"
+
+    def test_a_deleted_target_is_no_target_any_more(self, sla):
+        due(sla, "subscription", "C", "japan", "2026-11-24T09:00:00+09:00")
+        ResponseTarget.objects.get(plan__code="subscription", severity__code="C").delete()
+        self.region_again(sla, "japan")
+        with pytest.raises(deadlines.UnknownTarget, match="no response target for plan subscription and severity C"):
+            due(sla, "subscription", "C", "japan", "2026-11-24T09:00:00+09:00")
+
+    def test_a_renamed_severity_is_offered_under_its_new_name(self, sla):
+        region = sla["regions"]["japan"]
+        assert [s.code for s in calendars.region_terms(region).severities()] == ["A", "B", "C"]
+        severity = Severity.objects.get(code="C")
+        severity.name = "Minimal impact"
+        severity.save()
+        names = {s.code: s.name for s in calendars.region_terms(self.region_again(sla, "japan")).severities()}
+        assert names["C"] == "Minimal impact"
+
+    def test_each_call_hands_out_instances_of_its_own(self, sla):
+        terms = calendars.region_terms(sla["regions"]["japan"])
+        first, second = terms.severities(), terms.severities()
+        first[0].name = "changed by one request"
+        assert second[0].name != "changed by one request"
+        assert terms.severities()[0].name != "changed by one request"
+        b = second[1]
+        target = terms.target(plan_id=sla["plans"]["premier"].pk, severity=b)
+        assert (target.minutes, target.coverage, target.severity) == (120, Coverage.ALWAYS, b)
+        assert terms.target(plan_id=sla["plans"]["premier"].pk, severity=b) is not target
 
 
 class TestSlaPolicy:
