@@ -195,7 +195,8 @@ class Attachment(models.Model):
 
 
 class StatusChange(models.Model):
-    """The audit row of every status move: who, when, from, to."""
+    """The audit row of every status move: who, when, from, to (the submission is none: the
+    incident records who filed it and when)."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="status_changes")
     from_status = models.CharField(max_length=20, choices=IncidentStatus.choices, blank=True)

@@ -142,9 +142,7 @@ def incident_timeline(incident: Incident, audience: Audience) -> list[TimelineEn
     ]
     entries += [
         TimelineEntry(kind="status", at=change.changed_at, item=change)
-        for change in StatusChange.objects.filter(incident=incident)
-        .exclude(from_status="")
-        .select_related("changed_by")
+        for change in StatusChange.objects.filter(incident=incident).select_related("changed_by")
     ]
     entries += [
         TimelineEntry(kind="severity", at=change.changed_at, item=change)

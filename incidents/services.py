@@ -1,10 +1,11 @@
 """Writes on incidents: submission, the status workflow, responses, severity, comments.
 
 Every status move goes through `incident_transition`, which checks the allowed-transitions
-table and writes a `StatusChange` audit row. The request does only the incident's own
-work: it stores the deadline and the target that applied, and every change of an input of
-the escalation watcher (submission, status, severity, first response) ends with
-`incident_next_check_now`, so the watcher's next sweep plans the steps.
+table and writes a `StatusChange` audit row (filing is no move: the incident's own
+`submitted_by` and `submitted_at`, and its first history row, record it). The request does
+only the incident's own work: it stores the deadline and the target that applied, and every
+change of an input of the escalation watcher (submission, status, severity, first response)
+ends with `incident_next_check_now`, so the watcher's next sweep plans the steps.
 """
 
 from __future__ import annotations
@@ -128,9 +129,6 @@ def incident_create(
             incident.save(force_insert=True)
             incident.number = f"INC-{now.year}-{incident.pk:06d}"
             _number_store(incident)
-            StatusChange.objects.create(
-                incident=incident, from_status="", to_status=IncidentStatus.NEW, changed_by=submitted_by, changed_at=now
-            )
             attachments_save(incident=incident, comment=None, files=files, by=submitted_by, now=now)
     except (IntegrityError, EntitlementError):
         # The same form posted again (its token is unique), perhaps concurrently, perhaps
