@@ -11,8 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from sla.models import validate_time_zone
 
 DAYS_PER_INCIDENT = 60

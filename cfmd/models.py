@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from core.history import HistoricalRecords
 
 
 class EvidenceKind(models.TextChoices):

@@ -16,7 +16,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from core.history import HistoricalRecords
 
 # The PostgreSQL text-search configuration used for each site language. Migration 0002
 # writes the same mapping into the trigger; a test checks that they agree.

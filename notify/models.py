@@ -14,7 +14,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
+
+from core.history import HistoricalRecords
 
 
 class WebhookEvent(models.TextChoices):

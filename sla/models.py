@@ -12,8 +12,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
+from core.history import HistoricalRecords
 from core.seeded_texts import translated
 
 
