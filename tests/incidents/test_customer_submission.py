@@ -124,6 +124,8 @@ def test_posting_the_same_form_twice_files_one_incident(
         ({"title": ""}, "title", "This field is required."),
         ({"description": ""}, "description", "This field is required."),
         ({"severity": None}, "severity", "This field is required."),
+        ({"severity": "999999"}, "severity", "Select a valid choice."),  # no such severity
+        ({"severity": "B"}, "severity", "Select a valid choice."),  # a code, not one of the choices
         ({"product_text": ""}, "product_text", "Name the product and version you use."),
         ({"microsoft_case_number": "12345"}, "microsoft_case_number", "15 or 16 digits"),
         ({"microsoft_case_number": "26112200400012AB"}, "microsoft_case_number", "15 or 16 digits"),
