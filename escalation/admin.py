@@ -17,6 +17,7 @@ from escalation.models import (
     EscalationRequest,
     EscalationStep,
 )
+from incidents.admin_filters import IncidentNumberSearch
 
 
 def _policy_refresh_enqueue(policy_id: int) -> None:
@@ -80,10 +81,11 @@ class EscalationContactAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EscalationEvent)
-class EscalationEventAdmin(admin.ModelAdmin):
+class EscalationEventAdmin(IncidentNumberSearch, admin.ModelAdmin):
+    incident_lookup = "incident_id"
     list_display = ["fired_at", "incident", "title", "kind", "due_at", "late_by"]
     list_filter = ["kind"]
-    search_fields = ["incident__number", "title"]
+    search_fields = ["title"]  # and the incident's number (IncidentNumberSearch)
     date_hierarchy = "fired_at"
     list_select_related = ["incident"]
     readonly_fields = [f.name for f in EscalationEvent._meta.fields]
@@ -96,10 +98,11 @@ class EscalationEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(EscalationRequest)
-class EscalationRequestAdmin(admin.ModelAdmin):
+class EscalationRequestAdmin(IncidentNumberSearch, admin.ModelAdmin):
+    incident_lookup = "incident_id"
     list_display = ["created_at", "source", "name", "email", "incident", "microsoft_case_number", "verified_at"]
     list_filter = ["source", "criterion", ("verified_at", admin.EmptyFieldListFilter)]
-    search_fields = ["name", "email", "microsoft_case_number", "customer", "incident__number"]
+    search_fields = ["name", "email", "microsoft_case_number", "customer"]  # and the incident's number
     readonly_fields = [f.name for f in EscalationRequest._meta.fields]
 
     def has_add_permission(self, request) -> bool:

@@ -22,7 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.entitlements import contract_active_get
 from incidents import selectors_queue as q
 from incidents.admin_actions import IncidentActions
-from incidents.admin_filters import AssigneeFilter, QueueStatusFilter, ResponseClockFilter
+from incidents.admin_filters import AssigneeFilter, IncidentNumberSearch, QueueStatusFilter, ResponseClockFilter
 from incidents.admin_forms import ReplyForm
 from incidents.admin_page import IncidentPageViews
 from incidents.models import Incident, IncidentStatus
@@ -36,7 +36,7 @@ EDITABLE_FIELDS = ("title", "product_text", "microsoft_case_number", "contact_ph
 
 
 @admin.register(Incident)
-class IncidentAdmin(IncidentActions, IncidentPageViews, SimpleHistoryAdmin):
+class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, SimpleHistoryAdmin):
     list_display = (
         "number",
         "due_in",
@@ -57,7 +57,7 @@ class IncidentAdmin(IncidentActions, IncidentPageViews, SimpleHistoryAdmin):
         ("plan", admin.RelatedFieldListFilter),
         ("region", admin.RelatedFieldListFilter),
     )
-    search_fields = ("number", "title", "organization__name", "microsoft_case_number")
+    search_fields = ("title", "organization__name", "microsoft_case_number")  # and the number (IncidentNumberSearch)
     search_help_text = _("Number, title, organisation or Microsoft case number.")
     list_per_page = 50
     show_full_result_count = False  # the queue never counts the whole table
@@ -131,6 +131,10 @@ class IncidentAdmin(IncidentActions, IncidentPageViews, SimpleHistoryAdmin):
         return True  # reverting would bypass the services and their audit rows
 
     # Columns ----------------------------------------------------------------------------
+
+    @admin.display(description=_("number"), ordering="pk")
+    def number(self, obj: Incident) -> str:
+        return obj.number
 
     @admin.display(description=_("organisation"), ordering="organization__name")
     def organization_name(self, obj: Incident) -> str:

@@ -1,4 +1,5 @@
-"""The queue's filters in the admin: open or all, the response clock, the assignee."""
+"""The queue's filters in the admin: open or all, the response clock, the assignee; and
+the search by incident number that every admin list of incidents' rows shares."""
 
 from __future__ import annotations
 
@@ -7,7 +8,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents import selectors_queue as q
-from incidents.models import IncidentStatus
+from incidents.models import Incident, IncidentStatus
+
+
+class IncidentNumberSearch:
+    """A ModelAdmin mixin: a search for an incident's number or id ("INC-2026-000042",
+    "000042", "42") also finds the rows of that incident (the number is made from the id,
+    so it is no column to search). `incident_lookup` is the path to the incident's id."""
+
+    incident_lookup = "pk"
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        pk = Incident.id_for_reference(search_term)
+        if pk is not None:
+            found |= queryset.filter(**{self.incident_lookup: pk})
+        return found, may_have_duplicates
 
 
 class QueueStatusFilter(admin.SimpleListFilter):

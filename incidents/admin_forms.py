@@ -45,8 +45,9 @@ class DuplicateForm(forms.Form):
 
     def clean_original(self) -> Incident:
         number = self.cleaned_data["original"].strip()
-        original = Incident.objects.filter(number__iexact=number).first()
-        if original is None:
+        pk = Incident.id_for_number(number)
+        original = Incident.objects.filter(pk=pk).first() if pk is not None else None
+        if original is None or original.number != number.upper():
             raise forms.ValidationError(_("There is no incident %(number)s."), params={"number": number})
         return original
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -42,13 +45,18 @@ ms_case_number_validator = RegexValidator(
 )
 
 
+# An incident's number, as people quote it: INC-<year of submission, UTC>-<id, six digits or more>.
+NUMBER_RE = re.compile(r"INC-(?P<year>\d{4})-(?P<id>\d{6,})", re.IGNORECASE)
+# What a search box may hold to mean one incident: its number, or its id with or without zeros.
+REFERENCE_RE = re.compile(r"(?:INC-(?:\d{4}-)?)?0*(?P<id>[1-9]\d{0,17})", re.IGNORECASE)
+
+
 class IncidentQuerySet(models.QuerySet["Incident"]):
     def open(self) -> IncidentQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
 
 class Incident(models.Model):
-    number = models.CharField(_("number"), max_length=20, unique=True, null=True, blank=True)
     organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="incidents")
     contract = models.ForeignKey(
         "accounts.Contract", on_delete=models.PROTECT, related_name="incidents", null=True, blank=True
@@ -142,6 +150,28 @@ class Incident(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number or '(unnumbered)'} {self.title}"
+
+    @property
+    def number(self) -> str:
+        """INC-2026-000042: the year of submission (UTC) and the id. Made from the row, never
+        stored, so filing is one insert and every copy of the row (its history) has it."""
+        if self.pk is None or self.submitted_at is None:
+            return ""
+        return f"INC-{self.submitted_at.astimezone(dt.UTC).year}-{self.pk:06d}"
+
+    @staticmethod
+    def id_for_number(number: str) -> int | None:
+        """The id a number names (None if it is not one); whether the year matches is the
+        caller's check (`number` of the row found)."""
+        found = NUMBER_RE.fullmatch(number.strip())
+        return int(found["id"]) if found else None
+
+    @staticmethod
+    def id_for_reference(text: str) -> int | None:
+        """The id a search meant if it is an incident's number or id ("INC-2026-000042",
+        "000042", "42"), else None."""
+        found = REFERENCE_RE.fullmatch(text.strip())
+        return int(found["id"]) if found else None
 
     @property
     def is_open(self) -> bool:

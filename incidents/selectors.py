@@ -45,13 +45,16 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
 def incident_get_for_user(*, user, number: str) -> Incident:
     """The incident with this number if `user` may see it, else Http404 (never 403:
     a customer must not learn that another organisation's incident exists)."""
+    pk = Incident.id_for_number(number)
     incident = (
         incidents_visible_to(user)
-        .filter(number=number)
+        .filter(pk=pk)
         .select_related("organization", "severity", "plan", "region", "submitted_by", "assignee", "contract")
         .first()
+        if pk is not None
+        else None
     )
-    if incident is None:
+    if incident is None or incident.number != number.strip().upper():
         raise Http404("No such incident")
     return incident
 
@@ -87,7 +90,9 @@ def incidents_for_list(
     qs = incidents_visible_to(user).select_related("severity", "submitted_by")
     q = q.strip()
     if q:
-        qs = qs.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(description__icontains=q))
+        words = Q(title__icontains=q) | Q(description__icontains=q)
+        pk = Incident.id_for_reference(q)
+        qs = qs.filter(words | Q(pk=pk) if pk is not None else words)
     if state == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif state == "closed":

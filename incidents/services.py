@@ -67,11 +67,6 @@ class NewIncident:
     contact_phone: str = ""
 
 
-def _number_store(incident: Incident) -> None:
-    # An update, not a save: no history row (the number is derived from the id).
-    Incident.objects.filter(pk=incident.pk).update(number=incident.number)
-
-
 def incident_create(
     *,
     organization: Organization,
@@ -82,7 +77,7 @@ def incident_create(
     now: dt.datetime,
     emails: bool = False,
 ) -> Incident:
-    """File an incident: consume the contract, compute the deadline, number it.
+    """File an incident: consume the contract, compute the deadline, store it.
 
     Raises `accounts.entitlements.EntitlementError` when the organisation cannot submit, and
     `AttachmentRejected` for a file over the limits; nothing is written then. The same
@@ -126,9 +121,7 @@ def incident_create(
                 announce="all" if emails else "webhook",
                 submission_token=submission_token,
             )
-            incident.save(force_insert=True)
-            incident.number = f"INC-{now.year}-{incident.pk:06d}"
-            _number_store(incident)
+            incident.save(force_insert=True)  # its number is made from its id and year
             attachments_save(incident=incident, comment=None, files=files, by=submitted_by, now=now)
     except (IntegrityError, EntitlementError):
         # The same form posted again (its token is unique), perhaps concurrently, perhaps

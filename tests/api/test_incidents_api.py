@@ -125,7 +125,8 @@ def test_create_files_an_incident_with_the_sla_deadline(token_for, customer, org
         response = token_for(customer).post(URL, valid_payload(), format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
-    incident = Incident.objects.get(number=body["number"])
+    incident = Incident.objects.get(pk=Incident.id_for_number(body["number"]))
+    assert incident.number == body["number"]
     expected = sla_engine.deadline(
         plan=sla["plans"]["professional-direct"],
         severity=sla["severities"]["B"],

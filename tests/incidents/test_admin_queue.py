@@ -168,14 +168,17 @@ def test_plan_and_region_filters(client, engineer, queue, other_organization, ou
     assert by_plan == [german.number]
 
 
-@pytest.mark.parametrize("term", ["{number}", "Bin codes", "fabrikam", "2611220040001234"])
+@pytest.mark.parametrize(
+    "term", ["{number}", "{lower}", "{id}", "{zeros}", "Bin codes", "fabrikam", "2611220040001234"]
+)
 def test_search_by_number_title_organisation_and_microsoft_case(client, engineer, organization, customer, term):
     wanted = file_incident(organization, customer, title="Bin codes blank", ms_case="2611220040001234")
     file_incident(organization, customer, title="Something else entirely", sev="C")
     other_org = OrganizationFactory(name="Litware Ltd")
     ContractFactory(organization=other_org)
     client.force_login(engineer)
-    found = numbers(client.get(CHANGELIST, {"q": term.format(number=wanted.number)}))
+    shown = term.format(number=wanted.number, lower=wanted.number.lower(), id=wanted.pk, zeros=f"{wanted.pk:06d}")
+    found = numbers(client.get(CHANGELIST, {"q": shown}))
     if term == "fabrikam":
         assert wanted.number in found
         assert len(found) == 2
