@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident, Visibility
+from incidents.selectors import incident_numbered
 from sla.models import Severity
 
 
@@ -45,9 +46,8 @@ class DuplicateForm(forms.Form):
 
     def clean_original(self) -> Incident:
         number = self.cleaned_data["original"].strip()
-        pk = Incident.id_for_number(number)
-        original = Incident.objects.filter(pk=pk).first() if pk is not None else None
-        if original is None or original.number != number.upper():
+        original = incident_numbered(Incident.objects.all(), number)
+        if original is None:
             raise forms.ValidationError(_("There is no incident %(number)s."), params={"number": number})
         return original
 

@@ -45,18 +45,23 @@ def incidents_visible_to(user) -> QuerySet[Incident]:
 def incident_get_for_user(*, user, number: str) -> Incident:
     """The incident with this number if `user` may see it, else Http404 (never 403:
     a customer must not learn that another organisation's incident exists)."""
-    pk = Incident.id_for_number(number)
-    incident = (
-        incidents_visible_to(user)
-        .filter(pk=pk)
-        .select_related("organization", "severity", "plan", "region", "submitted_by", "assignee", "contract")
-        .first()
-        if pk is not None
-        else None
+    incident = incident_numbered(
+        incidents_visible_to(user).select_related(
+            "organization", "severity", "plan", "region", "submitted_by", "assignee", "contract"
+        ),
+        number,
     )
-    if incident is None or incident.number != number.strip().upper():
+    if incident is None:
         raise Http404("No such incident")
     return incident
+
+
+def incident_numbered(incidents: QuerySet[Incident], number: str) -> Incident | None:
+    """The incident among `incidents` whose number is `number` (any case), or None: the
+    number names the id, and the year must be the one it was submitted in."""
+    pk = Incident.id_for_number(number)
+    incident = incidents.filter(pk=pk).first() if pk is not None else None
+    return incident if incident is not None and incident.number == number.strip().upper() else None
 
 
 def colleague_get(*, incident: Incident, user_id: int) -> Membership:

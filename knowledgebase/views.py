@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.markdown import render_markdown
 from core.public_cache import every_quarter_hour, public_page
 from incidents.models import Comment, Incident, Visibility
+from incidents.selectors import incident_numbered
 from knowledgebase import selectors, services
 from knowledgebase.forms import SearchForm
 from knowledgebase.models import SEARCH_CONFIGS, ArticleStatus, Category
@@ -172,7 +173,9 @@ def staff_from_incident(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404("No such page")
     if not request.user.has_perm("knowledgebase.add_article"):
         raise PermissionDenied
-    incident = get_object_or_404(Incident, number=number)
+    incident = incident_numbered(Incident.objects.all(), number)
+    if incident is None:
+        raise Http404("No such incident")
     if request.method == "POST":
         article = services.article_create_from_incident(incident=incident, by=request.user, now=timezone.now())
         messages.success(
