@@ -104,7 +104,6 @@ def incidents_bulk_create(
             next_check_at = now + dt.timedelta(days=1, seconds=i)  # due tomorrow, spread out
         batch.append(
             Incident(
-                number=f"BENCH-{i:07d}",
                 organization=base["organization"],
                 contract=base["contract"],
                 submitted_by=base["user"],

@@ -196,8 +196,8 @@ def main() -> int:
         form_path="/incidents/new/",
         db_url=ours_url,
         fields=ours_fields,
-        accepted=re.compile(r"/incidents/([^/]+)/submitted/"),
-        stored_sql="SELECT number FROM incidents_incident",
+        accepted=re.compile(r"/incidents/INC-\d{4}-0*(\d+)/submitted/"),  # the number names the id
+        stored_sql="SELECT id FROM incidents_incident",
         usernames=usernames,
     )
     helpdesk = Side(

@@ -169,7 +169,6 @@ def make_incidents(start: int, stop: int, *, now, orgs, contracts, submitter, st
             assignee = assignee or staff[1].pk
         rows.append(
             {
-                "number": f"INC-{submitted_at.year}-{i:06d}",
                 "organization_id": orgs[k].pk,
                 "contract_id": contracts[k].pk,
                 "submitted_by_id": submitter.pk,

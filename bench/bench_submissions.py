@@ -331,10 +331,8 @@ def main() -> int:
 
     # Every accepted submission is exactly one row, numbered, with its due time.
     rows = {
-        str(token): (number, due)
-        for token, number, due in Incident.objects.filter(organization__name__startswith="Bench customer").values_list(
-            "submission_token", "number", "response_due_at"
-        )
+        str(incident.submission_token): (incident.number, incident.response_due_at)
+        for incident in Incident.objects.filter(organization__name__startswith="Bench customer")
     }
     lost = [t for t in accepted if t not in rows]
     mismatched = [t for t, number in accepted.items() if t in rows and rows[t][0] != number]
