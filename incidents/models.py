@@ -45,8 +45,9 @@ ms_case_number_validator = RegexValidator(
 )
 
 
-# An incident's number, as people quote it: INC-<year of submission, UTC>-<id, six digits or more>.
-NUMBER_RE = re.compile(r"INC-(?P<year>\d{4})-(?P<id>\d{6,})", re.IGNORECASE)
+# An incident's number, as people quote it: INC-<year of submission, UTC>-<id, six digits or
+# more; at most 18, which any id the database can hold fits in>.
+NUMBER_RE = re.compile(r"INC-(?P<year>\d{4})-(?P<id>\d{6,18})", re.IGNORECASE)
 # What a search box may hold to mean one incident: its number, or its id with or without zeros.
 REFERENCE_RE = re.compile(r"(?:INC-(?:\d{4}-)?)?0*(?P<id>[1-9]\d{0,17})", re.IGNORECASE)
 

@@ -50,6 +50,8 @@ def test_the_number_is_the_year_of_submission_in_utc_and_the_id(organization, cu
         ("INC-000042", None, 42),
         ("INC-2026-42", None, 42),  # no number we made, but a search may mean it
         ("0", None, None),
+        ("INC-2026-" + "9" * 19, None, None),  # more than the database's ids: not a lookup
+        ("9" * 19, None, None),
         ("bin codes", None, None),
         ("INC-2026-000042; DROP TABLE", None, None),
         ("", None, None),
@@ -73,6 +75,7 @@ def test_the_customers_page_answers_only_the_exact_number(client, organization, 
     assert status(f"INC-{NOW.year}-0{incident.pk:06d}") == 404  # a zero too many
     assert status(f"INC-{NOW.year}-{incident.pk + 1:06d}") == 404
     assert status(str(incident.pk)) == 404
+    assert status("INC-2026-" + "9" * 40) == 404  # not an error from the database
     assert status("INC-X") == 404
 
 
