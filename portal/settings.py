@@ -234,6 +234,9 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Contoso Add-on Support <support@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SUPPORT_TEAM_EMAIL = os.environ.get("SUPPORT_TEAM_EMAIL", "support-team@example.com")
+# Where answers to the portal's e-mails arrive (plus-addressed per incident and person:
+# incidents/reply_addresses.py); unset: e-mails carry no reply address of an incident.
+INBOUND_EMAIL_ADDRESS = os.environ.get("INBOUND_EMAIL_ADDRESS", "")
 # A mail server that hangs must not outlive the lease of the delivery being sent (notify/).
 EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT_SECONDS", 10)
 if TESTING:
