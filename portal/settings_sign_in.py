@@ -5,6 +5,8 @@ factor (django-otp)."""
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
+import os
 
 from portal.environment import fail as _fail
 from portal.environment import read_int as _int
@@ -25,6 +27,7 @@ __all__ = [
     "OTP_TOTP_THROTTLE_FACTOR",
     "PASSWORD_RESET_CLIENT_RATE",
     "PASSWORD_RESET_EMAIL_RATE",
+    "TRUSTED_PROXIES",
 ]
 
 # django-axes first: it refuses a locked-out sign-in before the password is checked (the site's
@@ -43,6 +46,14 @@ AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 if AXES_FAILURE_LIMIT < 1:
     _fail("AXES_FAILURE_LIMIT", "must be at least 1")
+# The proxies whose X-Forwarded-For is believed (core/client_address.py), comma-separated
+# addresses or networks; empty: any peer's, as API_NUM_PROXIES counts them.
+TRUSTED_PROXIES = [item.strip() for item in os.environ.get("API_TRUSTED_PROXIES", "").split(",") if item.strip()]
+for _network in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        _fail("API_TRUSTED_PROXIES", f"expected addresses or networks, got {_network!r}")
 # Password-reset requests per client address and per e-mail address asked for.
 PASSWORD_RESET_CLIENT_RATE = _rate("PASSWORD_RESET_CLIENT_RATE", "10/hour")
 PASSWORD_RESET_EMAIL_RATE = _rate("PASSWORD_RESET_EMAIL_RATE", "3/hour")
