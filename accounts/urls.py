@@ -11,7 +11,11 @@ urlpatterns = [
     path("password/changed/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password-reset/", views_password_reset.PasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path(
+        "reset/<uidb64>/<token>/",
+        views_password_reset.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("two-factor/", views_two_factor.verify, name="two_factor_verify"),
     path("two-factor/enrol/", views_two_factor.enrol, name="two_factor_enrol"),
