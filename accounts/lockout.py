@@ -9,7 +9,8 @@ client address, an AccessFailureLog row per failure), this module the rule:
 - an account is slowed down, never locked, after SIGN_IN_ACCOUNT_SLOWDOWN_AFTER failures from
   any addresses: each further attempt waits 1, 2, 4 … seconds (at most
   SIGN_IN_ACCOUNT_SLOWDOWN_MAX_SECONDS) after the account's latest failure, so guessing from
-  many addresses is slow while its owner waits seconds, not a quarter of an hour;
+  many addresses is slow while its owner waits seconds, not a quarter of an hour, and not at
+  all from an address the account signed in from before (django-axes' AccessLog);
 - an attempt refused by a lock or a slow-down is not counted (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT
   off), a successful sign-in forgets its address's failures for the account, and so does a
   password reset (all of them). Staff lift a lock by deleting its row in the admin (Axes ›
@@ -24,7 +25,7 @@ import math
 from axes.attempts import get_cool_off_threshold
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username, get_cool_off
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessLog
 from axes.utils import reset
 from django.conf import settings
 from django.db.models import Max, Sum
@@ -48,6 +49,11 @@ def account_wait(username: str | None, *, now: dt.datetime, since: dt.datetime) 
     return remaining if remaining > dt.timedelta(0) else None
 
 
+def _signed_in_from_here_before(username: str | None, address: str | None) -> bool:
+    """The account signed in successfully from this address before (django-axes' AccessLog)."""
+    return bool(username and address) and AccessLog.objects.filter(username=username, ip_address=address).exists()
+
+
 class PortalLockoutHandler(AxesDatabaseHandler):
     """django-axes' database handler with the address limit and the account slow-down."""
 
@@ -60,7 +66,10 @@ class PortalLockoutHandler(AxesDatabaseHandler):
         ).aggregate(total=Sum("failures_since_start"))["total"]
         if (address_failures or 0) >= settings.SIGN_IN_ADDRESS_FAILURE_LIMIT:
             return True
-        wait = account_wait(get_client_username(request, credentials), now=timezone.now(), since=since)
+        username = get_client_username(request, credentials)
+        if _signed_in_from_here_before(username, request.axes_ip_address):
+            return False  # its owner's usual address is never slowed down by others' failures
+        wait = account_wait(username, now=timezone.now(), since=since)
         if wait is not None:
             request.portal_sign_in_wait = wait
             return True

@@ -106,6 +106,18 @@ def test_many_failures_from_many_addresses_slow_the_account_down_without_locking
         assert sign_in(client, login, customer.username, PASSWORD, address=OTHER_CLIENT).status_code == 302
 
 
+def test_the_slow_down_spares_an_address_the_owner_signed_in_from_before(client, customer, settings, limit):
+    settings.SIGN_IN_ACCOUNT_SLOWDOWN_AFTER = 2
+    login = reverse("login")
+    assert sign_in(client, login, customer.username, PASSWORD, address=OTHER_CLIENT).status_code == 302
+    client.logout()
+    with time_machine.travel(START, tick=False):
+        for address in range(1, 6):
+            fail(client, login, customer.username, 1, address=f"203.0.113.{address}")
+        assert sign_in(client, login, customer.username, PASSWORD, address="203.0.113.50").status_code == 429
+        assert sign_in(client, login, customer.username, PASSWORD, address=OTHER_CLIENT).status_code == 302
+
+
 def test_the_slow_down_waits_at_most_its_maximum(client, customer, settings, limit):
     settings.SIGN_IN_ACCOUNT_SLOWDOWN_AFTER = 1
     settings.SIGN_IN_ACCOUNT_SLOWDOWN_MAX_SECONDS = 30
