@@ -19,6 +19,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.rate_limits import two_factor_link_limits
 from accounts.selectors import membership_of
 from accounts.tasks import two_factor_link_send
 from accounts.two_factor import (
@@ -46,6 +47,8 @@ from accounts.two_factor import (
 )
 from accounts.two_factor_proof import proof_link_open, proof_link_prepare
 from core.broker_guard import enqueue
+from core.cache_guard import CacheUnavailable
+from core.rate_limits import cannot_count_now, minutes_to_wait, try_again_in
 
 
 class CodeForm(forms.Form):
@@ -130,6 +133,14 @@ def proof(request: HttpRequest) -> HttpResponse:
     if has_confirmed_device(request.user) or enrolment_allowed(request):
         return redirect(_with_next("two_factor_enrol", request))
     if request.method == "POST":
+        try:
+            wait = minutes_to_wait(two_factor_link_limits(request, request.user.email))
+        except CacheUnavailable:
+            messages.error(request, cannot_count_now())
+            return redirect(_with_next("two_factor_proof", request))
+        if wait is not None:
+            messages.error(request, try_again_in(wait))
+            return redirect(_with_next("two_factor_proof", request))
         if proof_link_prepare(user=request.user):
             user_id, language = request.user.pk, get_language()
             transaction.on_commit(

@@ -500,3 +500,13 @@ def test_after_otp_reset_a_staff_member_may_approve_enrolment_instead(client, re
     key = enrol_page(client)
     assert client.post(reverse("two_factor_enrol"), {"code": code_of(key)}).status_code == 200
     assert not TwoFactorReenrolment.objects.exists()  # the next reset needs a new proof
+
+
+def test_the_link_cannot_flood_the_mailbox(client, reset_engineer, link_mail, mailoutbox, settings):
+    settings.PASSWORD_RESET_EMAIL_RATE = "2/hour"
+    sign_in(client, reset_engineer)
+    link_mail(client)
+    link_mail(client)
+    response = client.post(reverse("two_factor_proof"), follow=True)
+    assert "Try again in" in response.content.decode()
+    assert len(mailoutbox) == 2
