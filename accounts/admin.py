@@ -12,13 +12,24 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.auth import user_with_membership, viewer_preferences_remember
-from accounts.models import ApiToken, Contract, Invitation, Membership, Organization, StaffProfile, prorated_allotment
+from accounts.models import (
+    ApiToken,
+    Contract,
+    Invitation,
+    Membership,
+    Organization,
+    StaffProfile,
+    TwoFactorReenrolment,
+    prorated_allotment,
+)
 from accounts.selectors import user_with_email
 from accounts.services import AccountError, email_for_storage
+from accounts.two_factor_proof import reenrolment_approve
 
 
 class PortalUserChangeForm(UserChangeForm):
@@ -193,3 +204,23 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
         return False
+
+
+@admin.register(TwoFactorReenrolment)
+class TwoFactorReenrolmentAdmin(admin.ModelAdmin):
+    """People whose two-step verification was reset (`otp_reset`): they set up a new app after
+    opening an e-mailed link, or once a staff member approves it here (having checked who is
+    asking, e.g. by phone)."""
+
+    list_display = ["user", "created_at", "approved_by", "approved_at"]
+    fields = list_display
+    readonly_fields = list_display
+    actions = ["approve"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Allow a new authenticator app without the e-mailed link"), permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet[TwoFactorReenrolment]) -> None:
+        for reenrolment in queryset:
+            reenrolment_approve(reenrolment=reenrolment, by=request.user, now=timezone.now())

@@ -192,3 +192,25 @@ class ApiToken(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class TwoFactorReenrolment(models.Model):
+    """After `manage.py otp_reset`: the person may set up a new authenticator app only with a
+    fresh proof, never with the password alone (accounts/two_factor_proof.py): a one-time
+    link e-mailed to their address and opened in the session that enrols (`link_nonce` is
+    the link's, `session_nonce` the session's that opened it), or a staff member's approval.
+    The row goes when the new app is confirmed."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="two_factor_reenrolment"
+    )
+    created_at = models.DateTimeField()
+    link_nonce = models.CharField(max_length=64, blank=True)
+    session_nonce = models.CharField(max_length=64, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} (reset {self.created_at:%Y-%m-%d %H:%M})"

@@ -32,3 +32,15 @@ def password_reset_limits(request: HttpRequest, email: str) -> list[RateLimit]:
         client_rate=settings.PASSWORD_RESET_CLIENT_RATE,
         email_rate=settings.PASSWORD_RESET_EMAIL_RATE,
     )
+
+
+def two_factor_link_limits(request: HttpRequest, email: str) -> list[RateLimit]:
+    """The e-mailed link that lets a person set up a new app after `otp_reset` is a credential
+    like a reset link, with the same limits: whoever has the password cannot flood the mailbox."""
+    return client_and_email_limits(
+        scope="two-factor-link",
+        client=client_address(request),
+        email=email,
+        client_rate=settings.PASSWORD_RESET_CLIENT_RATE,
+        email_rate=settings.PASSWORD_RESET_EMAIL_RATE,
+    )

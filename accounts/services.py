@@ -119,16 +119,15 @@ def invitation_create(
 ) -> Invitation:
     """Invite `email` to the organisation with `role` and email them the signed link (on commit).
 
-    An address that has an account may be invited (its owner signs in to accept), except a
-    staff or switched-off account. A contact of another organisation gets the same answer as
-    anyone else, so the form tells nothing about other organisations; accepting tells them.
+    An address that has an account may be invited (its owner signs in to accept). A staff or
+    switched-off account, and a contact of another organisation, get the same answer as
+    anyone else, so the form tells nothing about whose address it is: the invitation is
+    stored and listed, but a staff or switched-off account's owner is only told to ask our
+    support team (accepting refuses them, `invitation_accept_signed_in`).
     """
     email = email_for_storage(email)
     existing = user_with_email(email)
-    if existing is not None and _not_invitable(existing):
-        raise NotInvitable(
-            _("%(email)s cannot be invited. If this person needs access, ask our support team.") % {"email": email}
-        )
+    send = invitation_send_contact_support if existing is not None and _not_invitable(existing) else invitation_send
     if Membership.objects.filter(organization=organization, user__email=email, is_active=True).exists():
         raise AlreadyMember(_("%(email)s is already a contact of your organisation.") % {"email": email})
     with transaction.atomic():
@@ -139,8 +138,22 @@ def invitation_create(
         invitation = Invitation.objects.create(
             organization=organization, email=email, role=role, invited_by=invited_by, created_at=now
         )
-        transaction.on_commit(lambda: invitation_send(invitation))
+        transaction.on_commit(lambda: send(invitation))
     return invitation
+
+
+def invitation_send_contact_support(invitation: Invitation) -> None:
+    """Instead of the link, to a staff or switched-off account: who asked, and to ask support."""
+    context = {"organization": invitation.organization, "SUPPORT_TEAM_EMAIL": settings.SUPPORT_TEAM_EMAIL}
+    with translation.override(invitation.organization.language):
+        subject = render_to_string(
+            "emails/accounts/invitation.subject.txt", {**context, "PRODUCT_NAME": settings.PRODUCT_NAME}
+        ).strip()
+        text = render_to_string("emails/accounts/not_invitable.txt", context)
+    try:
+        EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [invitation.email]).send()
+    except Exception:
+        logger.exception("invitation notice to %s failed", invitation.email)
 
 
 def invitation_send(invitation: Invitation) -> None:

@@ -18,16 +18,19 @@ import django_otp
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.models import Device
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
-from accounts.models import Organization
+from accounts.models import Organization, TwoFactorReenrolment
 
 RECOVERY_CODES = 10
 TOTP_DIGITS = 6
@@ -92,20 +95,104 @@ def has_device_on_login(sender: object, request: HttpRequest | None, user: Any, 
 
 # --- Enrolling ---------------------------------------------------------------------------
 
-
-def totp_device_pending(user: Any) -> TOTPDevice:
-    """The authenticator app being enrolled: an unconfirmed device with a new random key,
-    kept until a code from it confirms it (the page can be shown again with the same key)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
-    return device
+# The key being enrolled lives in the session that asked for it, for PENDING_KEY_MINUTES: no
+# other session sees it (each gets its own), and only the first confirmed one counts.
+PENDING_KEY_SESSION_KEY = "two_factor_pending_key"
+PENDING_KEY_MINUTES = 15
+# The session that opened the e-mailed link after `otp_reset` (accounts/two_factor_proof.py).
+PROOF_SESSION_KEY = "two_factor_enrolment_proof"
 
 
-def totp_secret(device: TOTPDevice) -> str:
+class EnrolmentRefused(Exception):
+    """The app cannot be confirmed in this session; the message says why."""
+
+
+def totp_key_pending(request: HttpRequest, *, create: bool = True) -> str | None:
+    """This session's key for the authenticator app being enrolled (hex), made at random the
+    first time (or after PENDING_KEY_MINUTES); None without `create` if there is none."""
+    pending = request.session.get(PENDING_KEY_SESSION_KEY)
+    now = timezone.now().timestamp()
+    if (
+        isinstance(pending, dict)
+        and pending.get("user") == request.user.pk
+        and now - pending.get("at", 0) < PENDING_KEY_MINUTES * 60
+    ):
+        return str(pending["key"])
+    if not create:
+        return None
+    key = random_hex(20)
+    request.session[PENDING_KEY_SESSION_KEY] = {"key": key, "user": request.user.pk, "at": now}
+    return key
+
+
+def totp_secret(key: str) -> str:
     """The key as authenticator apps ask for it when typed in: base32, in groups of four."""
-    secret = b32encode(device.bin_key).decode()
+    secret = b32encode(bytes.fromhex(key)).decode()
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def totp_config_url(user: Any, key: str) -> str:
+    """The otpauth:// URL of the QR code."""
+    return str(TOTPDevice(user=user, name=TOTP_DEVICE_NAME, key=key).config_url)
+
+
+def _time_step_of(key: str, token: str) -> int | None:
+    """The time step whose code `token` is (this one or a neighbour), or None."""
+    if not (token.isdigit() and len(token) == TOTP_DIGITS):
+        return None
+    totp = TOTP(bytes.fromhex(key), digits=TOTP_DIGITS)
+    for drift in (0, -1, 1):
+        totp.drift = drift
+        if totp.token() == int(token):
+            return int(totp.t())
+    return None
+
+
+def enrolled_elsewhere() -> str:
+    return _("An authenticator app was set up in another session. Enter a code from it.")
+
+
+def totp_key_drop(request: HttpRequest) -> bool:
+    """Forget this session's pending key (another session confirmed an app); True if it had one."""
+    return request.session.pop(PENDING_KEY_SESSION_KEY, None) is not None
+
+
+def enrolment_allowed(request: HttpRequest) -> bool:
+    """After `otp_reset` a new app needs a fresh proof, never the password alone: this
+    session opened the e-mailed link, or a staff member approved it."""
+    reenrolment = TwoFactorReenrolment.objects.filter(user_id=request.user.pk).first()
+    if reenrolment is None or reenrolment.approved_at is not None:
+        return True
+    proof = request.session.get(PROOF_SESSION_KEY)
+    return bool(reenrolment.session_nonce) and proof == reenrolment.session_nonce
+
+
+def totp_device_confirm(*, request: HttpRequest, token: str) -> list[str] | None:
+    """Confirm this session's pending key with a code from the app: the device counts from
+    now on, the session has passed the second factor, and a new set of recovery codes
+    replaces any earlier one. Returns the recovery codes (shown once), None for a wrong code;
+    `EnrolmentRefused` when another session confirmed an app first or a proof is missing."""
+    user = request.user
+    key = totp_key_pending(request, create=False)
+    step = _time_step_of(key, "".join(token.split())) if key else None
+    if key is None or step is None:
+        return None
+    with transaction.atomic():
+        # One enrolment at a time per person: the second of two sessions finds the first's app.
+        get_user_model()._default_manager.select_for_update().filter(pk=user.pk).first()
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            raise EnrolmentRefused(enrolled_elsewhere())
+        if not enrolment_allowed(request):
+            raise EnrolmentRefused(_("Open the link we e-mailed you first."))
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True, last_t=step)
+        codes = recovery_codes_create(user=user)
+        TwoFactorReenrolment.objects.filter(user=user).delete()
+    request.session.pop(PENDING_KEY_SESSION_KEY, None)
+    request.session.pop(PROOF_SESSION_KEY, None)
+    django_otp.login(request, device)
+    request.session[HAS_DEVICE_SESSION_KEY] = not is_staff_account(user)
+    return codes
 
 
 def qr_code_svg(text: str) -> bytes:
@@ -114,22 +201,6 @@ def qr_code_svg(text: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue()
-
-
-def totp_device_confirm(*, request: HttpRequest, device: TOTPDevice, token: str) -> list[str] | None:
-    """Confirm the enrolled app with a code from it: the device counts from now on, the
-    session has passed the second factor, and a new set of recovery codes replaces any
-    earlier one. Returns the recovery codes (shown once), or None for a wrong code."""
-    with transaction.atomic():
-        device = TOTPDevice.objects.select_for_update().get(pk=device.pk, confirmed=False)
-        if not device.verify_token(token):
-            return None
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
-        codes = recovery_codes_create(user=device.user)
-    django_otp.login(request, device)
-    request.session[HAS_DEVICE_SESSION_KEY] = not is_staff_account(device.user)
-    return codes
 
 
 def recovery_codes_create(*, user: Any) -> list[str]:
@@ -194,6 +265,24 @@ def two_factor_reset(*, user: Any) -> tuple[int, int]:
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
     return apps, codes
+
+
+def two_factor_reset_by_operator(*, user: Any, now: Any) -> tuple[int, int]:
+    """`manage.py otp_reset`: as `two_factor_reset`, and a new app then needs a fresh proof
+    (`enrolment_allowed`), so that whoever holds the password cannot set up their own."""
+    with transaction.atomic():
+        removed = two_factor_reset(user=user)
+        TwoFactorReenrolment.objects.update_or_create(
+            user=user,
+            defaults={
+                "created_at": now,
+                "link_nonce": "",
+                "session_nonce": "",
+                "approved_by": None,
+                "approved_at": None,
+            },
+        )
+    return removed
 
 
 def sessions_end(*, user: Any) -> int:

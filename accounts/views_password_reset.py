@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.lockout import forget_failures
 from accounts.rate_limits import password_reset_limits
 from accounts.tasks import password_reset_send
 from core.broker_guard import enqueue
@@ -49,3 +50,12 @@ class PasswordResetView(auth_views.PasswordResetView):
             return super().form_valid(form)
         form.add_error(None, _("Too many password reset requests.") + " " + try_again_in(minutes))
         return self.render_to_response(self.get_context_data(form=form), status=429)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's; a new password also lifts the account's sign-in locks (accounts/lockout.py)."""
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        forget_failures(form.user.get_username())
+        return response

@@ -7,6 +7,9 @@ invisible characters let a text read differently from what it is: bidi overrides
 follows ("Trojan Source"), zero-width spaces hide inside words so two look-alike titles or names
 differ. Refused, with a message that says what to remove.
 
+Noncharacters (U+FFFE, U+FFFF, U+FDD0-U+FDEF and the last two code points of every plane) are
+refused too: they are reserved for a program's internal use and never meant to be exchanged.
+
 Zero-width joiner and non-joiner (U+200D, U+200C) are kept: Persian, Hindi and other scripts,
 and emoji sequences, need them to be written correctly.
 """
@@ -25,9 +28,17 @@ _ALLOWED_FORMAT_CHARACTERS = {"\u200c", "\u200d"}  # zero-width non-joiner, join
 _REFUSED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs"}
 
 
+def is_noncharacter(char: str) -> bool:
+    """One of Unicode's 66 noncharacters: U+FDD0-U+FDEF and U+xxFFFE, U+xxFFFF of each plane."""
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE
+
+
 def single_line_refusal(text: str) -> str | None:
     """The first refused character, described (e.g. "U+202E RIGHT-TO-LEFT OVERRIDE"), or None."""
     for char in text:
+        if is_noncharacter(char):
+            return f"U+{ord(char):04X} noncharacter"
         if unicodedata.category(char) in _REFUSED_CATEGORIES and char not in _ALLOWED_FORMAT_CHARACTERS:
             name = unicodedata.name(char, "control character")
             return f"U+{ord(char):04X} {name}"

@@ -32,6 +32,7 @@ from django.db.models import F, Q
 from notify.addresses import UnsafeAddress, webhook_url_check
 from notify.formats import request_render
 from notify.models import Channel, Delivery, DeliveryStatus
+from notify.pinning import pinned_session
 from notify.rendering import Rendered, Renderer
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ class _Batch:
         self.lease_until = now + _lease()
         self.mail = mail.get_connection()
         self.mail_open = False
-        self.http = requests.Session()
+        self.http = pinned_session()  # connects to the checked address (notify.pinning)
         self.render = Renderer()
 
     def close(self) -> None:

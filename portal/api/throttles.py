@@ -16,6 +16,7 @@ from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken
 from core.cache_guard import cache_call_or
+from core.client_address import client_address
 
 
 class _FailOpenCache:
@@ -39,6 +40,9 @@ class IpRateThrottle(_SettingsRateThrottle):
     """Every request, signed in or not, counts against its client address."""
 
     scope = "ip"
+
+    def get_ident(self, request) -> str:
+        return client_address(request) or ""
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

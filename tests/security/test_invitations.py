@@ -74,16 +74,43 @@ def test_a_look_alike_of_a_staff_address_is_refused(client, customer_admin, engi
     assert snapshot(engineer) == before
 
 
+def invite(client, email, role="admin"):
+    response = client.post(reverse("account_members"), {"email": email, "role": role}, follow=True)
+    text = response.content.decode().replace(email, "ADDRESS")
+    return response.redirect_chain, response.status_code, text
+
+
 @pytest.mark.parametrize(
     "spelling",
     ["erin.engineer@contoso.example", "Erin.Engineer@CONTOSO.example", "erin.engineer@\uff43ontoso.example"],
 )
-def test_a_staff_address_in_any_spelling_cannot_be_invited(client, customer_admin, engineer, spelling):
+def test_a_staff_address_in_any_spelling_gets_the_answer_of_an_unknown_address(
+    client, customer_admin, engineer, spelling, mailoutbox, django_capture_on_commit_callbacks
+):
+    # Issue 25, point 5: a 400 "cannot be invited" told staff addresses apart.
     client.force_login(customer_admin)
-    response = client.post(reverse("account_members"), {"email": spelling, "role": "admin"})
-    assert response.status_code == 400
-    assert "cannot be invited" in response.content.decode()
-    assert Invitation.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        unknown = invite(client, "nobody.known@contoso.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        staff = invite(client, spelling)
+    assert staff[:2] == unknown[:2] == ([(reverse("account_members"), 302)], 200)
+    assert "cannot be invited" not in staff[2]
+    assert staff[2].count("We emailed an invitation to") == 1
+    # The staff member gets no link, only a word to ask support.
+    notice = mailoutbox[-1]
+    assert notice.to == [engineer.email]
+    assert "/accounts/invitation/" not in notice.body
+    assert "ask our support team" in notice.body
+
+
+def test_an_invitation_to_a_staff_address_cannot_be_accepted_even_signed_in(client, customer_admin, engineer):
+    client.force_login(customer_admin)
+    client.post(reverse("account_members"), {"email": engineer.email, "role": "admin"})
+    invitation = Invitation.objects.get(email=engineer.email)
+    client.force_login(engineer)
+    client.post(reverse("invitation_accept", args=[invitation_token(invitation)]), {"time_zone": "UTC"})
+    assert not Membership.objects.filter(user=engineer).exists()
+    assert Invitation.objects.get().accepted_at is None
 
 
 def test_an_invitation_to_a_staff_address_never_sets_its_password(client, customer_admin, organization, engineer):
@@ -100,13 +127,21 @@ def test_an_invitation_to_a_staff_address_never_sets_its_password(client, custom
 # --- Off-boarded accounts -------------------------------------------------------------
 
 
-def test_an_off_boarded_account_cannot_be_invited(client, customer_admin, customer):
+def test_an_off_boarded_account_gets_the_answer_of_an_unknown_address(
+    client, customer_admin, customer, mailoutbox, django_capture_on_commit_callbacks
+):
     get_user_model().objects.filter(pk=customer.pk).update(is_active=False)
+    Membership.objects.filter(user=customer).update(is_active=False)
+    before = snapshot(customer)
     client.force_login(customer_admin)
-    response = client.post(reverse("account_members"), {"email": customer.email, "role": "submitter"})
-    assert response.status_code == 400
-    assert "cannot be invited" in response.content.decode()
-    assert Invitation.objects.count() == 0
+    unknown = invite(client, "nobody.known@fabrikam.example", role="submitter")
+    with django_capture_on_commit_callbacks(execute=True):
+        off_boarded = invite(client, customer.email, role="submitter")
+    assert off_boarded[:2] == unknown[:2] == ([(reverse("account_members"), 302)], 200)
+    assert "cannot be invited" not in off_boarded[2]
+    assert "We emailed an invitation to ADDRESS" in off_boarded[2]
+    assert "/accounts/invitation/" not in mailoutbox[-1].body
+    assert snapshot(customer) == before
 
 
 def test_an_invitation_cannot_reactivate_an_off_boarded_engineer(client, customer_admin, organization, engineer):

@@ -27,6 +27,26 @@ def test_line_breaks_controls_and_invisible_formatting_are_refused(text):
     assert single_line_refusal(text) is not None
 
 
+NONCHARACTERS = ["\uffff", "\ufffe", "\ufdd0", "\ufdef", "\U0001fffe", "\U0001ffff", "\U0010ffff", "\U000efffe"]
+
+
+@pytest.mark.parametrize("char", NONCHARACTERS)
+def test_noncharacters_are_refused(char):
+    assert single_line_refusal(f"Title {char} here") == f"U+{ord(char):04X} noncharacter"
+
+
+def test_the_neighbours_of_the_noncharacters_are_kept():
+    assert single_line_refusal("\ufdcf \ufdf0 \ufffd \U0001fffd \U00020000") is None
+
+
+@pytest.mark.django_db
+def test_the_incident_form_refuses_a_noncharacter_in_a_title(client, customer):
+    client.force_login(customer)
+    response = client.post(reverse("incidents:new"), form_data(title="Posting fails\uffff"))
+    assert response.status_code == 400
+    assert "U+FFFF noncharacter" in response.content.decode()
+
+
 @pytest.mark.parametrize("text", ALLOWED)
 def test_every_script_punctuation_and_joiners_are_kept(text):
     assert single_line_refusal(text) is None

@@ -9,6 +9,7 @@ shortcut that marks staff test sessions as verified (tests/conftest.py)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 
@@ -32,6 +33,11 @@ def sign_in(client, user, url=None, password=PASSWORD, next_url=ADMIN_QUEUE):
     """The password step, on the admin's sign-in page (or the site's)."""
     url = url or reverse("admin:login")
     return client.post(f"{url}?next={next_url}", {"username": user.username, "password": password, "next": next_url})
+
+
+def code_of(secret: str) -> str:
+    """The code an app shows now for a key as the enrolment page shows it."""
+    return f"{TOTP(base64.b32decode(secret.replace(' ', ''))).token():06d}"
 
 
 def enter_code(client, code, next_url=ADMIN_QUEUE):
@@ -106,7 +112,6 @@ def test_a_staff_member_without_a_device_enrols_and_gets_ten_recovery_codes(clie
     assert response.redirect_chain[-1][0].startswith(reverse("two_factor_enrol"))
     page = response.content.decode()
     assert reverse("two_factor_qr") in page
-    device = TOTPDevice.objects.get(user=lead, confirmed=False)
     secret = response.context["secret"].replace(" ", "")
     assert secret
     assert secret in page.replace(" ", "")
@@ -116,8 +121,7 @@ def test_a_staff_member_without_a_device_enrols_and_gets_ten_recovery_codes(clie
     assert b"<script" not in qr.content
     # The app's first code confirms it; a wrong one does not.
     assert client.post(reverse("two_factor_enrol"), {"code": "000000", "next": ADMIN_QUEUE}).status_code == 400
-    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
-    code = f"{TOTP(device.bin_key).token():06d}"
+    code = code_of(secret)
     response = client.post(reverse("two_factor_enrol"), {"code": code, "next": ADMIN_QUEUE})
     assert response.status_code == 200
     codes = response.context["codes"]
@@ -125,7 +129,7 @@ def test_a_staff_member_without_a_device_enrols_and_gets_ten_recovery_codes(clie
     assert len(set(codes)) == 10
     for recovery_code in codes:
         assert recovery_code in response.content.decode()
-    assert TOTPDevice.objects.get(pk=device.pk).confirmed
+    assert TOTPDevice.objects.get(user=lead).confirmed
     assert client.get(ADMIN_QUEUE).status_code == 200  # the session passed the second factor
     # The codes are shown once: the enrolment page does not come back for a confirmed device.
     assert client.get(reverse("two_factor_enrol")).status_code == 302
@@ -237,10 +241,10 @@ def test_a_customer_turns_it_on_and_is_then_asked_for_a_code(client, customer):
     sign_in(client, customer, url=reverse("login"), next_url="/incidents/")
     account = client.get(reverse("account")).content.decode()
     assert reverse("two_factor_enrol") in account
-    client.get(reverse("two_factor_enrol"))
-    device = TOTPDevice.objects.get(user=customer, confirmed=False)
-    response = client.post(reverse("two_factor_enrol"), {"code": f"{TOTP(device.bin_key).token():06d}"})
+    secret = client.get(reverse("two_factor_enrol")).context["secret"]
+    response = client.post(reverse("two_factor_enrol"), {"code": code_of(secret)})
     assert len(response.context["codes"]) == 10
+    device = TOTPDevice.objects.get(user=customer)
     assert "Turn off two-step verification" in client.get(reverse("account")).content.decode()
     client.post(reverse("logout"))
 
@@ -364,3 +368,145 @@ def test_a_customer_with_two_step_verification_finds_new_recovery_codes_on_the_a
     answer = client.post(RECOVERY, {"code": fresh_totp_code(device), "next": reverse("account")})
     assert len(answer.context["codes"]) == 10
     assert f'href="{reverse("account")}"' in answer.content.decode()  # Continue goes back there
+
+
+# --- Enrolment bound to one session; after otp_reset, a fresh proof (issue 25, point 2) -----
+
+
+def enrol_page(client):
+    response = client.get(reverse("two_factor_enrol"))
+    assert response.status_code == 200, response.get("Location")
+    return response.context["secret"]
+
+
+def test_each_session_gets_its_own_key_and_only_the_first_confirmed_counts(lead):
+    # The capture of issue 25: an attacker with the password and the person were shown the
+    # same pending key; the person confirmed it, and the attacker's phone had it too.
+    from django.test import Client
+
+    victim, attacker = Client(), Client()
+    sign_in(victim, lead)
+    sign_in(attacker, lead)
+    victim_key, attacker_key = enrol_page(victim), enrol_page(attacker)
+    assert victim_key != attacker_key
+    assert enrol_page(victim) == victim_key  # the page shown again keeps this session's key
+    assert victim.post(reverse("two_factor_enrol"), {"code": code_of(victim_key)}).status_code == 200
+    response = attacker.post(reverse("two_factor_enrol"), {"code": code_of(attacker_key)})
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("two_factor_verify"))
+    [device] = TOTPDevice.objects.filter(user=lead)
+    assert base64.b32encode(device.bin_key).decode() == victim_key.replace(" ", "")
+    # A code from the attacker's key does not pass the second factor either.
+    assert enter_code(attacker, code_of(attacker_key)).status_code == 400
+    assert attacker.get(ADMIN_QUEUE).status_code == 302
+
+
+def test_a_pending_key_expires(client, lead):
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 11, 23, 15, 0, tzinfo=dt.UTC), tick=False) as traveller:
+        sign_in(client, lead)
+        first = enrol_page(client)
+        traveller.shift(dt.timedelta(minutes=16))
+        assert client.post(reverse("two_factor_enrol"), {"code": code_of(first)}).status_code == 400
+        assert enrol_page(client) != first
+    assert not TOTPDevice.objects.filter(user=lead).exists()
+
+
+@pytest.fixture
+def reset_engineer(engineer):
+    totp_device_for(engineer)
+    call_command("otp_reset", engineer.username, stdout=io.StringIO())
+    return engineer
+
+
+def test_after_otp_reset_the_password_alone_cannot_enrol(client, reset_engineer):
+    sign_in(client, reset_engineer)
+    response = client.get(reverse("two_factor_enrol"))
+    assert response.url.startswith(reverse("two_factor_proof"))
+    assert client.post(reverse("two_factor_enrol"), {"code": "123456"}).url.startswith(reverse("two_factor_proof"))
+    assert client.get(reverse("two_factor_qr")).status_code == 404
+    assert "E-mail me a link" in client.get(reverse("two_factor_proof")).content.decode()
+    assert not TOTPDevice.objects.filter(user=reset_engineer).exists()
+    assert client.get(ADMIN_QUEUE).status_code == 302
+
+
+@pytest.fixture
+def link_mail(monkeypatch, mailoutbox, django_capture_on_commit_callbacks):
+    """Ask for the link in a session and return it, as the worker e-mails it."""
+    import re
+
+    from accounts import tasks
+
+    monkeypatch.setattr(tasks.two_factor_link_send, "delay", lambda **kwargs: tasks.two_factor_link_send(**kwargs))
+
+    def ask(client) -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(reverse("two_factor_proof")).status_code == 302
+        return re.search(r"https?://\S+/two-factor/enrol/proof/\S+/", mailoutbox[-1].body).group(0)
+
+    return ask
+
+
+def test_after_otp_reset_the_emailed_link_lets_the_session_that_opens_it_enrol(
+    client, reset_engineer, link_mail, mailoutbox
+):
+    from django.test import Client
+
+    sign_in(client, reset_engineer)
+    link = link_mail(client)
+    assert mailoutbox[-1].to == [reset_engineer.email]
+    path = link.split("://", 1)[1].partition("/")[2]
+    attacker = Client()
+    sign_in(attacker, reset_engineer)
+    assert client.get(f"/{path}").url == reverse("two_factor_enrol")
+    # Once: the link opened again (here by someone else with the password) proves nothing.
+    assert attacker.get(f"/{path}").url == reverse("two_factor_proof")
+    assert attacker.get(reverse("two_factor_enrol")).url.startswith(reverse("two_factor_proof"))
+    key = enrol_page(client)
+    assert client.post(reverse("two_factor_enrol"), {"code": code_of(key)}).status_code == 200
+    assert client.get(ADMIN_QUEUE).status_code == 200
+    assert TOTPDevice.objects.filter(user=reset_engineer, confirmed=True).count() == 1
+
+
+def test_the_link_is_for_its_owner_only(client, reset_engineer, other_engineer, link_mail):
+    from django.test import Client
+
+    sign_in(client, reset_engineer)
+    path = link_mail(client).split("://", 1)[1].partition("/")[2]
+    stranger = Client()
+    stranger.force_login(other_engineer)
+    assert stranger.get(f"/{path}").url == reverse("two_factor_proof")
+    tampered = path[:-2] + ("A" if path[-2] != "A" else "B") + "/"
+    assert client.get(f"/{tampered}").url == reverse("two_factor_proof")
+    assert client.get(f"/{path}").url == reverse("two_factor_enrol")
+
+
+def test_after_otp_reset_a_staff_member_may_approve_enrolment_instead(client, reset_engineer, superuser):
+    from django.test import Client
+
+    from accounts.models import TwoFactorReenrolment
+
+    approver = Client()
+    sign_in(approver, superuser)
+    enter_code(approver, fresh_totp_code(totp_device_for(superuser)))
+    reenrolment = TwoFactorReenrolment.objects.get(user=reset_engineer)
+    response = approver.post(
+        reverse("admin:accounts_twofactorreenrolment_changelist"),
+        {"action": "approve", "_selected_action": [reenrolment.pk]},
+    )
+    assert response.status_code == 302
+    sign_in(client, reset_engineer)
+    key = enrol_page(client)
+    assert client.post(reverse("two_factor_enrol"), {"code": code_of(key)}).status_code == 200
+    assert not TwoFactorReenrolment.objects.exists()  # the next reset needs a new proof
+
+
+def test_the_link_cannot_flood_the_mailbox(client, reset_engineer, link_mail, mailoutbox, settings):
+    settings.PASSWORD_RESET_EMAIL_RATE = "2/hour"
+    sign_in(client, reset_engineer)
+    link_mail(client)
+    link_mail(client)
+    response = client.post(reverse("two_factor_proof"), follow=True)
+    assert "Try again in" in response.content.decode()
+    assert len(mailoutbox) == 2

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from accounts.two_factor import is_staff_account, sessions_end, two_factor_reset
+from accounts.two_factor import is_staff_account, sessions_end, two_factor_reset_by_operator
 
 
 class Command(BaseCommand):
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         user = get_user_model()._default_manager.filter(username=username).first()
         if user is None:
             raise CommandError(f"No account with the login {username!r}.")
-        apps, codes = two_factor_reset(user=user)
+        apps, codes = two_factor_reset_by_operator(user=user, now=timezone.now())
         # Whoever holds one of their sessions (the lost phone's browser) must not set up a
         # new app in it: they sign in again, with the password.
         ended = sessions_end(user=user)
@@ -34,7 +35,10 @@ class Command(BaseCommand):
             "recovery code(s)."
         )
         if is_staff_account(user):
-            self.stdout.write(f"{username} sets up a new authenticator app at their next sign-in.")
+            self.stdout.write(
+                f"{username} sets up a new authenticator app at their next sign-in, after opening a link "
+                "e-mailed to their address (or your approval in the admin: Two-factor re-enrolments)."
+            )
         else:
             self.stdout.write(
                 f"{username} signs in with their password only, unless their organisation requires "
