@@ -1,9 +1,10 @@
 """Benchmark of the engineers' queue in the admin (issue 5).
 
 The incident changelist rendered through the whole Django stack (middleware, admin,
-templates) for a signed-in support engineer, for the default queue and for each filter,
-first with 100 incidents, then with 100,000 — reported as the time per page, the ratio
-large/small (target: within 3x) and the number of queries (must be the same: constant in
+templates) for a support engineer signed in as a person signs in (the password, then the
+code of their authenticator app), for the default queue and for each filter, first with
+100 incidents, then with 100,000 — reported as the time per page, the ratio large/small
+(target: within 1.5x, issue 24) and the number of queries (must be the same: constant in
 the number of rows).
 
 The data is shaped like a support desk: one incident every 26 minutes over about five
@@ -17,9 +18,11 @@ sizes: the ratio then measures the growth of the table, not a longer page.
 
 Uses a throwaway SQLite file under var/bench-queue/ (rebuilt on each run from a migrated
 copy kept there, so `migrate` is slow only the first time), or the database in
-$DATABASE_URL (give it an empty one). Options: --incidents N, --repeat N.
+$DATABASE_URL (give it an empty one; the pages at 100 are measured before the other rows
+are loaded, so the two sizes do not alternate there). Options: --incidents N, --repeat N.
 
     DEBUG=true .venv/bin/python bench/bench_queue.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_queue DEBUG=true .venv/bin/python bench/bench_queue.py
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 BENCH_VAR = BASE_DIR / "var" / "bench-queue"
 SMALL = 100
-TARGET_RATIO = 3.0
+TARGET_RATIO = 1.5
 SPACING = dt.timedelta(minutes=26)
+PASSWORD = "bench-queue-password"  # noqa: S105 (a throwaway database's engineers)
 TITLES = [
     "Warehouse shipments cannot be posted",
     "Pick list prints blank bin codes",
@@ -116,7 +120,7 @@ def build_world(now: dt.datetime):
     engineers_group = Group.objects.get(name="Support engineers")
     staff = []
     for i in range(6):
-        user = users.create_user(f"engineer{i}", f"engineer{i}@contoso.example", "x", is_staff=True)
+        user = users.create_user(f"engineer{i}", f"engineer{i}@contoso.example", PASSWORD, is_staff=True)
         user.groups.add(engineers_group)
         StaffProfile.objects.create(user=user, time_zone="Europe/London")
         staff.append(user)
@@ -267,6 +271,25 @@ def describe(client, url: str) -> tuple[int, int]:
     return len(ctx.captured_queries), len(response.context["cl"].result_list)
 
 
+def sign_in(client, engineer, page: str) -> None:
+    """Sign the engineer in as a person does: the password, then the code of the
+    authenticator app they enrolled (staff must pass a second factor to see the admin)."""
+    from django.urls import reverse
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=engineer, name="Phone", confirmed=True)
+    response = client.post(reverse("login"), {"username": engineer.username, "password": PASSWORD, "next": page})
+    assert response.status_code == 302, ("password step", response.status_code)
+    response = client.get(page, follow=True)
+    step, _ = response.redirect_chain[-1] if response.redirect_chain else (page, None)
+    assert step.startswith(reverse("two_factor_verify")), ("expected the second-factor step", step)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    response = client.post(step, {"code": f"{totp.token():0{device.digits}d}"})
+    assert response.status_code == 302, ("code step", response.status_code)
+    assert response["Location"] == page, ("code step", response["Location"])
+
+
 def use_database(path: Path) -> None:
     """Switch the default connection to another SQLite file (closed now, reopened on use)."""
     from django.db import connection
@@ -304,8 +327,8 @@ def main() -> int:
 
     engineer = staff[1]
     client = Client(HTTP_HOST="localhost")
-    client.force_login(engineer)
     base = reverse("admin:incidents_incident_changelist")
+    sign_in(client, engineer, base)
     plans = {p.code: p for p in SupportPlan.objects.all()}
     regions = {r.code: r for r in SupportRegion.objects.all()}
     cases = [(name, f"{base}?{query}") for name, query in pages(engineer, severities, plans, regions) + EXTRA_PAGES]
@@ -360,7 +383,7 @@ def main() -> int:
     )
     print(
         f"| Page | rows shown ({SMALL} / {args.incidents:,}) | {SMALL} incidents | {args.incidents:,} incidents "
-        "| ratio | queries | within 3x |"
+        f"| ratio | queries | within {TARGET_RATIO}x |"
     )
     print("|---|---|---|---|---|---|---|")
     failures = []
@@ -384,7 +407,7 @@ def main() -> int:
     if failures:
         print(f"Outside the target or query count changed: {', '.join(failures)}")
         return 1
-    print("All filters within 3x of the 100-incident page, with the same number of queries.")
+    print(f"All filters within {TARGET_RATIO}x of the 100-incident page, with the same number of queries.")
     return 0
 
 
