@@ -18,8 +18,9 @@ sizes: the ratio then measures the growth of the table, not a longer page.
 
 Uses a throwaway SQLite file under var/bench-queue/ (rebuilt on each run from a migrated
 copy kept there, so `migrate` is slow only the first time), or the database in
-$DATABASE_URL (give it an empty one; the pages at 100 are measured before the other rows
-are loaded, so the two sizes do not alternate there). Options: --incidents N, --repeat N.
+$DATABASE_URL (give it an empty one; on PostgreSQL the bench copies it with its 100
+incidents into `<name>_large`, as it copies its SQLite file, and the renders alternate
+between the two). Options: --incidents N, --repeat N.
 
     DEBUG=true .venv/bin/python bench/bench_queue.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_queue DEBUG=true .venv/bin/python bench/bench_queue.py
@@ -290,12 +291,43 @@ def sign_in(client, engineer, page: str) -> None:
     assert response["Location"] == page, ("code step", response["Location"])
 
 
-def use_database(path: Path) -> None:
-    """Switch the default connection to another SQLite file (closed now, reopened on use)."""
+def use_database(name: str) -> None:
+    """Switch the default connection to another database (closed now, reopened on use)."""
     from django.db import connection
 
     connection.close()
-    connection.settings_dict["NAME"] = str(path)
+    connection.settings_dict["NAME"] = name
+
+
+def database_copy(own: bool) -> tuple[str, str] | None:
+    """(small, large): the 100-incident database and a copy of it to load the other rows into,
+    so that the renders can alternate between the two; None for a SQLite file of the caller's."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    small = str(settings["NAME"])
+    connection.close()
+    if own:
+        large = BENCH_VAR / "queue-large.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{large}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(small, large)
+        return small, str(large)
+    if connection.vendor == "postgresql":
+        import psycopg
+        from psycopg import sql
+
+        large_name = f"{small}_large"
+        server = {"host": settings["HOST"], "port": settings["PORT"], "user": settings["USER"]}
+        with psycopg.connect(
+            dbname="postgres", password=settings["PASSWORD"] or None, autocommit=True, **server
+        ) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(large_name)))
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(large_name), sql.Identifier(small))
+            )
+        return small, large_name
+    return None
 
 
 def main() -> int:
@@ -333,17 +365,13 @@ def main() -> int:
     regions = {r.code: r for r in SupportRegion.objects.all()}
     cases = [(name, f"{base}?{query}") for name, query in pages(engineer, severities, plans, regions) + EXTRA_PAGES]
 
-    small_file, large_file = DB_FILE, BENCH_VAR / "queue-large.sqlite3"
     times: dict[str, dict[str, list[float]]] = {name: {"small": [], "large": []} for name, _ in cases}
     facts: dict[str, dict[str, tuple[int, int]]] = {name: {} for name, _ in cases}
-    if own:
-        # Both databases side by side: the renders alternate, so the noise of a shared
-        # machine falls on both sides alike.
-        connection.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{large_file}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(small_file, large_file)
-        use_database(large_file)
+    # Both databases side by side: the renders alternate, so the noise of a shared machine
+    # falls on both sides alike.
+    copy = database_copy(own)
+    if copy:
+        use_database(copy[1])
     else:
         for name, url in cases:
             render(client, url)
@@ -360,7 +388,7 @@ def main() -> int:
     assert Incident.objects.count() == args.incidents
 
     for name, url in cases:
-        sides = [("small", small_file), ("large", large_file)] if own else [("large", None)]
+        sides = [("small", copy[0]), ("large", copy[1])] if copy else [("large", None)]
         for side, path in sides:
             if path:
                 use_database(path)
@@ -379,7 +407,7 @@ def main() -> int:
     )
     print(
         f"Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; best of {args.repeat} renders per page "
-        f"(median in brackets){', alternating between the two databases' if own else ''}\n"
+        f"(median in brackets){', alternating between the two databases' if copy else ''}\n"
     )
     print(
         f"| Page | rows shown ({SMALL} / {args.incidents:,}) | {SMALL} incidents | {args.incidents:,} incidents "
