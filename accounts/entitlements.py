@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -117,28 +116,3 @@ def contract_create(
     contract.full_clean()
     contract.save()
     return contract
-
-
-@transaction.atomic
-def contract_upgrade(*, contract: Contract, plan, on: dt.date) -> Contract:
-    """Replace `contract` by one on `plan` from `on` to the same end, prorated on the remaining days.
-
-    Incidents already consumed in the term stay with the old contract; the new one gets
-    the prorated allotment for the remaining days.
-    """
-    if contract.status_on(on) != ContractStatus.ACTIVE:
-        raise EntitlementError(_("Only an active contract can be upgraded."))
-    old_ends_on = contract.ends_on
-    Contract.objects.filter(pk=contract.pk).update(ends_on=max(contract.starts_on, on - dt.timedelta(days=1)))
-    upgraded = Contract(
-        organization=contract.organization,
-        plan=plan,
-        starts_on=on,
-        ends_on=old_ends_on,
-        incidents_allotted=0,
-        upgraded_from=contract,
-        reference=contract.reference,
-    )
-    upgraded.incidents_allotted = prorated_allotment(upgraded.term_days)
-    upgraded.save()
-    return upgraded

@@ -4,8 +4,9 @@ Serves two applications with the same gunicorn shape (the project's gunicorn.con
 by both) on 127.0.0.1: the portal's "new incident" form, and django-helpdesk 2.6.1 (the
 published package, installed once into its own virtualenv under var/bench-helpdesk/) in a
 minimal Django project whose public ticket form is at `/`. Both get a throwaway database of
-the same kind: PostgreSQL databases `portal_bench_h6_ours` and `helpdesk_bench_h6` on the
-server of $DATABASE_URL when it is set, else SQLite files (WAL, as the portal's settings).
+the same kind: PostgreSQL databases `portal_bench_h6_ours` and `helpdesk_bench_h6` (other
+names with `--databases`) on the server of $DATABASE_URL when it is set, else SQLite files
+(WAL, as the portal's settings).
 
 The same client code drives both: each client GETs the form, takes its hidden fields (the
 CSRF token; the portal's submission token), POSTs a valid ticket and checks the answer is the
@@ -20,6 +21,7 @@ same way, gives the floor of a request on this machine.
 This file sets up the two sites; bench/formdrive.py is the client side.
 
     DEBUG=true .venv/bin/python bench/bench_helpdesk.py [--clients 8] [--per-client 40] [--rounds 1]
+        [--post-only] [--databases OURS HELPDESK]
 """
 
 from __future__ import annotations
@@ -141,6 +143,7 @@ def main() -> int:
     # The servers run with the project's gunicorn.conf.py; these override its defaults for both.
     parser.add_argument("--workers", type=int, help="gunicorn worker processes (WEB_CONCURRENCY)")
     parser.add_argument("--threads", type=int, help="threads per gunicorn worker (WEB_THREADS)")
+    parser.add_argument("--databases", nargs=2, default=[OURS_DB, HELPDESK_DB], metavar=("OURS", "HELPDESK"))
     args = parser.parse_args()
     if min(args.clients, args.per_client, args.rounds) < 1 or args.warmup < 0:
         parser.error("--clients, --per-client and --rounds must be at least 1")
@@ -148,8 +151,8 @@ def main() -> int:
     VAR.mkdir(parents=True, exist_ok=True)
     python = helpdesk_venv()
     shutil.rmtree(VAR / "ours", ignore_errors=True)
-    ours_url, description = database_url(OURS_DB, VAR)
-    helpdesk_url, _ = database_url(HELPDESK_DB, VAR)
+    ours_url, description = database_url(args.databases[0], VAR)
+    helpdesk_url, _ = database_url(args.databases[1], VAR)
     postgres = description.startswith("PostgreSQL")
     print(f"database: {description}; {HELPDESK} in {VENV.relative_to(BASE_DIR)}", flush=True)
 

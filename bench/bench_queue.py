@@ -1,9 +1,10 @@
 """Benchmark of the engineers' queue in the admin (issue 5).
 
 The incident changelist rendered through the whole Django stack (middleware, admin,
-templates) for a signed-in support engineer, for the default queue and for each filter,
-first with 100 incidents, then with 100,000 — reported as the time per page, the ratio
-large/small (target: within 3x) and the number of queries (must be the same: constant in
+templates) for a support engineer signed in as a person signs in (the password, then the
+code of their authenticator app), for the default queue and for each filter, first with
+100 incidents, then with 100,000 — reported as the time per page, the ratio large/small
+(target: within 1.5x, issue 24) and the number of queries (must be the same: constant in
 the number of rows).
 
 The data is shaped like a support desk: one incident every 26 minutes over about five
@@ -17,9 +18,12 @@ sizes: the ratio then measures the growth of the table, not a longer page.
 
 Uses a throwaway SQLite file under var/bench-queue/ (rebuilt on each run from a migrated
 copy kept there, so `migrate` is slow only the first time), or the database in
-$DATABASE_URL (give it an empty one). Options: --incidents N, --repeat N.
+$DATABASE_URL (give it an empty one; on PostgreSQL the bench copies it with its 100
+incidents into `<name>_large`, as it copies its SQLite file, and the renders alternate
+between the two). Options: --incidents N, --repeat N.
 
     DEBUG=true .venv/bin/python bench/bench_queue.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_queue DEBUG=true .venv/bin/python bench/bench_queue.py
 """
 
 from __future__ import annotations
@@ -39,8 +43,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 BENCH_VAR = BASE_DIR / "var" / "bench-queue"
 SMALL = 100
-TARGET_RATIO = 3.0
+TARGET_RATIO = 1.5
 SPACING = dt.timedelta(minutes=26)
+PASSWORD = "bench-queue-password"  # noqa: S105 (a throwaway database's engineers)
 TITLES = [
     "Warehouse shipments cannot be posted",
     "Pick list prints blank bin codes",
@@ -116,7 +121,7 @@ def build_world(now: dt.datetime):
     engineers_group = Group.objects.get(name="Support engineers")
     staff = []
     for i in range(6):
-        user = users.create_user(f"engineer{i}", f"engineer{i}@contoso.example", "x", is_staff=True)
+        user = users.create_user(f"engineer{i}", f"engineer{i}@contoso.example", PASSWORD, is_staff=True)
         user.groups.add(engineers_group)
         StaffProfile.objects.create(user=user, time_zone="Europe/London")
         staff.append(user)
@@ -267,12 +272,62 @@ def describe(client, url: str) -> tuple[int, int]:
     return len(ctx.captured_queries), len(response.context["cl"].result_list)
 
 
-def use_database(path: Path) -> None:
-    """Switch the default connection to another SQLite file (closed now, reopened on use)."""
+def sign_in(client, engineer, page: str) -> None:
+    """Sign the engineer in as a person does: the password, then the code of the
+    authenticator app they enrolled (staff must pass a second factor to see the admin)."""
+    from django.urls import reverse
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=engineer, name="Phone", confirmed=True)
+    response = client.post(reverse("login"), {"username": engineer.username, "password": PASSWORD, "next": page})
+    assert response.status_code == 302, ("password step", response.status_code)
+    response = client.get(page, follow=True)
+    step, _ = response.redirect_chain[-1] if response.redirect_chain else (page, None)
+    assert step.startswith(reverse("two_factor_verify")), ("expected the second-factor step", step)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    response = client.post(step, {"code": f"{totp.token():0{device.digits}d}"})
+    assert response.status_code == 302, ("code step", response.status_code)
+    assert response["Location"] == page, ("code step", response["Location"])
+
+
+def use_database(name: str) -> None:
+    """Switch the default connection to another database (closed now, reopened on use)."""
     from django.db import connection
 
     connection.close()
-    connection.settings_dict["NAME"] = str(path)
+    connection.settings_dict["NAME"] = name
+
+
+def database_copy(own: bool) -> tuple[str, str] | None:
+    """(small, large): the 100-incident database and a copy of it to load the other rows into,
+    so that the renders can alternate between the two; None for a SQLite file of the caller's."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    small = str(settings["NAME"])
+    connection.close()
+    if own:
+        large = BENCH_VAR / "queue-large.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{large}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(small, large)
+        return small, str(large)
+    if connection.vendor == "postgresql":
+        import psycopg
+        from psycopg import sql
+
+        large_name = f"{small}_large"
+        server = {"host": settings["HOST"], "port": settings["PORT"], "user": settings["USER"]}
+        with psycopg.connect(
+            dbname="postgres", password=settings["PASSWORD"] or None, autocommit=True, **server
+        ) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(large_name)))
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(large_name), sql.Identifier(small))
+            )
+        return small, large_name
+    return None
 
 
 def main() -> int:
@@ -304,23 +359,19 @@ def main() -> int:
 
     engineer = staff[1]
     client = Client(HTTP_HOST="localhost")
-    client.force_login(engineer)
     base = reverse("admin:incidents_incident_changelist")
+    sign_in(client, engineer, base)
     plans = {p.code: p for p in SupportPlan.objects.all()}
     regions = {r.code: r for r in SupportRegion.objects.all()}
     cases = [(name, f"{base}?{query}") for name, query in pages(engineer, severities, plans, regions) + EXTRA_PAGES]
 
-    small_file, large_file = DB_FILE, BENCH_VAR / "queue-large.sqlite3"
     times: dict[str, dict[str, list[float]]] = {name: {"small": [], "large": []} for name, _ in cases}
     facts: dict[str, dict[str, tuple[int, int]]] = {name: {} for name, _ in cases}
-    if own:
-        # Both databases side by side: the renders alternate, so the noise of a shared
-        # machine falls on both sides alike.
-        connection.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{large_file}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(small_file, large_file)
-        use_database(large_file)
+    # Both databases side by side: the renders alternate, so the noise of a shared machine
+    # falls on both sides alike.
+    copy = database_copy(own)
+    if copy:
+        use_database(copy[1])
     else:
         for name, url in cases:
             render(client, url)
@@ -337,7 +388,7 @@ def main() -> int:
     assert Incident.objects.count() == args.incidents
 
     for name, url in cases:
-        sides = [("small", small_file), ("large", large_file)] if own else [("large", None)]
+        sides = [("small", copy[0]), ("large", copy[1])] if copy else [("large", None)]
         for side, path in sides:
             if path:
                 use_database(path)
@@ -356,11 +407,11 @@ def main() -> int:
     )
     print(
         f"Date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; best of {args.repeat} renders per page "
-        f"(median in brackets){', alternating between the two databases' if own else ''}\n"
+        f"(median in brackets){', alternating between the two databases' if copy else ''}\n"
     )
     print(
         f"| Page | rows shown ({SMALL} / {args.incidents:,}) | {SMALL} incidents | {args.incidents:,} incidents "
-        "| ratio | queries | within 3x |"
+        f"| ratio | queries | within {TARGET_RATIO}x |"
     )
     print("|---|---|---|---|---|---|---|")
     failures = []
@@ -384,7 +435,7 @@ def main() -> int:
     if failures:
         print(f"Outside the target or query count changed: {', '.join(failures)}")
         return 1
-    print("All filters within 3x of the 100-incident page, with the same number of queries.")
+    print(f"All filters within {TARGET_RATIO}x of the 100-incident page, with the same number of queries.")
     return 0
 
 

@@ -6,11 +6,13 @@ var/), signs in one contact per client, and has each client post the "new incide
 for a bounded number of submissions (every 10th form is posted twice, as a double click
 would). Reports incidents/s and p50/p95/p99 latency of the submission POST, then checks
 in the database that every accepted submission is exactly one row with its number and due
-time: none lost, none doubled, and that each enqueued exactly one new-incident email task
-(no Celery worker runs; the tasks stay in the bench's filesystem broker folder). Reports the
-CPU per submission of gunicorn, PostgreSQL and the bench's own clients, and the load average.
+time: none lost, none doubled. The announcement (the webhook, the new-incident e-mails) is
+not the request's but the watcher's sweep's, and no worker or beat runs here: the tasks the
+requests enqueued (left in the bench's filesystem broker folder) are counted, not checked.
+Reports the CPU per submission of gunicorn, PostgreSQL and the bench's own clients, and the
+load average.
 
-    DEBUG=true .venv/bin/python bench/bench_submissions.py [--clients 8] [--per-client 60] [--workers N ...]
+    DEBUG=true .venv/bin/python bench/bench_submissions.py [--clients 8] [--per-client 60] [--workers N ...] [--database NAME]
 """
 
 from __future__ import annotations
@@ -248,12 +250,13 @@ def main() -> int:
     parser.add_argument("--workers", type=int, help="gunicorn worker processes (WEB_CONCURRENCY)")
     parser.add_argument("--threads", type=int, help="threads per gunicorn worker (WEB_THREADS)")
     parser.add_argument("--keep-alive", type=int, help="keep-alive seconds (WEB_KEEPALIVE)")
+    parser.add_argument("--database", default=DB_NAME, help=f"the throwaway database's name ({DB_NAME})")
     args = parser.parse_args()
 
     if BENCH_VAR.exists():
         shutil.rmtree(BENCH_VAR)
     BENCH_VAR.mkdir(parents=True)
-    db_url, db_description = database_url()
+    db_url, db_description = database_url(args.database)
     env = server_environment(db_url)
     print(f"database: {db_description}")
     manage(env, "migrate", "--noinput")
@@ -361,11 +364,10 @@ def main() -> int:
         + f"bench clients {client_cpu / posts * 1000:.1f} ms "
         f"(machine: {os.cpu_count()} cores, load average {load_before[0]:.2f} before, {load_after[0]:.2f} after)"
     )
-    # Each accepted submission enqueued exactly one email task (no worker runs here).
+    # What the requests left for workers (none run here): the sweep announces new incidents.
     inbox = BENCH_VAR / "broker" / "in"
-    email_tasks = len(list(inbox.iterdir())) if inbox.is_dir() else None
-    if email_tasks is not None:
-        print(f"email tasks enqueued: {email_tasks} for {len(accepted)} incidents")
+    if inbox.is_dir():
+        print(f"tasks enqueued by the requests: {len(list(inbox.iterdir()))} for {len(accepted)} incidents")
     print(f"double submits answered with the same incident: {doubles_same} of {doubles_posted}")
     print(
         f"check: rows {len(rows)}, lost {len(lost)}, other number {len(mismatched)}, "
@@ -377,7 +379,6 @@ def main() -> int:
         print(f"the server's log ({BENCH_VAR / 'gunicorn.log'}), last lines:")
         print("\n".join((BENCH_VAR / "gunicorn.log").read_text().splitlines()[-40:]))
     ok = not (lost or mismatched or without_due or extra or duplicates or errors) and doubles_same == doubles_posted
-    ok = ok and email_tasks in (None, len(accepted))
     print("RESULT:", "OK" if ok else "FAILED")
     return 0 if ok else 1
 

@@ -141,11 +141,6 @@ def error_500(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def not_yet_published(request: HttpRequest, *, title: str, summary: str) -> HttpResponse:
-    """An honest placeholder for a section whose data is not published yet."""
-    return render(request, "portal/not_yet_published.html", {"title": title, "summary": summary}, status=200)
-
-
 def favicon(request: HttpRequest) -> HttpResponse:
     """/favicon.ico, asked for by browsers and crawlers whatever a page links (the admin's
     pages link none): the site's icon, by its static name (hashed in production)."""

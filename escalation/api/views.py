@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.errors import ApiError
+from core.api.permissions import IsCustomer
 from core.api.serializers import COMMON_ERRORS, error
 from escalation.api import serializers as s
 from escalation.services_requests import escalation_request_by_customer
@@ -19,6 +20,11 @@ from incidents.api.views import NOT_FOUND, NUMBER_PARAMETER, require_write
 
 
 class IncidentEscalationApi(APIView):
+    permission_classes = [IsCustomer]
+    customer_step_message = gettext_lazy(
+        "Asking for an escalation is the customer's step; staff escalate in the console."
+    )
+
     @extend_schema(
         operation_id="incidents_escalate",
         summary=_("Request an escalation"),
@@ -40,12 +46,6 @@ class IncidentEscalationApi(APIView):
     def post(self, request: Request, number: str) -> Response:
         incident = selectors.api_incident_get(user=request.user, number=number)
         require_write(request, incident)
-        if request.user.is_staff:
-            raise ApiError(
-                _("Asking for an escalation is the customer's step; staff escalate in the console."),
-                code="permission_denied",
-                status_code=403,
-            )
         payload = s.EscalationCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         escalation = escalation_request_by_customer(

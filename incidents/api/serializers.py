@@ -31,25 +31,34 @@ def person_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+class SeverityField(serializers.CharField):
+    """A severity code in, its `Severity` out; an unknown code is the field's error."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 10)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=serializers.empty):
+        code = super().run_validation(data)
+        severity = selectors.severity_by_code(code)
+        if severity is None:
+            raise serializers.ValidationError(
+                _("Unknown severity %(code)s; use one of %(codes)s.")
+                % {"code": code, "codes": ", ".join(selectors.codes(Severity))}
+            )
+        return severity
+
+
 # --- Incidents: list ------------------------------------------------------------------
 
 
 class IncidentListFilterSerializer(QuerySerializer):
     status = serializers.ChoiceField(choices=IncidentStatus.choices, required=False, help_text=_("One status."))
-    severity = serializers.CharField(required=False, max_length=10, help_text=_("A severity code, e.g. A."))
+    severity = SeverityField(required=False, help_text=_("A severity code, e.g. A."))
     open = QueryBooleanField(required=False, help_text=_("true: open incidents only; false: closed only."))
     search = serializers.CharField(
         required=False, max_length=200, allow_blank=True, help_text=_("Words in the number, title or description.")
     )
-
-    def validate_severity(self, value: str):
-        severity = selectors.severity_by_code(value)
-        if severity is None:
-            raise serializers.ValidationError(
-                _("Unknown severity %(code)s; use one of %(codes)s.")
-                % {"code": value, "codes": ", ".join(selectors.codes(Severity))}
-            )
-        return severity
 
 
 class IncidentListItemSerializer(serializers.Serializer):
@@ -148,7 +157,7 @@ class IncidentDetailSerializer(IncidentListItemSerializer):
 class IncidentCreateSerializer(StrictSerializer):
     title = serializers.CharField(validators=[single_line_validator], max_length=200)
     description = serializers.CharField(max_length=MAX_DESCRIPTION)
-    severity = serializers.CharField(max_length=10, help_text=_("A severity code from /api/v1/sla/targets/, e.g. B."))
+    severity = SeverityField(help_text=_("A severity code from /api/v1/sla/targets/, e.g. B."))
     kind = serializers.ChoiceField(choices=IncidentKind.choices, default=IncidentKind.BREAK_FIX)
     product_version = serializers.IntegerField(
         required=False,
@@ -177,15 +186,6 @@ class IncidentCreateSerializer(StrictSerializer):
         default="",
         help_text=_("Severity A: where we reach you around the clock."),
     )
-
-    def validate_severity(self, value: str):
-        severity = selectors.severity_by_code(value)
-        if severity is None:
-            raise serializers.ValidationError(
-                _("Unknown severity %(code)s; use one of %(codes)s.")
-                % {"code": value, "codes": ", ".join(selectors.codes(Severity))}
-            )
-        return severity
 
     def validate_product_version(self, value: int | None):
         if value is None:
@@ -289,7 +289,7 @@ class ResponseTargetSerializer(serializers.Serializer):
 
 class DeadlineQuerySerializer(StrictSerializer):
     plan = serializers.CharField(max_length=40, help_text=_("A plan code, e.g. professional-direct."))
-    severity = serializers.CharField(max_length=10, help_text=_("A severity code, e.g. A."))
+    severity = SeverityField(help_text=_("A severity code, e.g. A."))
     region = serializers.CharField(max_length=40, help_text=_("A support region code, e.g. germany."))
     at = serializers.CharField(
         required=False,
@@ -308,9 +308,6 @@ class DeadlineQuerySerializer(StrictSerializer):
 
     def validate_plan(self, value: str):
         return self._lookup(value, selectors.plan_by_code, SupportPlan, _("plan"))
-
-    def validate_severity(self, value: str):
-        return self._lookup(value, selectors.severity_by_code, Severity, _("severity"))
 
     def validate_region(self, value: str):
         return self._lookup(value, selectors.region_by_code, SupportRegion, _("region"))

@@ -13,6 +13,7 @@ from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -25,6 +26,7 @@ from accounts.selectors import membership_of
 from core.api.errors import ApiError
 from core.api.pagination import ApiPagination
 from core.api.parsers import LimitedMultiPartParser
+from core.api.permissions import IsCustomer
 from core.api.serializers import COMMON_ERRORS, PAGE_PARAMETERS, PUBLIC_ERRORS, error, paginated
 from incidents.api import selectors
 from incidents.api import serializers as s
@@ -282,6 +284,11 @@ class IncidentAttachmentDownloadApi(APIView):
 
 
 class IncidentConfirmResolutionApi(APIView):
+    permission_classes = [IsCustomer]
+    customer_step_message = gettext_lazy(
+        "Confirming that a resolution works is the customer's step; staff close incidents in the console."
+    )
+
     @extend_schema(
         operation_id="incidents_confirm_resolution",
         summary=_("Confirm that the resolution works"),
@@ -300,12 +307,6 @@ class IncidentConfirmResolutionApi(APIView):
     def post(self, request: Request, number: str) -> Response:
         incident = selectors.api_incident_get(user=request.user, number=number)
         require_write(request, incident)
-        if request.user.is_staff:
-            raise ApiError(
-                _("Confirming that a resolution works is the customer's step; staff close incidents in the console."),
-                code="permission_denied",
-                status_code=403,
-            )
         s.ConfirmResolutionSerializer(data=request.data or {}).is_valid(raise_exception=True)
         incident_confirm_resolution(incident=incident, by=request.user, now=timezone.now())
         return Response(_detail(request, selectors.api_incident_get(user=request.user, number=number)))

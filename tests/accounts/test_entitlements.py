@@ -13,12 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.entitlements import (
     AllotmentExhausted,
-    EntitlementError,
     NoActiveContract,
     contract_active_lock,
     contract_for_submission,
     contract_incidents_used,
-    contract_upgrade,
 )
 from accounts.models import Contract, prorated_allotment
 from incidents.models import Incident
@@ -58,14 +56,6 @@ def test_the_lock_finds_the_contract_in_force_in_one_query(organization, sla, da
         assert contract.plan_id == {"first": first, "later": later}[which].plan_id
 
 
-def test_after_an_upgrade_the_new_contract_is_the_one_in_force(organization, sla):
-    old = Contract.objects.get(organization=organization)
-    new = contract_upgrade(contract=old, plan=sla["plans"]["premier"], on=dt.date(2026, 9, 1))
-    with transaction.atomic():
-        assert contract_active_lock(organization_id=organization.pk, day=DAY).pk == new.pk
-        assert contract_active_lock(organization_id=organization.pk, day=dt.date(2026, 8, 31)) is None
-
-
 def test_the_lock_is_a_row_lock_on_the_contract_only(organization, sla):
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         contract_active_lock(organization_id=organization.pk, day=DAY)
@@ -91,17 +81,6 @@ def test_an_allotment_is_prorated_from_the_term():
     assert prorated_allotment(365) == 6
     assert prorated_allotment(59) == 1  # never fewer than one
     assert prorated_allotment(120) == 2
-
-
-def test_an_upgrade_prorates_the_remaining_days_and_keeps_what_was_used(organization, customer, sla):
-    old = Contract.objects.get(organization=organization)
-    new = contract_upgrade(contract=old, plan=sla["plans"]["premier"], on=dt.date(2026, 11, 2))
-    old.refresh_from_db()
-    assert old.ends_on == dt.date(2026, 11, 1)
-    assert (new.starts_on, new.ends_on) == (dt.date(2026, 11, 2), dt.date(2026, 12, 31))
-    assert new.incidents_allotted == prorated_allotment(60) == 1
-    with pytest.raises(EntitlementError, match="Only an active contract"):
-        contract_upgrade(contract=old, plan=sla["plans"]["premier"], on=DAY)
 
 
 def test_no_contract_or_none_left_says_why(organization, other_organization):

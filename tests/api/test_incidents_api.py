@@ -85,6 +85,19 @@ def test_bad_filters_are_a_400_naming_the_parameter(token_for, customer, params,
     assert field in body["message"]
 
 
+def test_an_unknown_severity_is_the_same_field_error_wherever_a_severity_is_asked_for(token_for, customer):
+    client = token_for(customer)
+    answers = [
+        client.get(URL, {"severity": "Z"}),
+        client.post(URL, valid_payload(severity="Z"), format="json"),
+        client.get("/api/v1/sla/deadline/", {"plan": "premier", "severity": "Z", "region": "japan"}),
+    ]
+    assert [response.status_code for response in answers] == [400, 400, 400]
+    assert {tuple(response.json()["fields"]["severity"]) for response in answers} == {
+        ("Unknown severity Z; use one of A, B, C.",)
+    }
+
+
 def test_a_page_past_the_end_is_a_json_404(token_for, customer):
     response = token_for(customer).get(URL, {"page": 5})
     assert response.status_code == 404
