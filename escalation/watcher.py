@@ -16,6 +16,7 @@ the incident (`response_warning_at`), which the SLA clock shows.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,8 @@ from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep,
 from incidents.models import Incident
 from incidents.notifications import incident_announce
 from incidents.services_escalations import Escalated, escalations_record
-from sla import businesshours, calendars
+from sla import businesshours
+from sla.deadlines import filing_calendar
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +74,18 @@ def incident_is_watched(incident: Incident) -> bool:
     )
 
 
+class PlanError(AssertionError):
+    """A plan that breaks an invariant of the steps (a bug, never a state to act on)."""
+
+
 def incident_step_plan(incident: Incident, *, ctx: WatchContext | None = None) -> list[PlannedStep]:
     """Every step of the incident's policy with its due time, in firing order.
 
     A step is due when its share of the incident's stored response target plus its extra
-    minutes of business time have passed since submission, on the target's calendar; the
-    breach step is exactly `response_due_at`.
+    minutes of business time have passed since submission, on the calendar the incident was
+    filed under (`sla.deadlines.filing_calendar`), like its deadline: a calendar edit after
+    filing moves none of its steps. Checked here (`plan_check`): the steps come in the order
+    of their share of the target, and the breach step is exactly `response_due_at`.
     """
     if not incident_is_watched(incident):
         return []
@@ -88,9 +96,7 @@ def incident_step_plan(incident: Incident, *, ctx: WatchContext | None = None) -
     assert incident.response_due_at is not None  # noqa: S101 - checked by incident_is_watched
     assert incident.response_target_minutes is not None  # noqa: S101 - checked by incident_is_watched
     target = dt.timedelta(minutes=incident.response_target_minutes)
-    calendar = calendars.target_calendar(
-        coverage=incident.response_target_coverage, region=incident.region, at=incident.submitted_at
-    )
+    calendar = filing_calendar(incident, incident.submitted_at)
     planned = []
     for step in policy.steps.all():
         if step.percent_of_target == 100 and step.extra_minutes == 0:
@@ -98,8 +104,47 @@ def incident_step_plan(incident: Incident, *, ctx: WatchContext | None = None) -
         else:
             due_at = businesshours.add_business_time(calendar, incident.submitted_at, step.offset(target))
         planned.append(PlannedStep(step=step, due_at=due_at))
-    planned.sort(key=lambda p: (p.due_at, p.step.percent_of_target, p.step.extra_minutes, p.step.pk))
+    planned.sort(key=lambda p: (p.step.offset(target), p.step.percent_of_target, p.step.pk))
+    try:
+        plan_check(planned, due_at=incident.response_due_at, target=target)
+    except PlanError:
+        # Only an incident whose filing calendar was not recorded (filed before versions were)
+        # can get here: logged, and each step held on its side of the deadline, in order.
+        logger.exception("escalation plan of incident %s breaks an invariant; steps held in order", incident.pk)
+        planned = _plan_held(planned, due_at=incident.response_due_at, target=target)
     return planned
+
+
+def _plan_held(plan: list[PlannedStep], *, due_at: dt.datetime, target: dt.timedelta) -> list[PlannedStep]:
+    held: list[PlannedStep] = []
+    for planned in plan:
+        offset = planned.step.offset(target)
+        when = planned.due_at
+        if offset == target:
+            when = due_at
+        elif offset < target:
+            when = min(when, due_at)
+        else:
+            when = max(when, due_at)
+        if held:
+            when = max(when, held[-1].due_at)
+        held.append(PlannedStep(step=planned.step, due_at=when))
+    return held
+
+
+def plan_check(plan: list[PlannedStep], *, due_at: dt.datetime, target: dt.timedelta) -> None:
+    """The invariants of a plan: in the order of the steps' share of the target, their times
+    never go back (the warning before the breach before each level), and the breach step
+    (100 %, no extra minutes) is the stored deadline. `PlanError` otherwise."""
+    for earlier, later in itertools.pairwise(plan):
+        if later.due_at < earlier.due_at:
+            raise PlanError(f"step {later.step.pk} ({later.due_at}) before step {earlier.step.pk} ({earlier.due_at})")
+    for planned in plan:
+        offset = planned.step.offset(target)
+        if (offset < target and planned.due_at > due_at) or (offset > target and planned.due_at < due_at):
+            raise PlanError(f"step {planned.step.pk} at {planned.due_at} on the wrong side of the deadline {due_at}")
+        if offset == target and planned.due_at != due_at:
+            raise PlanError(f"breach step {planned.step.pk} at {planned.due_at}, not the deadline {due_at}")
 
 
 def warning_at(plan: list[PlannedStep]) -> dt.datetime | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from sla import businesshours, calendars
 from sla.businesshours import Calendar
@@ -44,23 +45,52 @@ def response_target(*, plan_id: int, severity: Severity, region: SupportRegion) 
     return target
 
 
-def deadline_for_target(*, target: ResponseTarget, region: SupportRegion, submitted_at: dt.datetime) -> Deadline:
-    """The deadline of a submission at `submitted_at` under `target` (no query while the
-    region's calendar is cached)."""
+def deadline_for_target(
+    *, target: ResponseTarget, region: SupportRegion, submitted_at: dt.datetime, version: int | None = None
+) -> Deadline:
+    """The deadline of a submission at `submitted_at` under `target`, on the region's
+    calendar at `version` (by default the version the region row holds: a new submission's
+    filing version); no query while that calendar is kept."""
     if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
         raise ValueError("submitted_at must be an aware datetime")
-    calendar = calendars.target_calendar(coverage=target.coverage, region=region, at=submitted_at)
+    calendar = calendars.target_calendar(coverage=target.coverage, region=region, at=submitted_at, version=version)
     due_at = businesshours.add_business_time(calendar, submitted_at, target.duration)
     return Deadline(due_at=due_at, target=target, calendar=calendar)
 
 
-def deadline(*, plan: SupportPlan, severity: Severity, region: SupportRegion, submitted_at: dt.datetime) -> Deadline:
-    """The initial-response deadline for a submission at `submitted_at` (no query while the
-    region's version holds)."""
+def deadline(
+    *,
+    plan: SupportPlan,
+    severity: Severity,
+    region: SupportRegion,
+    submitted_at: dt.datetime,
+    version: int | None = None,
+) -> Deadline:
+    """The initial-response deadline for a submission at `submitted_at`, on the region's
+    calendar at `version` (an incident's filing version; by default the region's current
+    one); no query while the region's version holds."""
     if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
         raise ValueError("submitted_at must be an aware datetime")
     target = response_target(plan_id=plan.pk, severity=severity, region=region)
-    return deadline_for_target(target=target, region=region, submitted_at=submitted_at)
+    return deadline_for_target(target=target, region=region, submitted_at=submitted_at, version=version)
+
+
+class FiledIncident(Protocol):
+    """What the filing calendar reads of an incident (`incidents.models.Incident`)."""
+
+    region: SupportRegion
+    calendar_version: int | None
+    response_target_coverage: str
+
+
+def filing_calendar(incident: FiledIncident, at: dt.datetime) -> Calendar:
+    """The calendar the incident's deadline and escalation steps are placed on: its stored
+    target's coverage on the region's calendar at the version it was filed under (the
+    region's current one for an incident filed before versions were recorded). A calendar
+    edit after filing never reaches it. `at`: the instant whose year's holidays are needed."""
+    return calendars.target_calendar(
+        coverage=incident.response_target_coverage, region=incident.region, at=at, version=incident.calendar_version
+    )
 
 
 def parse_instant(value: object, *, field: str = "at") -> dt.datetime:

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from sla.kept import renderings
-from sla.policy import SlaPolicy
+from sla.policy import SlaRows
 
 INPUT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 FIELD_NAMES = ("plan", "severity", "region", "submitted_at", "zone")
@@ -70,7 +70,7 @@ class DeadlineCalculatorForm(forms.Form):
         error_messages={"invalid_choice": _("Choose a time zone from the list.")},
     )
 
-    def __init__(self, *args: Any, policy: SlaPolicy, viewer_zone: str, now: dt.datetime, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, policy: SlaRows, viewer_zone: str, now: dt.datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.now = now
         self.fields["plan"].choices = [(code, plan.name) for code, plan in policy.plans.items()]

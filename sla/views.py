@@ -1,6 +1,6 @@
 """The public SLA page (`/support/`) and its deadline calculator.
 
-Thin: the policy and the schedules come from `sla.policy`, the deadline from
+Thin: the SLA's rows and the schedules come from `sla.policy`, the deadline from
 `sla.deadlines` (the same code that sets `Incident.response_due_at`), the matrix and the
 channels from `sla.selectors`.
 """
@@ -23,10 +23,10 @@ from django.views.decorators.http import require_GET
 from core.as_of import as_of_from
 from core.public_cache import public_page
 from sla import businesshours
-from sla import policy as sla
 from sla.deadlines import Deadline, UnknownTarget
 from sla.forms import DeadlineCalculatorForm, is_calculator_request
 from sla.models import ChannelKind
+from sla.policy import SlaRows, policy_last_changed, region_schedules
 from sla.selectors import channel_href, sla_matrix, support_channels
 
 
@@ -41,7 +41,7 @@ class Calculation:
     region_zone: ZoneInfo
 
 
-def calculate(form: DeadlineCalculatorForm, policy: sla.SlaPolicy) -> Calculation | None:
+def calculate(form: DeadlineCalculatorForm, policy: SlaRows) -> Calculation | None:
     """The deadline for a valid form; errors in the user's terms go on the form."""
     if not form.is_valid():
         return None
@@ -105,7 +105,7 @@ def contact_channels() -> list[dict[str, str]]:
 )
 def sla_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    policy = sla.SlaPolicy()
+    policy = SlaRows()
     viewer_zone = timezone.get_current_timezone_name()
     form = DeadlineCalculatorForm(
         request.GET if is_calculator_request(request.GET) else None, policy=policy, viewer_zone=viewer_zone, now=now
@@ -126,8 +126,8 @@ def sla_page(request: HttpRequest) -> HttpResponse:
             "policy_version": policy.version,
             "tables_version": policy.version if live else None,
             "matrix": SimpleLazyObject(policy.matrix) if live else sla_matrix(as_of.at),
-            "schedules": sla.region_schedules(policy, now=now),
-            "last_changed": SimpleLazyObject(sla.policy_last_changed),
+            "schedules": region_schedules(policy, now=now),
+            "last_changed": SimpleLazyObject(policy_last_changed),
             "channels": contact_channels(),
             "now": now,
         }

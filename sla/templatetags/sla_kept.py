@@ -5,7 +5,7 @@ the region's midnight).
 Kept by the block's place (template and line), the key, and the language and time zone it
 was rendered in (as the public page cache is); a key of None renders the block every time (e.g. the policy as it stood on an as-of
 date). The key must be read from the database on the request, before the rows the block
-shows, and move on every write to them: `SlaPolicy.version` (the policy's tables and last
+shows, and move on every write to them: `SlaRows.version` (the policy's tables and last
 change) and `RegionSchedule.day_key` (a region's hours, holidays and languages).
 Invalidation rule: every save and delete of a plan, severity, response target, region or a
 region's calendar rows moves the policy's version in its transaction
