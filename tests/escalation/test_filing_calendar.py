@@ -61,7 +61,10 @@ def test_a_closed_day_added_after_filing_moves_none_of_the_steps(filed, file_inc
     assert steps(incident) == PLANNED_AT_FILING
     escalation_sweep(now=FILED_AT + dt.timedelta(minutes=1))
     incident.refresh_from_db()
-    assert (incident.response_due_at, incident.response_warning_at) == (PLANNED_AT_FILING[1][1], PLANNED_AT_FILING[0][1])
+    assert (incident.response_due_at, incident.response_warning_at) == (
+        PLANNED_AT_FILING[1][1],
+        PLANNED_AT_FILING[0][1],
+    )
 
     # Filed after the edit: today is closed, so the clock starts tomorrow at 06:00 (14:00 UTC).
     region_row(organization)
