@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
@@ -168,16 +168,24 @@ def incident_next_check_compute(incident: Incident, *, ctx: WatchContext | None 
     return next((p.due_at for p in plan if p.step.pk not in fired), None)
 
 
+def policy_open_incidents(policy: EscalationPolicy) -> QuerySet[Incident]:
+    """The open, unresponded incidents a policy covers: those whose pending steps an edit of
+    it moves (each on the calendar it was filed under). A plan's own policy covers its plan's
+    incidents; a default policy (no plan) also those of plans without a policy of their own."""
+    incidents = Incident.objects.open().filter(severity_id=policy.severity_id, first_response_at__isnull=True)
+    if policy.plan_id is not None:
+        return incidents.filter(plan_id=policy.plan_id)
+    own = EscalationPolicy.objects.filter(severity_id=policy.severity_id, plan__isnull=False, is_active=True)
+    return incidents.exclude(plan_id__in=own.values("plan_id"))
+
+
 def policy_incidents_refresh(*, policy_id: int, now: dt.datetime) -> int:
     """After a policy changed: the open, unresponded incidents it covers are looked at by
     the next sweep (one statement). Returns how many."""
     policy = EscalationPolicy.objects.filter(pk=policy_id).first()
     if policy is None:
         return 0
-    incidents = Incident.objects.open().filter(severity_id=policy.severity_id, first_response_at__isnull=True)
-    if policy.plan_id is not None:
-        incidents = incidents.filter(plan_id=policy.plan_id)
-    return incidents.update(next_check_at=now)
+    return policy_open_incidents(policy).update(next_check_at=now)
 
 
 # --- The sweep -------------------------------------------------------------------------
