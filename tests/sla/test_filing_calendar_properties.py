@@ -48,7 +48,7 @@ def calendar_rows(draw: st.DrawFn) -> CalendarRows:
     """Any zone above; 0–2 openings a day on a 15-minute grid between 04:00 and 24:00, Monday
     always open four hours or more; up to 15 closed dates in the weeks around filing."""
     weekly = []
-    for day in range(7):
+    for _day in range(7):
         marks = sorted(draw(st.sets(st.integers(16, 96), max_size=4)))
         marks = marks[: len(marks) // 2 * 2]
         weekly.append(tuple(zip(marks[::2], marks[1::2], strict=True)))
