@@ -132,3 +132,14 @@ def test_a_policy_edit_applies_to_open_incidents_on_their_filing_calendar(filed,
     policy = EscalationPolicy.objects.get(severity=filed.severity, plan__isnull=True)
     policy.steps.filter(name="Warning").update(percent_of_target=50)
     assert steps(as_the_sweep_reads_it(filed))[0] == ("Warning", utc("2026-11-24T00:16:00+00:00"))
+
+
+def test_the_incident_pages_count_business_time_left_on_the_filing_calendar(filed, organization):
+    from incidents.selectors_queue import incident_sla_panel
+
+    at = FILED_AT + dt.timedelta(minutes=30)
+    before = incident_sla_panel(as_the_sweep_reads_it(filed), now=at)
+    DateException.objects.create(region=organization.region, on=dt.date(2026, 11, 23), kind="closed")
+    after = incident_sla_panel(as_the_sweep_reads_it(filed), now=at)
+    assert before.business_time_left == after.business_time_left == dt.timedelta(minutes=90)
+    assert after.clock.warning_at == PLANNED_AT_FILING[0][1]
