@@ -55,6 +55,7 @@ ALWAYS = Calendar.always()
 class RegionCalendar:
     calendar: Calendar
     holidays: dict[dt.date, str]  # the closed dates with their names, for the SLA page
+    key: str  # names the snapshot it was built from: the same key, the same calendar and languages
 
 
 @functools.lru_cache(maxsize=512)
@@ -111,7 +112,29 @@ def region_calendar_build(snapshot: CalendarSnapshot, *, year: int) -> RegionCal
         weekly=tuple(tuple(day) for day in weekly),
         holidays=frozenset(holidays),
     )
-    return RegionCalendar(calendar=calendar, holidays=holidays)
+    return RegionCalendar(calendar=calendar, holidays=holidays, key=snapshot_key(snapshot))
+
+
+def snapshot_key(snapshot: CalendarSnapshot) -> str:
+    """A stored snapshot's id; for one read from the rows (none stored), region and version."""
+    return str(snapshot.pk) if snapshot.pk is not None else f"{snapshot.region_id}v{snapshot.version}"
+
+
+_built: dict[tuple[str, int], RegionCalendar] = {}  # (snapshot key, year)
+
+
+def _calendar_of(snapshot: CalendarSnapshot, year: int) -> RegionCalendar:
+    """The snapshot's calendar for `year`, built once per process: a version that moved
+    without a calendar change (a plan, severity or target edit) reuses it."""
+    key = (snapshot_key(snapshot), year)
+    found = _built.get(key)
+    if found is None:
+        found = region_calendar_build(snapshot, year=year)
+        with _lock:
+            if len(_built) >= CACHE_SIZE:
+                _built.clear()
+            _built[key] = found
+    return found
 
 
 _lock = threading.Lock()
@@ -148,7 +171,7 @@ def region_calendars(regions: Iterable[SupportRegion], at: dt.datetime) -> list[
     missing = [(region, version) for region, version in wanted if (region.pk, version, at.year) not in _cache]
     if missing:
         built = {
-            (region.pk, version, at.year): region_calendar_build(snapshot, year=at.year)
+            (region.pk, version, at.year): _calendar_of(snapshot, at.year)
             for (region, version), snapshot in zip(missing, _snapshots(missing), strict=True)
         }
         with _lock:
@@ -165,7 +188,7 @@ def region_calendar(region: SupportRegion, at: dt.datetime, *, version: int | No
     key = (region.pk, region.version if version is None else version, at.year)
     found = _cache.get(key)
     if found is None:
-        found = region_calendar_build(_snapshots([(region, key[1])])[0], year=at.year)
+        found = _calendar_of(_snapshots([(region, key[1])])[0], at.year)
         with _lock:
             if len(_cache) >= CACHE_SIZE:
                 _cache.clear()
@@ -232,5 +255,6 @@ def calendars_cache_clear() -> None:
     """Forget everything cached (tests: a rolled-back test database reuses ids and versions)."""
     with _lock:
         _cache.clear()
+        _built.clear()
         _snapshots_kept.clear()
         _terms.clear()

@@ -31,9 +31,9 @@ from sla.selectors import SlaMatrix, matrix_from_rows
 
 class SlaRows:
     """The SLA's rows read once for one page or one command that computes many deadlines by
-    code: the regions first (their versions are the SLA's version), every plan and severity
-    (three queries); the response targets and the regions' languages are read when first
-    needed (one query each, for every row at once). Calendars come from `sla.calendars`'
+    code: the regions first (one query; their versions are the SLA's version); the plans,
+    severities, response targets and the regions' languages when first needed (one query
+    each, for every row at once). Calendars come from `sla.calendars`'
     cache, built from the regions' snapshots when the cache has none: a page that computes
     no deadline reads none."""
 
@@ -41,10 +41,16 @@ class SlaRows:
         # The regions first: what is rendered from rows read after them is at least as new as
         # their versions, so whatever is kept by `version` is never older than it.
         self.regions = {region.code: region for region in SupportRegion.objects.all()}
-        self.plans = {plan.code: plan for plan in SupportPlan.objects.all()}
-        self.severities = {severity.code: severity for severity in Severity.objects.all()}
         self._languages_read = False
         self._calendars_read = False
+
+    @cached_property
+    def plans(self) -> dict[str, SupportPlan]:
+        return {plan.code: plan for plan in SupportPlan.objects.all()}
+
+    @cached_property
+    def severities(self) -> dict[str, Severity]:
+        return {severity.code: severity for severity in Severity.objects.all()}
 
     @cached_property
     def version(self) -> str:
@@ -175,9 +181,10 @@ class RegionSchedule:
 
     @property
     def day_key(self) -> str:
-        """What the hours, holidays and languages depend on: the region, its version (any
-        write to the region or its calendar moves it) and its local date."""
-        return f"{self.region.pk}.{self.region.version}.{self.today.isoformat()}"
+        """What the hours, holidays and languages depend on: the region's calendar snapshot
+        (any write to the region, its calendar rows or languages writes a new one; a plan,
+        severity or target edit none) and the region's local date."""
+        return f"{self.calendar.key}.{self.today.isoformat()}"
 
     @cached_property
     def hours(self) -> list[WeeklyHours]:
@@ -264,10 +271,16 @@ def policy_last_changed() -> PolicyChange | None:
     found = changes_of_each[0].union(*changes_of_each[1:], all=True).order_by("-history_date", "model_index").first()
     if found is not None:
         _, index, history_id = found
-        latest = histories[index]._default_manager.get(history_id=history_id)
+        rows = histories[index]._default_manager
+        if POLICY_MODELS[index] is ResponseTarget:  # its name shows its plan and severity
+            rows = rows.select_related("plan", "severity")
+        latest = rows.get(history_id=history_id)
+        instance = latest.instance
+        if isinstance(instance, ResponseTarget) and latest.plan is not None and latest.severity is not None:
+            instance.plan, instance.severity = latest.plan, latest.severity
         return PolicyChange(
             at=latest.history_date,
-            what=f"{POLICY_MODELS[index]._meta.verbose_name} {latest.instance}",
+            what=f"{POLICY_MODELS[index]._meta.verbose_name} {instance}",
             kind=latest.history_type,
         )
     applied = (

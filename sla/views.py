@@ -107,24 +107,33 @@ def sla_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     policy = SlaRows()
     viewer_zone = timezone.get_current_timezone_name()
-    form = DeadlineCalculatorForm(
-        request.GET if is_calculator_request(request.GET) else None, policy=policy, viewer_zone=viewer_zone, now=now
-    )
-    calculation = calculate(form, policy) if form.is_bound else None
-    context: dict[str, Any] = {"form": form, "calculation": calculation, "viewer_zone": viewer_zone}
+    calculating = is_calculator_request(request.GET)
+    form: Any
+    if calculating:
+        form = DeadlineCalculatorForm(request.GET, policy=policy, viewer_zone=viewer_zone, now=now)
+    else:  # built only when its fragment is not cached (templates/sla/_calculator.html)
+        form = SimpleLazyObject(lambda: DeadlineCalculatorForm(None, policy=policy, viewer_zone=viewer_zone, now=now))
+    calculation = calculate(form, policy) if calculating else None
+    context: dict[str, Any] = {
+        "form": form,
+        "calculating": calculating,
+        "calculation": calculation,
+        "viewer_zone": viewer_zone,
+        # The empty form's placeholder is the current minute in the viewer's zone.
+        "calculator_minute": now.astimezone(ZoneInfo(viewer_zone)).strftime("%Y-%m-%dT%H:%M"),
+    }
     if getattr(request, "htmx", False):
         return render(request, "sla/calculator_result.html", context)
     # ?as_of=YYYY-MM-DD shows the plans, severities and targets as they stood then, from
     # their history, so an auditor can see what the SLA promised when (history days are UTC).
     as_of = as_of_from(request, today=now.date(), now=now)
     live = as_of.at is None
-    # What changes only with the policy is read only when its kept rendering is missing
-    # (templates/sla/page.html's {% kept %} blocks, keyed by the policy's version).
+    # What changes only with the SLA is read only when its fragment is not cached
+    # (templates/sla/page.html's {% cache %} blocks, keyed by the SLA's version).
     context.update(
         {
             "as_of": as_of,
-            "policy_version": policy.version,
-            "tables_version": policy.version if live else None,
+            "sla_version": policy.version,
             "matrix": SimpleLazyObject(policy.matrix) if live else sla_matrix(as_of.at),
             "schedules": region_schedules(policy, now=now),
             "last_changed": SimpleLazyObject(policy_last_changed),
