@@ -31,7 +31,7 @@ from incidents.models import Incident
 from incidents.notifications import incident_announce
 from incidents.services_escalations import Escalated, escalations_record
 from sla import businesshours
-from sla.deadlines import filing_calendar
+from sla.selectors import filing_calendar
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents.models import OPEN_STATUSES, EscalationEntry, Incident
 from sla import businesshours
 from sla.clock import SlaClock, SlaState, sla_clock
-from sla.deadlines import filing_calendar
+from sla.selectors import filing_calendar
 
 # --- The queue ------------------------------------------------------------------------
 

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
 
 from sla import businesshours, calendars
 from sla.businesshours import Calendar
 from sla.models import ResponseTarget, Severity, SupportPlan, SupportRegion
+from sla.selectors import UnknownTarget, response_target
 
-
-class UnknownTarget(LookupError):
-    """No response target for this plan and severity."""
+__all__ = ["Deadline", "SlaInputError", "UnknownTarget", "deadline", "deadline_for_target", "response_target"]
 
 
 class SlaInputError(ValueError):
@@ -33,16 +31,6 @@ class Deadline:
     due_at: dt.datetime
     target: ResponseTarget  # the target that applied: its minutes and coverage
     calendar: Calendar
-
-
-def response_target(*, plan_id: int, severity: Severity, region: SupportRegion) -> ResponseTarget:
-    """The plan's target for the severity, as a submission in the region reads it (kept by
-    the region's version, `sla.calendars.region_terms`: no query while it holds)."""
-    target = calendars.region_terms(region).target(plan_id=plan_id, severity=severity)
-    if target is None:
-        plan_code = SupportPlan.objects.filter(pk=plan_id).values_list("code", flat=True).first()
-        raise UnknownTarget(f"no response target for plan {plan_code} and severity {severity.code}")
-    return target
 
 
 def deadline_for_target(
@@ -73,24 +61,6 @@ def deadline(
         raise ValueError("submitted_at must be an aware datetime")
     target = response_target(plan_id=plan.pk, severity=severity, region=region)
     return deadline_for_target(target=target, region=region, submitted_at=submitted_at, version=version)
-
-
-class FiledIncident(Protocol):
-    """What the filing calendar reads of an incident (`incidents.models.Incident`)."""
-
-    region: SupportRegion
-    calendar_version: int | None
-    response_target_coverage: str
-
-
-def filing_calendar(incident: FiledIncident, at: dt.datetime) -> Calendar:
-    """The calendar the incident's deadline and escalation steps are placed on: its stored
-    target's coverage on the region's calendar at the version it was filed under (the
-    region's current one for an incident filed before versions were recorded). A calendar
-    edit after filing never reaches it. `at`: the instant whose year's holidays are needed."""
-    return calendars.target_calendar(
-        coverage=incident.response_target_coverage, region=incident.region, at=at, version=incident.calendar_version
-    )
 
 
 def parse_instant(value: object, *, field: str = "at") -> dt.datetime:
