@@ -95,6 +95,17 @@ def _sessions_do_not_idle_out(settings):
 
 
 @pytest.fixture(autouse=True)
+def _language_of_a_request_does_not_outlive_its_test():
+    """A test client's request activates its language in the thread (LocaleMiddleware), and it
+    stays active for the next test the worker runs; a test that renders no request (e.g. an
+    SLA clock's label) then reads German."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _calendars_cache_clear():
     """A rolled-back or flushed test database reuses region ids and versions, which key the
     calendar cache (sla/calendars.py) and the SLA page's fragments (the "sla_fragments"
