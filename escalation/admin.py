@@ -21,7 +21,7 @@ from escalation.models import (
     EscalationRequest,
     EscalationStep,
 )
-from escalation.watcher import policy_open_incidents
+from escalation.planning import policy_open_incidents
 from incidents.admin_filters import IncidentNumberSearch
 
 

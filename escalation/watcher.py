@@ -16,17 +16,17 @@ the incident (`response_warning_at`), which the SLA clock shows.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from escalation.delivery import event_deliveries_create
-from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
+from escalation.models import EscalationEvent, EscalationPolicy, StepKind
+from escalation.planning import PlanError, PlannedStep, plan_check, plan_held, policy_open_incidents
 from incidents.models import Incident
 from incidents.notifications import incident_announce
 from incidents.services_escalations import Escalated, escalations_record
@@ -40,12 +40,6 @@ FAILED_CHECK_RETRY = dt.timedelta(minutes=5)
 
 
 # --- Which steps an incident has, and when -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlannedStep:
-    step: EscalationStep
-    due_at: dt.datetime
 
 
 @dataclass
@@ -72,10 +66,6 @@ def incident_is_watched(incident: Incident) -> bool:
         and incident.response_target_minutes is not None
         and not incident.is_preview_feature
     )
-
-
-class PlanError(AssertionError):
-    """A plan that breaks an invariant of the steps (a bug, never a state to act on)."""
 
 
 def incident_step_plan(incident: Incident, *, ctx: WatchContext | None = None) -> list[PlannedStep]:
@@ -111,40 +101,8 @@ def incident_step_plan(incident: Incident, *, ctx: WatchContext | None = None) -
         # Only an incident whose filing calendar was not recorded (filed before versions were)
         # can get here: logged, and each step held on its side of the deadline, in order.
         logger.exception("escalation plan of incident %s breaks an invariant; steps held in order", incident.pk)
-        planned = _plan_held(planned, due_at=incident.response_due_at, target=target)
+        planned = plan_held(planned, due_at=incident.response_due_at, target=target)
     return planned
-
-
-def _plan_held(plan: list[PlannedStep], *, due_at: dt.datetime, target: dt.timedelta) -> list[PlannedStep]:
-    held: list[PlannedStep] = []
-    for planned in plan:
-        offset = planned.step.offset(target)
-        when = planned.due_at
-        if offset == target:
-            when = due_at
-        elif offset < target:
-            when = min(when, due_at)
-        else:
-            when = max(when, due_at)
-        if held:
-            when = max(when, held[-1].due_at)
-        held.append(PlannedStep(step=planned.step, due_at=when))
-    return held
-
-
-def plan_check(plan: list[PlannedStep], *, due_at: dt.datetime, target: dt.timedelta) -> None:
-    """The invariants of a plan: in the order of the steps' share of the target, their times
-    never go back (the warning before the breach before each level), and the breach step
-    (100 %, no extra minutes) is the stored deadline. `PlanError` otherwise."""
-    for earlier, later in itertools.pairwise(plan):
-        if later.due_at < earlier.due_at:
-            raise PlanError(f"step {later.step.pk} ({later.due_at}) before step {earlier.step.pk} ({earlier.due_at})")
-    for planned in plan:
-        offset = planned.step.offset(target)
-        if (offset < target and planned.due_at > due_at) or (offset > target and planned.due_at < due_at):
-            raise PlanError(f"step {planned.step.pk} at {planned.due_at} on the wrong side of the deadline {due_at}")
-        if offset == target and planned.due_at != due_at:
-            raise PlanError(f"breach step {planned.step.pk} at {planned.due_at}, not the deadline {due_at}")
 
 
 def warning_at(plan: list[PlannedStep]) -> dt.datetime | None:
@@ -166,17 +124,6 @@ def incident_next_check_compute(incident: Incident, *, ctx: WatchContext | None 
         return None
     fired = _fired_step_ids(incident.pk)
     return next((p.due_at for p in plan if p.step.pk not in fired), None)
-
-
-def policy_open_incidents(policy: EscalationPolicy) -> QuerySet[Incident]:
-    """The open, unresponded incidents a policy covers: those whose pending steps an edit of
-    it moves (each on the calendar it was filed under). A plan's own policy covers its plan's
-    incidents; a default policy (no plan) also those of plans without a policy of their own."""
-    incidents = Incident.objects.open().filter(severity_id=policy.severity_id, first_response_at__isnull=True)
-    if policy.plan_id is not None:
-        return incidents.filter(plan_id=policy.plan_id)
-    own = EscalationPolicy.objects.filter(severity_id=policy.severity_id, plan__isnull=False, is_active=True)
-    return incidents.exclude(plan_id__in=own.values("plan_id"))
 
 
 def policy_incidents_refresh(*, policy_id: int, now: dt.datetime) -> int:

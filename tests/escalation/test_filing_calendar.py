@@ -12,7 +12,8 @@ import datetime as dt
 import pytest
 
 from escalation.models import EscalationPolicy
-from escalation.watcher import PlanError, escalation_sweep, incident_step_plan, plan_check
+from escalation.planning import PlanError, plan_check
+from escalation.watcher import escalation_sweep, incident_step_plan
 from incidents.models import Incident
 from sla.models import DateException, OpeningInterval, SupportRegion
 
