@@ -5,9 +5,9 @@ response targets (`region_terms`). Other apps read these through `sla.selectors`
 
 The cache is keyed by the region's id and a version (a calendar also by the year it is
 for): a calendar by the version asked for (an incident's filing version, or the region's
-current one), built from the snapshot that version names, which never changes. The version comes with every region the request loads anyway (a contact's
-organisation's, with the signed-in user): a submission reads none of this from the database
-while the version holds. Invalidation rule: every write to a region, its opening intervals,
+current one), built from the snapshot that version names, which never changes. The
+version comes with every region the request loads anyway (a contact's organisation's, with
+the signed-in user): a submission reads none of this from the database while it holds. Invalidation rule: every write to a region, its opening intervals,
 its date exceptions or its languages bumps the region's version, and every write to a plan,
 a severity or a response target bumps every region's, in the same transaction
 (`sla.services.region_changed` and `policy_changed`, connected to their saves and deletes in
