@@ -73,7 +73,7 @@ def incident_step_plan(incident: Incident, *, ctx: WatchContext | None = None) -
 
     A step is due when its share of the incident's stored response target plus its extra
     minutes of business time have passed since submission, on the calendar the incident was
-    filed under (`sla.deadlines.filing_calendar`), like its deadline: a calendar edit after
+    filed under (`sla.selectors.filing_calendar`), like its deadline: a calendar edit after
     filing moves none of its steps. Checked here (`plan_check`): the steps come in the order
     of their share of the target, and the breach step is exactly `response_due_at`.
     """
