@@ -5,7 +5,7 @@ Random submission instants over two years (2026–2027) in the North America reg
 (Subscription, Severity B) and an 8 h target (Subscription, Severity C), measured
 
 1. in the pure engine: `businesshours.add_business_time` on the region's calendar;
-2. in-process through the SLA clock: `sla.policy.SlaPolicy().deadline(plan=..., ...)`, from codes
+2. in-process through the SLA clock: `sla.policy.SlaRows().deadline(plan=..., ...)`, from codes
    and ISO strings as `sla_deadline --jsonl` gets them;
 3. through `manage.py sla_deadline --jsonl` as a subprocess (JSON in, JSON out), with its
    start-up time reported separately.
@@ -89,19 +89,19 @@ def main() -> int:
 
     django.setup()
     from sla import businesshours, calendars
-    from sla.policy import SlaPolicy
+    from sla.policy import SlaRows
 
-    policy = SlaPolicy()
+    policy = SlaRows()
     region = policy.regions[REGION]
     # One calendar with the holidays of every year the random instants (and their deadlines) touch.
-    calendar = calendars.region_calendar_build(region, year=START.year).calendar
+    calendar = calendars.region_calendar_build(calendars.calendar_snapshot_of(region), year=START.year).calendar
 
     print(
         f"SLA clock benchmark: {platform.python_implementation()} {platform.python_version()}, "
         f"{os.cpu_count()} CPUs ({pinned}), region {REGION} ({region.time_zone})"
     )
     print(
-        f"{'target':<7} {'engine':>12} {'SlaPolicy.deadline':>19} {'sla_deadline --jsonl':>21} {'(after start-up)':>17}"
+        f"{'target':<7} {'engine':>12} {'SlaRows.deadline':>19} {'sla_deadline --jsonl':>21} {'(after start-up)':>17}"
     )
     results = []
     for label, plan, severity in CASES:
@@ -119,7 +119,7 @@ def main() -> int:
         began = time.perf_counter()
         clock_due = [policy.deadline(plan=plan, severity=severity, region=REGION, at=text).due_at for text in texts]
         clock_seconds = time.perf_counter() - began
-        assert clock_due == engine_due[: len(texts)], "SlaPolicy and the engine disagree"
+        assert clock_due == engine_due[: len(texts)], "SlaRows and the engine disagree"
 
         lines = "".join(
             json.dumps({"plan": plan, "severity": severity, "region": REGION, "at": text}) + "\n" for text in texts

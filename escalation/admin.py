@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -17,6 +21,7 @@ from escalation.models import (
     EscalationRequest,
     EscalationStep,
 )
+from escalation.planning import policy_open_incidents
 from incidents.admin_filters import IncidentNumberSearch
 
 
@@ -26,8 +31,55 @@ def _policy_refresh_enqueue(policy_id: int) -> None:
     policy_refresh.delay(policy_id)
 
 
+CONFIRM_FIELD = "apply_to_open_incidents"
+
+
+def _confirm_error(count: int) -> str:
+    return _("This change applies to %(count)s open incidents: tick “Apply to open incidents” to save it.") % {
+        "count": count
+    }
+
+
+class EscalationPolicyForm(forms.ModelForm):
+    """A change to a policy applies to the open incidents it covers (their pending steps are
+    planned again, each on the calendar it was filed under): the form says how many before
+    it is saved, and a change to the policy or its steps is saved only once confirmed."""
+
+    apply_to_open_incidents = forms.BooleanField(label=_("Apply to open incidents"), required=False)
+
+    class Meta:
+        model = EscalationPolicy
+        fields = ["name", "severity", "plan", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_incidents = policy_open_incidents(self.instance).count() if self.instance.pk else 0
+        self.fields[CONFIRM_FIELD].help_text = _(
+            "Open incidents this policy covers now: %(count)s. A change moves their pending steps, "
+            "each on the calendar it was filed under."
+        ) % {"count": self.open_incidents}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        changed = [name for name in self.changed_data if name != CONFIRM_FIELD]
+        if changed and self.open_incidents and not cleaned.get(CONFIRM_FIELD):
+            self.add_error(CONFIRM_FIELD, _confirm_error(self.open_incidents))
+        return cleaned
+
+
+class EscalationStepFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.pk is None or not any(form.has_changed() for form in self.forms):
+            return
+        count = policy_open_incidents(self.instance).count()
+        if count and not forms.BooleanField(required=False).clean(self.data.get(CONFIRM_FIELD)):
+            raise ValidationError(_confirm_error(count))
+
+
 class EscalationStepInline(admin.TabularInline):
     model = EscalationStep
+    formset = EscalationStepFormSet
     extra = 0
     fields = [
         "kind",
@@ -43,6 +95,7 @@ class EscalationStepInline(admin.TabularInline):
 
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(SimpleHistoryAdmin):
+    form = EscalationPolicyForm
     list_display = ["name", "severity", "plan", "is_active", "step_count"]
     list_filter = ["is_active", "severity", "plan"]
     inlines = [EscalationStepInline]

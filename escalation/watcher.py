@@ -25,11 +25,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from escalation.delivery import event_deliveries_create
-from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
+from escalation.models import EscalationEvent, EscalationPolicy, StepKind
+from escalation.planning import PlanError, PlannedStep, plan_check, plan_held, policy_open_incidents
 from incidents.models import Incident
 from incidents.notifications import incident_announce
 from incidents.services_escalations import Escalated, escalations_record
-from sla import businesshours, calendars
+from sla import businesshours
+from sla.selectors import filing_calendar
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +40,6 @@ FAILED_CHECK_RETRY = dt.timedelta(minutes=5)
 
 
 # --- Which steps an incident has, and when -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlannedStep:
-    step: EscalationStep
-    due_at: dt.datetime
 
 
 @dataclass
@@ -76,8 +72,10 @@ def incident_step_plan(incident: Incident, *, ctx: WatchContext | None = None) -
     """Every step of the incident's policy with its due time, in firing order.
 
     A step is due when its share of the incident's stored response target plus its extra
-    minutes of business time have passed since submission, on the target's calendar; the
-    breach step is exactly `response_due_at`.
+    minutes of business time have passed since submission, on the calendar the incident was
+    filed under (`sla.selectors.filing_calendar`), like its deadline: a calendar edit after
+    filing moves none of its steps. Checked here (`plan_check`): the steps come in the order
+    of their share of the target, and the breach step is exactly `response_due_at`.
     """
     if not incident_is_watched(incident):
         return []
@@ -88,9 +86,7 @@ def incident_step_plan(incident: Incident, *, ctx: WatchContext | None = None) -
     assert incident.response_due_at is not None  # noqa: S101 - checked by incident_is_watched
     assert incident.response_target_minutes is not None  # noqa: S101 - checked by incident_is_watched
     target = dt.timedelta(minutes=incident.response_target_minutes)
-    calendar = calendars.target_calendar(
-        coverage=incident.response_target_coverage, region=incident.region, at=incident.submitted_at
-    )
+    calendar = filing_calendar(incident, incident.submitted_at)
     planned = []
     for step in policy.steps.all():
         if step.percent_of_target == 100 and step.extra_minutes == 0:
@@ -98,7 +94,14 @@ def incident_step_plan(incident: Incident, *, ctx: WatchContext | None = None) -
         else:
             due_at = businesshours.add_business_time(calendar, incident.submitted_at, step.offset(target))
         planned.append(PlannedStep(step=step, due_at=due_at))
-    planned.sort(key=lambda p: (p.due_at, p.step.percent_of_target, p.step.extra_minutes, p.step.pk))
+    planned.sort(key=lambda p: (p.step.offset(target), p.step.percent_of_target, p.step.pk))
+    try:
+        plan_check(planned, due_at=incident.response_due_at, target=target)
+    except PlanError:
+        # Only an incident whose filing calendar was not recorded (filed before versions were)
+        # can get here: logged, and each step held on its side of the deadline, in order.
+        logger.exception("escalation plan of incident %s breaks an invariant; steps held in order", incident.pk)
+        planned = plan_held(planned, due_at=incident.response_due_at, target=target)
     return planned
 
 
@@ -129,10 +132,7 @@ def policy_incidents_refresh(*, policy_id: int, now: dt.datetime) -> int:
     policy = EscalationPolicy.objects.filter(pk=policy_id).first()
     if policy is None:
         return 0
-    incidents = Incident.objects.open().filter(severity_id=policy.severity_id, first_response_at__isnull=True)
-    if policy.plan_id is not None:
-        incidents = incidents.filter(plan_id=policy.plan_id)
-    return incidents.update(next_check_at=now)
+    return policy_open_incidents(policy).update(next_check_at=now)
 
 
 # --- The sweep -------------------------------------------------------------------------

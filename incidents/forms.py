@@ -152,7 +152,7 @@ class IncidentForm(forms.Form):
 
     def __init__(self, *args, severities: Iterable[Severity], product_versions=None, **kwargs) -> None:
         """`severities`: those a submission in the organisation's region offers, kept with
-        its calendar (`sla.calendars.region_terms`), so that neither the page nor the post
+        its calendar (`sla.selectors.severities`), so that neither the page nor the post
         reads them from the database."""
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = attachments_help()

@@ -103,6 +103,11 @@ class Incident(models.Model):
     response_target_coverage = models.CharField(
         _("response target coverage"), max_length=20, choices=Coverage.choices, blank=True
     )
+    # The version of the region's calendar the incident was filed under
+    # (SupportRegion.version then; sla.models.CalendarSnapshot keeps that calendar): the
+    # deadline and every escalation step are placed on it, whatever the region's calendar
+    # becomes later. Null: filed before versions were recorded (read as the region's current).
+    calendar_version = models.PositiveIntegerField(_("calendar version"), null=True, blank=True, editable=False)
     # The escalation policy's warning step, written by the watcher when it plans the steps
     # (sla.clock reads it: the one meaning of "warning").
     response_warning_at = models.DateTimeField(_("response warning at"), null=True, blank=True, editable=False)

@@ -15,8 +15,9 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import OPEN_STATUSES, EscalationEntry, Incident
-from sla import businesshours, calendars
+from sla import businesshours
 from sla.clock import SlaClock, SlaState, sla_clock
+from sla.selectors import filing_calendar
 
 # --- The queue ------------------------------------------------------------------------
 
@@ -117,7 +118,7 @@ def incident_sla_panel(incident: Incident, *, now: dt.datetime) -> SlaPanel:
     business_left = None
     if clock.remaining is not None and clock.due_at is not None:
         if clock.remaining > dt.timedelta(0):
-            calendar = calendars.target_calendar(coverage=incident.response_target_coverage, region=region, at=now)
+            calendar = filing_calendar(incident, now)
             business_left = businesshours.business_time_between(calendar, now, clock.due_at)
         else:
             business_left = dt.timedelta(0)

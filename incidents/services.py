@@ -115,6 +115,7 @@ def incident_create(
                 response_due_at=deadline.due_at if deadline is not None else None,
                 response_target_minutes=deadline.target.minutes if deadline is not None else None,
                 response_target_coverage=deadline.target.coverage if deadline is not None else "",
+                calendar_version=organization.region.version,  # the calendar the deadline is on
                 # The watcher's next sweep plans the escalation steps, and writes the created
                 # webhook and (with `emails`) the new-incident emails to the outbox.
                 next_check_at=now,
@@ -222,8 +223,12 @@ def incident_change_severity(
     previous_due = incident.response_due_at
     deadline = None
     if not incident.is_preview_feature:
-        deadline = deadlines.deadline(
-            plan=incident.plan, severity=severity, region=incident.region, submitted_at=incident.submitted_at
+        deadline = deadlines.deadline(  # on the calendar the incident was filed under
+            plan=incident.plan,
+            severity=severity,
+            region=incident.region,
+            submitted_at=incident.submitted_at,
+            version=incident.calendar_version,
         )
     new_due = deadline.due_at if deadline is not None else None
     with transaction.atomic():

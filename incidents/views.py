@@ -32,9 +32,9 @@ from incidents.services import IncidentError, NewIncident
 from incidents.services_customer import incident_submit
 from lifecycle.models import ProductVersion
 from lifecycle.selectors import version_support_status
-from sla.calendars import region_terms
 from sla.clock import sla_clock
 from sla.models import Severity
+from sla.selectors import severities
 
 INCIDENTS_PER_PAGE = 20
 DRAFT_KEY = "incident_draft"
@@ -106,7 +106,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     form_kwargs = {
         "product_versions": _product_versions(),
-        "severities": region_terms(membership.organization.region).severities(),
+        "severities": severities(membership.organization.region),
     }
     restored = False
     if request.method == "POST":

@@ -182,6 +182,15 @@ if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {"socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout}
     )
+# The SLA page's fragments (Django's {% cache %} tag, templates/sla/page.html): per process,
+# keyed by the SLA's version (the regions' versions), language, zone and a region's date, so an
+# entry is never stale; the timeout and the size only free memory.
+CACHES["sla_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "sla-fragments",
+    "TIMEOUT": 3600,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 IS_POSTGRES = _db["ENGINE"].endswith("postgresql")
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -24,10 +24,11 @@ class SlaConfig(AppConfig):
         from sla.services import policy_changed, region_changed
 
         # Every write to a region's calendar, whoever makes it (the admin, a shell, an
-        # import), moves the region's version and the policy's version; every write to a
-        # plan, a severity or a response target moves every region's version and the
-        # policy's. `sla.calendars` keeps calendars, severities and targets by region
-        # version; the SLA page keeps its tables and region days by the policy's.
+        # import), moves the region's version and writes its calendar's snapshot for that
+        # version; every write to a plan, a severity or a response target moves every
+        # region's version. The regions' versions are the one version of the SLA:
+        # `sla.calendars` keeps calendars, severities and targets by them, and the SLA
+        # page's {% cache %} fragments are keyed by them.
         for model in (SupportRegion, OpeningInterval, DateException, RegionLanguage):
             post_save.connect(region_changed, sender=model, dispatch_uid=f"sla.region_changed:{model.__name__}:save")
             post_delete.connect(region_changed, sender=model, dispatch_uid=f"sla.region_changed:{model.__name__}:del")

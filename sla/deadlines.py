@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from sla import businesshours, calendars
 from sla.businesshours import Calendar
 from sla.models import ResponseTarget, Severity, SupportPlan, SupportRegion
+from sla.selectors import UnknownTarget, response_target
 
-
-class UnknownTarget(LookupError):
-    """No response target for this plan and severity."""
+__all__ = ["Deadline", "SlaInputError", "UnknownTarget", "deadline", "deadline_for_target", "response_target"]
 
 
 class SlaInputError(ValueError):
@@ -34,33 +33,34 @@ class Deadline:
     calendar: Calendar
 
 
-def response_target(*, plan_id: int, severity: Severity, region: SupportRegion) -> ResponseTarget:
-    """The plan's target for the severity, as a submission in the region reads it (kept by
-    the region's version, `sla.calendars.region_terms`: no query while it holds)."""
-    target = calendars.region_terms(region).target(plan_id=plan_id, severity=severity)
-    if target is None:
-        plan_code = SupportPlan.objects.filter(pk=plan_id).values_list("code", flat=True).first()
-        raise UnknownTarget(f"no response target for plan {plan_code} and severity {severity.code}")
-    return target
-
-
-def deadline_for_target(*, target: ResponseTarget, region: SupportRegion, submitted_at: dt.datetime) -> Deadline:
-    """The deadline of a submission at `submitted_at` under `target` (no query while the
-    region's calendar is cached)."""
+def deadline_for_target(
+    *, target: ResponseTarget, region: SupportRegion, submitted_at: dt.datetime, version: int | None = None
+) -> Deadline:
+    """The deadline of a submission at `submitted_at` under `target`, on the region's
+    calendar at `version` (by default the version the region row holds: a new submission's
+    filing version); no query while that calendar is kept."""
     if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
         raise ValueError("submitted_at must be an aware datetime")
-    calendar = calendars.target_calendar(coverage=target.coverage, region=region, at=submitted_at)
+    calendar = calendars.target_calendar(coverage=target.coverage, region=region, at=submitted_at, version=version)
     due_at = businesshours.add_business_time(calendar, submitted_at, target.duration)
     return Deadline(due_at=due_at, target=target, calendar=calendar)
 
 
-def deadline(*, plan: SupportPlan, severity: Severity, region: SupportRegion, submitted_at: dt.datetime) -> Deadline:
-    """The initial-response deadline for a submission at `submitted_at` (no query while the
-    region's version holds)."""
+def deadline(
+    *,
+    plan: SupportPlan,
+    severity: Severity,
+    region: SupportRegion,
+    submitted_at: dt.datetime,
+    version: int | None = None,
+) -> Deadline:
+    """The initial-response deadline for a submission at `submitted_at`, on the region's
+    calendar at `version` (an incident's filing version; by default the region's current
+    one); no query while the region's version holds."""
     if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
         raise ValueError("submitted_at must be an aware datetime")
     target = response_target(plan_id=plan.pk, severity=severity, region=region)
-    return deadline_for_target(target=target, region=region, submitted_at=submitted_at)
+    return deadline_for_target(target=target, region=region, submitted_at=submitted_at, version=version)
 
 
 def parse_instant(value: object, *, field: str = "at") -> dt.datetime:

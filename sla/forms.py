@@ -7,11 +7,9 @@ import zoneinfo
 from typing import Any
 
 from django import forms
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from sla.kept import renderings
-from sla.policy import SlaPolicy
+from sla.policy import SlaRows
 
 INPUT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 FIELD_NAMES = ("plan", "severity", "region", "submitted_at", "zone")
@@ -22,40 +20,17 @@ def is_calculator_request(query: Any) -> bool:
     return any(name in query for name in FIELD_NAMES)
 
 
-class KeptSelect(forms.Select):
-    """A select whose rendering is kept per process by everything it is rendered from: its
-    name, value, attributes and choices (the policy's rows, read on the request, and labels
-    already in the reader's language). The SLA page's selects are then rendered once, not
-    one template per option on every page; nothing can make a kept one stale, as any other
-    input is another key."""
-
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
-        key = (
-            type(self),
-            name,
-            tuple(self.format_value(value)),
-            tuple(sorted(self.build_attrs(self.attrs, attrs).items())),
-            tuple((str(option), str(label)) for option, label in self.choices),
-            self.is_required,
-            id(renderer),
-        )
-        return renderings.get_or_render(key, lambda: super(KeptSelect, self).render(name, value, attrs, renderer))
-
-
 class DeadlineCalculatorForm(forms.Form):
     plan = forms.ChoiceField(
         label=_("Support plan"),
-        widget=KeptSelect,
         error_messages={"invalid_choice": _("Choose a plan from the list.")},
     )
     severity = forms.ChoiceField(
         label=_("Severity"),
-        widget=KeptSelect,
         error_messages={"invalid_choice": _("Choose a severity from the list.")},
     )
     region = forms.ChoiceField(
         label=_("Support region"),
-        widget=KeptSelect,
         error_messages={"invalid_choice": _("Choose a region from the list.")},
     )
     submitted_at = forms.CharField(
@@ -66,11 +41,10 @@ class DeadlineCalculatorForm(forms.Form):
     )
     zone = forms.ChoiceField(
         label=_("Time zone of the submission time"),
-        widget=KeptSelect,
         error_messages={"invalid_choice": _("Choose a time zone from the list.")},
     )
 
-    def __init__(self, *args: Any, policy: SlaPolicy, viewer_zone: str, now: dt.datetime, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, policy: SlaRows, viewer_zone: str, now: dt.datetime, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.now = now
         self.fields["plan"].choices = [(code, plan.name) for code, plan in policy.plans.items()]

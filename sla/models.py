@@ -124,8 +124,9 @@ class SupportRegion(models.Model):
     )
     holiday_subdivision = models.CharField(_("holiday subdivision"), max_length=10, blank=True)
     display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
-    # The key of what sla/calendars.py keeps of the SLA for the region's submissions: every
-    # write to the region, its opening intervals, date exceptions or languages bumps it, and
+    # The one version of the SLA: the key of what sla/calendars.py keeps for the region's
+    # submissions and of the SLA page's fragments. Every write to the region, its opening
+    # intervals, date exceptions or languages bumps it (and snapshots its calendar), and
     # every write to a plan, severity or response target bumps every region's
     # (sla.services.region_changed and policy_changed, on every save and delete).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
@@ -164,19 +165,30 @@ class SupportRegion(models.Model):
                 )
 
 
-class PolicyVersion(models.Model):
-    """How often the SLA policy has changed: one row (`ONE`), moved up by every save and
-    delete of a plan, severity, response target, region, opening interval, date exception or
-    region language (`sla.services.policy_version_bump`, connected in `sla/apps.py`) and
-    written by nothing else, so it never goes back. The key of what is kept of the policy
-    (`SlaPolicy.version`: the SLA page's tables, last change and region days)."""
+class CalendarSnapshot(models.Model):
+    """A region's calendar as it stood from `version` on: written in the transaction of
+    every write that moves the region's version (`sla.services.region_version_bump`), and
+    never changed. The calendar of version v is the snapshot with the greatest version <= v
+    (a plan, severity or target edit moves every region's version without a snapshot: the
+    calendar did not change). An incident keeps the version it was filed under
+    (`Incident.calendar_version`), so its deadline and every escalation step stay on the
+    calendar that applied when it was filed."""
 
-    ONE = 1
+    # No database constraint: a region deleted with its snapshots' writes in flight is gone
+    # for good (regions with incidents cannot be deleted), and nothing reads these rows then.
+    region = models.ForeignKey(SupportRegion, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    version = models.PositiveIntegerField(_("version"))
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    holiday_country = models.CharField(_("holiday country"), max_length=3, blank=True)
+    holiday_subdivision = models.CharField(_("holiday subdivision"), max_length=10, blank=True)
+    intervals = models.JSONField(default=list)  # [[weekday, "09:00:00", "17:00:00"], ...]
+    exceptions = models.JSONField(default=list)  # [["2026-12-24", "closed", "note"], ...]
 
-    version = models.PositiveBigIntegerField(_("version"), default=1)
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "version"], name="one_calendar_per_region_version")]
 
     def __str__(self) -> str:
-        return str(self.version)
+        return f"{self.region_id} v{self.version}"
 
 
 class Weekday(models.IntegerChoices):

@@ -19,7 +19,6 @@ from sla.deadlines import Deadline, SlaInputError, UnknownTarget, deadline_for_t
 from sla.models import (
     DateException,
     OpeningInterval,
-    PolicyVersion,
     RegionLanguage,
     ResponseTarget,
     Severity,
@@ -30,22 +29,35 @@ from sla.models import (
 from sla.selectors import SlaMatrix, matrix_from_rows
 
 
-class SlaPolicy:
-    """The SLA policy's version, every plan, severity and region (four queries), read once for
-    one page or one command that computes many deadlines by code; the response targets, the
-    regions' languages and their calendar rows are read when first needed (one query each,
-    for every row at once). Calendars come from `sla.calendars`' cache, built from the
-    regions' rows when the cache has none: a page that computes no deadline reads none."""
+class SlaRows:
+    """The SLA's rows read once for one page or one command that computes many deadlines by
+    code: the regions first (one query; their versions are the SLA's version); the plans,
+    severities, response targets and the regions' languages when first needed (one query
+    each, for every row at once). Calendars come from `sla.calendars`'
+    cache, built from the regions' snapshots when the cache has none: a page that computes
+    no deadline reads none."""
 
     def __init__(self) -> None:
-        # The version first: what is rendered from rows read after it is at least as new as
-        # it, so whatever is kept by it is never older than its version (`sla.templatetags.sla_kept`).
-        self.version = policy_version()
-        self.plans = {plan.code: plan for plan in SupportPlan.objects.all()}
-        self.severities = {severity.code: severity for severity in Severity.objects.all()}
+        # The regions first: what is rendered from rows read after them is at least as new as
+        # their versions, so whatever is kept by `version` is never older than it.
         self.regions = {region.code: region for region in SupportRegion.objects.all()}
-        self._calendar_rows_read = False
         self._languages_read = False
+        self._calendars_read = False
+
+    @cached_property
+    def plans(self) -> dict[str, SupportPlan]:
+        return {plan.code: plan for plan in SupportPlan.objects.all()}
+
+    @cached_property
+    def severities(self) -> dict[str, Severity]:
+        return {severity.code: severity for severity in Severity.objects.all()}
+
+    @cached_property
+    def version(self) -> str:
+        """The SLA's version: every region's id and version (any write to a plan, severity,
+        target, region or a region's calendar moves one of them), the key of the SLA page's
+        kept fragments."""
+        return "-".join(f"{region.pk}.{region.version}" for region in self.regions.values())
 
     @cached_property
     def targets(self) -> dict[tuple[int, int], ResponseTarget]:
@@ -96,9 +108,9 @@ class SlaPolicy:
         submitted_at = at if isinstance(at, dt.datetime) else parse_instant(at)
         if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
             raise SlaInputError("at", "the submission time must have a UTC offset")
-        if not self._calendar_rows_read:  # for the calendars of any year the cache lacks
-            prefetch_related_objects(list(self.regions.values()), "intervals", "date_exceptions")
-            self._calendar_rows_read = True
+        if not self._calendars_read:  # every region's calendar in one query, for any year
+            calendars.region_calendars(self.regions.values(), submitted_at)
+            self._calendars_read = True
         return deadline_for_target(target=target, region=region_row, submitted_at=submitted_at)
 
 
@@ -154,7 +166,7 @@ class RegionSchedule:
     long: the weekly hours, holidays and languages, computed (and the languages read) only
     when asked for; the SLA page keeps their rendering by `day_key`."""
 
-    policy: SlaPolicy
+    policy: SlaRows
     region: SupportRegion
     zone: ZoneInfo
     local_now: dt.datetime
@@ -168,10 +180,11 @@ class RegionSchedule:
         return self.local_now.date()
 
     @property
-    def day_key(self) -> tuple[int, int, str]:
-        """What the hours, holidays and languages depend on: the policy's version (any write
-        to the region or its calendar moves it), the region and its local date."""
-        return (self.policy.version, self.region.pk, self.today.isoformat())
+    def day_key(self) -> str:
+        """What the hours, holidays and languages depend on: the region's calendar snapshot
+        (any write to the region, its calendar rows or languages writes a new one; a plan,
+        severity or target edit none) and the region's local date."""
+        return f"{self.calendar.key}.{self.today.isoformat()}"
 
     @cached_property
     def hours(self) -> list[WeeklyHours]:
@@ -192,12 +205,12 @@ class RegionSchedule:
         return self.policy.languages(self.region)
 
 
-def region_schedules(policy: SlaPolicy, *, now: dt.datetime) -> list[RegionSchedule]:
+def region_schedules(policy: SlaRows, *, now: dt.datetime) -> list[RegionSchedule]:
     """Each region's open-now state, with its hours, languages and holidays for the next 12
     months (no query while the regions' calendars are cached)."""
     schedules = []
     regions = list(policy.regions.values())
-    for region, found in zip(regions, calendars.region_calendars_at(regions, now), strict=True):
+    for region, found in zip(regions, calendars.region_calendars(regions, now), strict=True):
         calendar = found.calendar
         zone = calendar.zone
         local_now = now.astimezone(zone)
@@ -221,12 +234,6 @@ def region_schedules(policy: SlaPolicy, *, now: dt.datetime) -> list[RegionSched
             )
         )
     return schedules
-
-
-def policy_version() -> int:
-    """The SLA policy's version (`PolicyVersion`; 0 in a database without its row)."""
-    version: int | None = PolicyVersion.objects.filter(pk=PolicyVersion.ONE).values_list("version", flat=True).first()
-    return version or 0
 
 
 SEED_MIGRATION = ("sla", "0002_seed_defaults")
@@ -264,10 +271,16 @@ def policy_last_changed() -> PolicyChange | None:
     found = changes_of_each[0].union(*changes_of_each[1:], all=True).order_by("-history_date", "model_index").first()
     if found is not None:
         _, index, history_id = found
-        latest = histories[index]._default_manager.get(history_id=history_id)
+        rows = histories[index]._default_manager
+        if POLICY_MODELS[index] is ResponseTarget:  # its name shows its plan and severity
+            rows = rows.select_related("plan", "severity")
+        latest = rows.get(history_id=history_id)
+        instance = latest.instance
+        if isinstance(instance, ResponseTarget) and latest.plan is not None and latest.severity is not None:
+            instance.plan, instance.severity = latest.plan, latest.severity
         return PolicyChange(
             at=latest.history_date,
-            what=f"{POLICY_MODELS[index]._meta.verbose_name} {latest.instance}",
+            what=f"{POLICY_MODELS[index]._meta.verbose_name} {instance}",
             kind=latest.history_type,
         )
     applied = (

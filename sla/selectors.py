@@ -1,4 +1,6 @@
-"""Reads of the SLA policy for the pages above: the plan × severity matrix and the published
+"""The SLA's face to the apps above (they import these, never `sla.calendars`, its cache):
+the severities and the response target a region's submissions read, the calendar an
+incident's deadline and steps are placed on, the plan × severity matrix and the published
 support channels, live (`as_of=None`) or as they stood at a past moment."""
 
 from __future__ import annotations
@@ -6,9 +8,50 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from core.history import rows_as_of
-from sla.models import ChannelKind, ResponseTarget, Severity, SupportChannel, SupportPlan
+from sla import calendars
+from sla.businesshours import Calendar
+from sla.models import ChannelKind, ResponseTarget, Severity, SupportChannel, SupportPlan, SupportRegion
+
+
+class UnknownTarget(LookupError):
+    """No response target for this plan and severity."""
+
+
+def severities(region: SupportRegion) -> list[Severity]:
+    """The severities in display order, as a submission in the region reads them (kept by the
+    region's version: no query while it holds); instances of the caller's own."""
+    return calendars.region_terms(region).severities()
+
+
+def response_target(*, plan_id: int, severity: Severity, region: SupportRegion) -> ResponseTarget:
+    """The plan's target for the severity, as a submission in the region reads it (kept by
+    the region's version: no query while it holds)."""
+    target = calendars.region_terms(region).target(plan_id=plan_id, severity=severity)
+    if target is None:
+        plan_code = SupportPlan.objects.filter(pk=plan_id).values_list("code", flat=True).first()
+        raise UnknownTarget(f"no response target for plan {plan_code} and severity {severity.code}")
+    return target
+
+
+class FiledIncident(Protocol):
+    """What the filing calendar reads of an incident (`incidents.models.Incident`)."""
+
+    region: SupportRegion
+    calendar_version: int | None
+    response_target_coverage: str
+
+
+def filing_calendar(incident: FiledIncident, at: dt.datetime) -> Calendar:
+    """The calendar the incident's deadline and escalation steps are placed on: its stored
+    target's coverage on the region's calendar at the version it was filed under (the
+    region's current one for an incident filed before versions were recorded). A calendar
+    edit after filing never reaches it. `at`: the instant whose year's holidays are needed."""
+    return calendars.target_calendar(
+        coverage=incident.response_target_coverage, region=incident.region, at=at, version=incident.calendar_version
+    )
 
 
 @dataclass(frozen=True)

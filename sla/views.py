@@ -1,6 +1,6 @@
 """The public SLA page (`/support/`) and its deadline calculator.
 
-Thin: the policy and the schedules come from `sla.policy`, the deadline from
+Thin: the SLA's rows and the schedules come from `sla.policy`, the deadline from
 `sla.deadlines` (the same code that sets `Incident.response_due_at`), the matrix and the
 channels from `sla.selectors`.
 """
@@ -23,10 +23,10 @@ from django.views.decorators.http import require_GET
 from core.as_of import as_of_from
 from core.public_cache import public_page
 from sla import businesshours
-from sla import policy as sla
 from sla.deadlines import Deadline, UnknownTarget
 from sla.forms import DeadlineCalculatorForm, is_calculator_request
 from sla.models import ChannelKind
+from sla.policy import SlaRows, policy_last_changed, region_schedules
 from sla.selectors import channel_href, sla_matrix, support_channels
 
 
@@ -41,7 +41,7 @@ class Calculation:
     region_zone: ZoneInfo
 
 
-def calculate(form: DeadlineCalculatorForm, policy: sla.SlaPolicy) -> Calculation | None:
+def calculate(form: DeadlineCalculatorForm, policy: SlaRows) -> Calculation | None:
     """The deadline for a valid form; errors in the user's terms go on the form."""
     if not form.is_valid():
         return None
@@ -105,29 +105,38 @@ def contact_channels() -> list[dict[str, str]]:
 )
 def sla_page(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    policy = sla.SlaPolicy()
+    policy = SlaRows()
     viewer_zone = timezone.get_current_timezone_name()
-    form = DeadlineCalculatorForm(
-        request.GET if is_calculator_request(request.GET) else None, policy=policy, viewer_zone=viewer_zone, now=now
-    )
-    calculation = calculate(form, policy) if form.is_bound else None
-    context: dict[str, Any] = {"form": form, "calculation": calculation, "viewer_zone": viewer_zone}
+    calculating = is_calculator_request(request.GET)
+    form: Any
+    if calculating:
+        form = DeadlineCalculatorForm(request.GET, policy=policy, viewer_zone=viewer_zone, now=now)
+    else:  # built only when its fragment is not cached (templates/sla/_calculator.html)
+        form = SimpleLazyObject(lambda: DeadlineCalculatorForm(None, policy=policy, viewer_zone=viewer_zone, now=now))
+    calculation = calculate(form, policy) if calculating else None
+    context: dict[str, Any] = {
+        "form": form,
+        "calculating": calculating,
+        "calculation": calculation,
+        "viewer_zone": viewer_zone,
+        # The empty form's placeholder is the current minute in the viewer's zone.
+        "calculator_minute": now.astimezone(ZoneInfo(viewer_zone)).strftime("%Y-%m-%dT%H:%M"),
+    }
     if getattr(request, "htmx", False):
         return render(request, "sla/calculator_result.html", context)
     # ?as_of=YYYY-MM-DD shows the plans, severities and targets as they stood then, from
     # their history, so an auditor can see what the SLA promised when (history days are UTC).
     as_of = as_of_from(request, today=now.date(), now=now)
     live = as_of.at is None
-    # What changes only with the policy is read only when its kept rendering is missing
-    # (templates/sla/page.html's {% kept %} blocks, keyed by the policy's version).
+    # What changes only with the SLA is read only when its fragment is not cached
+    # (templates/sla/page.html's {% cache %} blocks, keyed by the SLA's version).
     context.update(
         {
             "as_of": as_of,
-            "policy_version": policy.version,
-            "tables_version": policy.version if live else None,
+            "sla_version": policy.version,
             "matrix": SimpleLazyObject(policy.matrix) if live else sla_matrix(as_of.at),
-            "schedules": sla.region_schedules(policy, now=now),
-            "last_changed": SimpleLazyObject(sla.policy_last_changed),
+            "schedules": region_schedules(policy, now=now),
+            "last_changed": SimpleLazyObject(policy_last_changed),
             "channels": contact_channels(),
             "now": now,
         }

@@ -95,15 +95,27 @@ def _sessions_do_not_idle_out(settings):
 
 
 @pytest.fixture(autouse=True)
+def _language_of_a_request_does_not_outlive_its_test():
+    """A test client's request activates its language in the thread (LocaleMiddleware), and it
+    stays active for the next test the worker runs; a test that renders no request (e.g. an
+    SLA clock's label) then reads German."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _calendars_cache_clear():
     """A rolled-back or flushed test database reuses region ids and versions, which key the
-    calendar cache (sla/calendars.py), and policy versions, which key what the SLA page
-    keeps (sla/templatetags/sla_kept.py): nothing carries over from another test."""
+    calendar cache (sla/calendars.py) and the SLA page's fragments (the "sla_fragments"
+    cache): nothing carries over from another test."""
+    from django.core.cache import caches
+
     from sla.calendars import calendars_cache_clear
-    from sla.templatetags.sla_kept import kept_clear
 
     calendars_cache_clear()
-    kept_clear()
+    caches["sla_fragments"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ def _migration(name: str):
 def restore() -> None:
     started_at = timezone.now()
     _migration("sla.migrations.0002_seed_defaults").seed(apps, None)
-    _migration("sla.migrations.0003_policy_version").seed(apps, None)
+    _migration("sla.migrations.0004_calendar_snapshots_one_version").seed(apps, None)
     _migration("portal.migrations.0002_support_roles").grant_roles(Group, Permission)
     _migration("escalation.migrations.0002_seed_default_policies").seed(apps, None)
     # A migration writes no history rows; neither does this restore (the CfMD pages read

@@ -71,8 +71,17 @@ def test_editing_a_policy_reschedules_its_open_incidents_after_commit(
         )
     refreshed = []
     monkeypatch.setattr(tasks.policy_refresh, "delay", refreshed.append)
+    url = reverse("admin:escalation_escalationpolicy_change", args=[policy.pk])
+    # Before it is saved, the form says how many open incidents the change applies to.
+    assert "Open incidents this policy covers now: 1." in admin_client_lead.get(url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = admin_client_lead.post(reverse("admin:escalation_escalationpolicy_change", args=[policy.pk]), data)
+        response = admin_client_lead.post(url, data)
+    assert response.status_code == 200
+    assert "This change applies to 1 open incidents" in response.content.decode()
+    assert EscalationStep.objects.get(policy=policy, kind=StepKind.WARNING).percent_of_target == 75
+    assert refreshed == []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client_lead.post(url, {**data, "apply_to_open_incidents": "on"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert EscalationStep.objects.get(policy=policy, kind=StepKind.WARNING).percent_of_target == 50
     assert refreshed == [policy.pk]
@@ -83,6 +92,24 @@ def test_editing_a_policy_reschedules_its_open_incidents_after_commit(
     escalation_sweep(now=now)
     incident.refresh_from_db()
     assert incident.next_check_at == now + (incident.response_due_at - now) / 2
+
+
+def test_a_policy_without_open_incidents_is_saved_without_confirmation(admin_client_lead, sla):
+    policy = EscalationPolicy.objects.get(severity__code="C", plan__isnull=True)
+    url = reverse("admin:escalation_escalationpolicy_change", args=[policy.pk])
+    assert "Open incidents this policy covers now: 0." in admin_client_lead.get(url).content.decode()
+    data = {
+        "name": "Severity C, renamed",
+        "severity": policy.severity_id,
+        "plan": "",
+        "is_active": "on",
+        "steps-TOTAL_FORMS": "0",
+        "steps-INITIAL_FORMS": "0",
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "1000",
+    }
+    assert admin_client_lead.post(url, data).status_code == 302
+    assert EscalationPolicy.objects.get(pk=policy.pk).name == "Severity C, renamed"
 
 
 def test_a_breach_step_must_be_at_the_full_target(sla):

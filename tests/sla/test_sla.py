@@ -44,7 +44,7 @@ PUBLISHED = {
 
 
 def test_the_seeded_matrix_is_microsofts_published_table():
-    policy = policy_module.SlaPolicy()
+    policy = policy_module.SlaRows()
     assert list(policy.plans) == ["subscription", "professional-direct", "premier"]
     assert list(policy.severities) == ["A", "B", "C"]
     matrix = sla_matrix()
@@ -58,7 +58,7 @@ def test_the_seeded_matrix_is_microsofts_published_table():
 
 
 def test_the_seeded_regions_and_their_hours():
-    policy = policy_module.SlaPolicy()
+    policy = policy_module.SlaRows()
     expected = {
         "north-america": ("America/Los_Angeles", "US", "06:00–18:00"),
         "japan": ("Asia/Tokyo", "JP", "09:00–17:30"),
@@ -241,9 +241,9 @@ class TestTermsCache:
         assert terms.target(plan_id=sla["plans"]["premier"].pk, severity=b) is not target
 
 
-class TestSlaPolicy:
+class TestSlaRows:
     def test_deadlines_need_no_queries_once_loaded(self, django_assert_num_queries):
-        policy = policy_module.SlaPolicy()
+        policy = policy_module.SlaRows()
         policy.deadline(plan="subscription", severity="C", region="japan", at="2026-11-20T17:00:00+09:00")
         with django_assert_num_queries(0):
             for hour in range(48):
@@ -255,7 +255,7 @@ class TestSlaPolicy:
                 )
 
     def test_the_loaded_policy_agrees_with_deadline(self, sla):
-        policy = policy_module.SlaPolicy()
+        policy = policy_module.SlaRows()
         for plan, severity in PUBLISHED:
             for region in ("north-america", "japan", "denmark"):
                 moment = "2026-12-24T16:45:00+00:00"
@@ -279,7 +279,7 @@ class TestSlaPolicy:
     def test_bad_input_names_the_field(self, kwargs, field, message):
         values = {"plan": "subscription", "severity": "B", "region": "japan", "at": "2026-11-23T08:00:00Z"} | kwargs
         with pytest.raises(deadlines.SlaInputError, match=message) as raised:
-            policy_module.SlaPolicy().deadline(**values)
+            policy_module.SlaRows().deadline(**values)
         assert raised.value.field == field
 
     def test_z_means_utc(self):
@@ -291,7 +291,7 @@ class TestRegionSchedules:
 
     def schedule(self, code: str) -> policy_module.RegionSchedule:
         return next(
-            s for s in policy_module.region_schedules(policy_module.SlaPolicy(), now=self.NOW) if s.region.code == code
+            s for s in policy_module.region_schedules(policy_module.SlaRows(), now=self.NOW) if s.region.code == code
         )
 
     def test_an_open_region_says_until_when(self):
@@ -319,13 +319,13 @@ class TestRegionSchedules:
         assert [lang.language for lang in self.schedule("japan").languages] == ["English", "Japanese"]
 
     def test_split_days_and_weekends_are_grouped(self):
-        region = policy_module.SlaPolicy().regions["germany"]
+        region = policy_module.SlaRows().regions["germany"]
         OpeningInterval.objects.filter(region=region, weekday=2).delete()
         OpeningInterval.objects.create(region=region, weekday=2, opens_at=dt.time(9), closes_at=dt.time(12))
         OpeningInterval.objects.create(region=region, weekday=2, opens_at=dt.time(13), closes_at=dt.time(17))
         OpeningInterval.objects.create(region=region, weekday=5, opens_at=dt.time(10), closes_at=dt.time(0))
         region_version_bump(region_id=region.pk)
-        fresh = policy_module.SlaPolicy()
+        fresh = policy_module.SlaRows()
         calendar = calendars.region_calendar(fresh.regions["germany"], self.NOW)
         assert [(run.days, run.intervals) for run in policy_module.weekly_hours(calendar)] == [
             ("Monday–Tuesday", "09:00–17:00"),

@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from django.core.management.base import BaseCommand, CommandError
 
 from sla.deadlines import SlaInputError, UnknownTarget
-from sla.policy import SlaPolicy
+from sla.policy import SlaRows
 
 FIELDS = ("plan", "severity", "region", "at")
 BATCH_LINES = 1000  # answers written per write call
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             if options[name] is None:
                 raise CommandError(f"--{name}: required", returncode=2)
         try:
-            deadline = SlaPolicy().deadline(
+            deadline = SlaRows().deadline(
                 plan=options["plan"], severity=options["severity"], region=options["region"], at=options["at"]
             )
         except SlaInputError as exc:
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         self.stdout.write(deadline.due_at.isoformat())
 
     def answer_lines(self, stdin: TextIO) -> None:
-        policy = SlaPolicy()
+        policy = SlaRows()
         deadline = policy.deadline
         loads, dumps = json.loads, json.dumps
         batch: list[str] = []

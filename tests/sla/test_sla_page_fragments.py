@@ -1,7 +1,8 @@
-"""What the SLA page keeps (sla/templatetags/sla_kept.py): the policy's tables, its last
-change and each region's hours, holidays and languages are rendered once per process and
-kept by the policy's version (and the region's local date, the language and the zone); what
-they show is never older than the database or the day."""
+"""The SLA page's fragments (Django's {% cache %} tag, the per-process "sla_fragments" cache):
+the policy's tables and its last change are kept by the SLA's version (the regions'
+versions), each region's hours, holidays and languages by its calendar snapshot and local
+date, all by language (and zone where they show times); what they show is never older than
+the database or the day."""
 
 from __future__ import annotations
 
@@ -18,14 +19,14 @@ from core.public_version import public_version_bump
 from sla.models import (
     DateException,
     OpeningInterval,
-    PolicyVersion,
     RegionLanguage,
     ResponseTarget,
     Severity,
     SupportPlan,
     SupportRegion,
 )
-from sla.services import policy_version_bump, region_version_bump
+from sla.policy import SlaRows
+from sla.services import region_version_bump
 from tests.conftest import NOW
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +106,7 @@ def test_a_write_by_another_process_shows_on_the_next_request(client, sla, at_no
     OpeningInterval.objects.filter(region=sla["regions"]["japan"]).update(closes_at=dt.time(16))
     region_version_bump(region_id=sla["regions"]["japan"].pk)  # as region_changed does
     ResponseTarget.objects.filter(plan__code="subscription", severity__code="C").update(minutes=420)
-    policy_version_bump()  # as policy_changed does
+    SupportRegion.objects.update(version=F("version") + 1)  # as policy_changed does
     assert "Monday–Friday 09:00–16:00" in region_card(client, "japan")
     assert matrix_row(client, "C").startswith("C – Minimum 7 hours")
 
@@ -117,7 +118,7 @@ def test_the_rendering_is_kept_until_the_policys_version_moves(client, sla, at_n
     ResponseTarget.objects.filter(plan__code="subscription", severity__code="C").update(minutes=420)
     public_version_bump()  # a new page, from the kept parts
     assert matrix_row(client, "C").startswith("C – Minimum 8 hours")
-    PolicyVersion.objects.update(version=F("version") + 1)
+    SupportRegion.objects.update(version=F("version") + 1)
     public_version_bump()
     assert matrix_row(client, "C").startswith("C – Minimum 7 hours")
 
@@ -135,20 +136,20 @@ def test_the_rendering_is_kept_until_the_policys_version_moves(client, sla, at_n
         lambda sla: RegionLanguage.objects.first().save(),
     ],
 )
-def test_every_save_and_delete_of_the_policy_moves_its_version_up(sla, write):
-    before = PolicyVersion.objects.get().version
+def test_every_save_and_delete_of_the_policy_moves_a_regions_version_up(sla, write):
+    before = SlaRows().version
     write(sla)
-    assert PolicyVersion.objects.get().version > before
+    assert SlaRows().version != before
 
 
 def test_an_old_copy_of_a_row_saved_again_does_not_move_the_version_back(sla):
-    """The version is its own row, written only by `policy_version_bump`, never by a save."""
+    """The versions are written only by `sla.services`, never by a save of a plan."""
     plan = SupportPlan.objects.get(code="premier")  # held while others write
     ResponseTarget.objects.filter(plan=plan).first().save()
     ResponseTarget.objects.filter(plan=plan).last().save()
-    seen = PolicyVersion.objects.get().version
+    seen = dict(SupportRegion.objects.values_list("pk", "version"))
     plan.save()
-    assert PolicyVersion.objects.get().version == seen + 1
+    assert dict(SupportRegion.objects.values_list("pk", "version")) == {pk: v + 1 for pk, v in seen.items()}
 
 
 def test_the_next_twelve_months_move_on_at_the_regions_midnight(client, customer):
@@ -203,34 +204,53 @@ def test_an_as_of_page_is_not_the_kept_live_one(client, sla):
 
 
 def test_the_cold_render_needs_few_queries(client, sla, django_assert_max_num_queries):
-    # A process's first render also reads the calendars (2), the languages, the targets and
-    # the last change (2).
-    with django_assert_max_num_queries(11):
+    # A process's first render also reads the calendars' snapshots, the plans, severities,
+    # languages and targets, and the last change (2).
+    with django_assert_max_num_queries(10):
         assert client.get(URL).status_code == 200
-    # After a change elsewhere (a new public content version): the policy's version, the
-    # plans, severities and regions, and the support channels.
+    # After a change elsewhere (a new public content version): the regions (their versions
+    # are the SLA's version) and the support channels; the plans and severities only feed
+    # cached fragments (the tables, the empty calculator), so they are not read.
     public_version_bump()
-    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(5):
+    with CaptureQueriesContext(connection) as queries, django_assert_max_num_queries(2):
         assert client.get(URL).status_code == 200
-    assert "sla_policyversion" in queries.captured_queries[0]["sql"]  # read first, on every request
+    assert "sla_supportregion" in queries.captured_queries[0]["sql"]  # read first, on every request
 
 
-def test_a_kept_select_is_the_plain_one_for_every_input():
-    from django import forms
+def test_the_empty_calculator_is_cached_per_minute_and_shows_a_renamed_plan(client, sla):
+    with time_machine.travel(dt.datetime(2026, 11, 23, 15, 0, 10, tzinfo=dt.UTC), tick=False):
+        assert 'placeholder="2026-11-23T15:00"' in client.get(URL).content.decode()
+    with time_machine.travel(dt.datetime(2026, 11, 23, 15, 1, 10, tzinfo=dt.UTC), tick=False):
+        assert 'placeholder="2026-11-23T15:01"' in client.get(URL).content.decode()
+        plan = SupportPlan.objects.get(code="premier")
+        plan.name = "Premier Plus"
+        plan.save()
+        html = client.get(URL).content.decode()
+    calculator = html.split('id="calculator"', 1)[1]
+    assert '<option value="premier">Premier Plus</option>' in calculator
 
-    from sla.forms import KeptSelect
 
-    def both(choices, value, attrs=None):
-        return KeptSelect(choices=choices).render("plan", value, attrs), forms.Select(choices=choices).render(
-            "plan", value, attrs
-        )
+def test_a_target_edit_renders_the_tables_again_but_not_the_region_cards(client, sla, at_now):
+    """A plan, severity or target edit moves every region's version but writes no calendar
+    snapshot: the cards (hours, holidays, languages) stay cached, and their languages are
+    not read again."""
+    client.get(URL)
+    target = ResponseTarget.objects.get(plan__code="subscription", severity__code="C")
+    target.minutes = 420
+    target.save()
+    public_version_bump()
+    with CaptureQueriesContext(connection) as queries:
+        assert matrix_row(client, "C").startswith("C – Minimum 7 hours")
+    tables = [query["sql"] for query in queries.captured_queries]
+    assert any("sla_responsetarget" in sql for sql in tables)  # the tables, rendered again
+    assert not any("sla_regionlanguage" in sql for sql in tables)  # the cards, from the cache
 
-    for choices, value, attrs in [
-        ([("a", "Alpha"), ("b", "Beta")], "a", {"id": "id_plan"}),
-        ([("a", "Alpha"), ("b", "Beta")], "b", {"id": "id_plan"}),  # another value
-        ([("a", "Alpha"), ("b", "Beta & Co")], "b", {"id": "id_plan"}),  # another label
-        ([("a", "Alpha"), ("b", "Beta & Co")], "b", {"id": "id_plan", "aria-invalid": "true"}),
-    ]:
-        kept, plain = both(choices, value, attrs)
-        assert kept == plain
-        assert both(choices, value, attrs)[0] == plain  # from what was kept
+
+def test_the_fragments_are_in_their_own_cache(client, sla, at_now):
+    from django.core.cache import caches
+
+    client.get(URL)
+    caches["sla_fragments"].clear()
+    ResponseTarget.objects.filter(plan__code="subscription", severity__code="C").update(minutes=420)
+    public_version_bump()
+    assert matrix_row(client, "C").startswith("C – Minimum 7 hours")  # rendered again
