@@ -107,8 +107,16 @@ def test_next_open_is_open_and_no_business_time_passes_before_it(cal, moment):
     dt.datetime(2026, 4, 1, tzinfo=ZoneInfo("America/Los_Angeles")),
     dt.datetime(2026, 11, 2, tzinfo=ZoneInfo("America/Los_Angeles")),
 )
+@example(  # A wall time in London's March gap sorts before 02:00 by wall clock, after it in UTC.
+    Calendar.always(),
+    dt.datetime(2027, 3, 28, 1, 0, 0, 1, tzinfo=dt.UTC),
+    dt.datetime(2027, 3, 28, 1, 0, 0, 1, tzinfo=ZoneInfo("Europe/London")),
+    dt.datetime(2027, 3, 28, 2, 0, tzinfo=ZoneInfo("Europe/London")),
+)
 def test_business_time_between_adds_up(cal, a, b, c):
-    first, middle, last = sorted([a, b, c])
+    # Order the instants in UTC: Python orders two datetimes of one zone by wall clock, which
+    # puts a time in a DST gap on the wrong side of the first time after it.
+    first, middle, last = sorted([a, b, c], key=lambda moment: moment.astimezone(dt.UTC))
     total = business_time_between(cal, first, last)
     assert total == business_time_between(cal, first, middle) + business_time_between(cal, middle, last)
     # Elapsed time in UTC: Python subtracts two datetimes of the same zone by wall clock,
