@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
-from incidents.models import Incident
+from incidents.models import Announcement, Incident
 from incidents.notifications import incident_announce
 from incidents.services_escalations import Escalated, escalations_record
 from sla import businesshours, calendars
@@ -200,12 +200,18 @@ def _fired_step_ids_many(incident_ids: list[int]) -> dict[int, set[int]]:
 
 def _incident_claim(*, incident_id: int, seen: dt.datetime, plan: list[PlannedStep], now: dt.datetime) -> bool:
     """The claim, as in healthchecks' `sendalerts`: compare-and-set `next_check_at` from the
-    value this sweep saw to the next pending step's due time, and store the warning
-    instant. False when the row moved meanwhile (another worker, a first response)."""
+    value this sweep saw to the next pending step's due time, store the warning instant,
+    and take the announcement (set back to NONE; the sweep announces what it read). False
+    when the row moved meanwhile (another worker, a first response).
+
+    The sweep writes each incident once per transaction (this statement): a second update
+    of a row version written by the same transaction would make PostgreSQL check the
+    incident's foreign keys again at commit, a share lock on the contract row, which a
+    submission of the organisation may hold (docs/ARCHITECTURE.md, "Lock order")."""
     next_check = next((p.due_at for p in plan if p.due_at > now), None)
     return bool(
         Incident.objects.filter(pk=incident_id, next_check_at=seen).update(
-            next_check_at=next_check, response_warning_at=warning_at(plan)
+            next_check_at=next_check, response_warning_at=warning_at(plan), announcement=Announcement.NONE
         )
     )
 
@@ -216,8 +222,9 @@ def _incidents_check(
     """Check a batch of due incidents inside the sweep's transaction: read them and their
     fired steps (two queries), then per incident plan its steps, claim it by compare-and-set
     on the `next_check_at` this sweep saw (a row that moved meanwhile is skipped), write
-    what is still to be told about the new ones it won (`incident_announce`: the created
-    webhook, the new-incident emails) and their due events (`_events_fire`).
+    what is still to be told about the new ones it won (their `announcement`, read by
+    `incident_announce`: the created webhook, the new-incident emails) and their due events
+    (`_events_fire`).
 
     A row whose planning or announcement raises is looked at again after FAILED_CHECK_RETRY
     and logged; the others go on."""
@@ -261,14 +268,15 @@ def _incidents_check(
 
 def _incidents_announce(claimed: list[Incident], *, now: dt.datetime) -> None:
     """Each new incident's announcement in a savepoint of its own: one that raises (a bad
-    template context, a broken endpoint row) is rolled back alone, logged, and tried again by
-    the sweep after FAILED_CHECK_RETRY (its `announce` is still set); the others go on."""
+    template context, a broken endpoint row) is rolled back alone, logged, given its
+    announcement back and tried again by the sweep after FAILED_CHECK_RETRY (the one case
+    where the sweep writes an incident twice); the others go on."""
     for incident in claimed:
-        if not incident.announce:
+        if incident.announcement == Announcement.NONE:
             continue
         try:
             with transaction.atomic():
-                incident_announce(incident=incident, now=now)
+                incident_announce(incident=incident, announcement=incident.announcement, now=now)
         except Exception:
             logger.exception(
                 "escalation sweep: incident %s could not be announced; trying again in %s",
@@ -276,8 +284,12 @@ def _incidents_announce(claimed: list[Incident], *, now: dt.datetime) -> None:
                 FAILED_CHECK_RETRY,
             )
             retry = now + FAILED_CHECK_RETRY
-            Incident.objects.filter(Q(next_check_at__isnull=True) | Q(next_check_at__gt=retry), pk=incident.pk).update(
-                next_check_at=retry
+            Incident.objects.filter(pk=incident.pk).update(
+                announcement=incident.announcement,
+                next_check_at=Case(
+                    When(Q(next_check_at__isnull=True) | Q(next_check_at__gt=retry), then=Value(retry)),
+                    default=F("next_check_at"),
+                ),
             )
 
 

@@ -10,7 +10,7 @@ import pytest
 from escalation import watcher as services
 from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
 from escalation.watcher import escalation_sweep
-from incidents.models import Incident, IncidentStatus
+from incidents.models import Announcement, Incident, IncidentStatus
 from incidents.services import incident_change_severity, incident_record_first_response, incident_transition
 from notify.models import Delivery, WebhookEndpoint
 
@@ -302,7 +302,7 @@ def test_an_incident_whose_announcement_fails_is_announced_later_and_the_others_
     assert "payload exploded" in caplog.text
     broken.refresh_from_db()
     fine.refresh_from_db()
-    assert (broken.announce, fine.announce) == ("webhook", "")
+    assert (broken.announcement, fine.announcement) == (Announcement.WEBHOOK, Announcement.NONE)
     assert broken.next_check_at == now + services.FAILED_CHECK_RETRY  # looked at again, not at once
     created = Delivery.objects.filter(endpoint=endpoint, key__startswith="incident-created:")
     assert list(created.values_list("reference", flat=True)) == [fine.number]
@@ -311,7 +311,7 @@ def test_an_incident_whose_announcement_fails_is_announced_later_and_the_others_
     monkeypatch.undo()
     escalation_sweep(now=now + services.FAILED_CHECK_RETRY)
     broken.refresh_from_db()
-    assert broken.announce == ""
+    assert broken.announcement == Announcement.NONE
     assert sorted(created.values_list("reference", flat=True)) == sorted([fine.number, broken.number])
 
 

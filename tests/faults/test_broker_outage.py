@@ -73,7 +73,7 @@ def test_redis_stopped_under_load_costs_no_error_loses_nothing_and_everything_ca
         submitted_by=customer,
         data=NewIncident(title="Shipments cannot be posted", description="x", severity=sla["severities"]["A"]),
         now=timezone.now() - dt.timedelta(seconds=37),
-    )
+    ).incident
     escalation_sweep(now=timezone.now())  # planned, as the worker's sweep would
     Delivery.objects.all().delete()  # its emails went to this process's broker, not the test's
     _, raw_key = api_token_create(user=customer, name="Integration", now=timezone.now())
