@@ -234,6 +234,8 @@ else:
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Contoso Add-on Support <support@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SUPPORT_TEAM_EMAIL = os.environ.get("SUPPORT_TEAM_EMAIL", "support-team@example.com")
+# A monitor sending `Authorization: Bearer <this>` reads /readyz/workers' details (empty: staff only).
+READINESS_TOKEN = os.environ.get("READINESS_TOKEN", "")
 # A mail server that hangs must not outlive the lease of the delivery being sent (notify/).
 EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT_SECONDS", 10)
 if TESTING:
