@@ -35,6 +35,9 @@ logger = logging.getLogger(__name__)
 
 # A row whose check raised is looked at again after this long (logged, never crash-looped).
 FAILED_CHECK_RETRY = dt.timedelta(minutes=5)
+# The sweep commits every this many incidents, so that the first steps' messages go out at
+# once after an outage (issue 26.4) while a batch of ESCALATION_SWEEP_BATCH is worked through.
+SWEEP_COMMIT_EVERY = 50
 
 
 # --- Which steps an incident has, and when -----------------------------------------------
@@ -162,24 +165,31 @@ def escalation_sweep(
 ) -> SweepResult:
     """Plan and fire every step due at `now` on up to `batch_size` incidents, oldest first.
 
-    With nothing due this is one indexed query and no transaction. Otherwise the batch is
-    one transaction (one commit, whatever its size); an incident whose planning raises is
-    pushed forward and logged, and the others go on. The events' e-mails and webhooks are
-    outbox rows written in the same transaction; `notify` sends them once it commits.
+    With nothing due this is one indexed query and no transaction. Otherwise it commits every
+    SWEEP_COMMIT_EVERY incidents (a transaction each), so after an outage the first steps'
+    messages are enqueued at once instead of after the whole batch; an incident whose
+    planning raises is pushed forward and logged, and the others go on. The events' e-mails
+    and webhooks are outbox rows written in the same transaction as their events; `notify`
+    sends them once it commits.
     """
     result = SweepResult()
     batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH
     if not _due(now, batch_size):
         return result
-    with transaction.atomic():
-        rows = _due(now, batch_size, lock=True)
-        result.checked = len(rows)
-        if on_full_batch is not None and result.checked >= batch_size:
-            # More may be due: the next sweep goes into the queue ahead of this batch's
-            # deliveries (registered first), so a burst is fired by the free workers while
-            # others deliver.
-            transaction.on_commit(on_full_batch)
-        _incidents_check(rows=rows, now=now, ctx=WatchContext(), result=result)
+    ctx = WatchContext()
+    while result.checked < batch_size:
+        chunk = min(SWEEP_COMMIT_EVERY, batch_size - result.checked)
+        with transaction.atomic():
+            rows = _due(now, chunk, lock=True)
+            result.checked += len(rows)
+            if on_full_batch is not None and result.checked >= batch_size:
+                # More may be due: the next sweep goes into the queue ahead of this chunk's
+                # deliveries (registered first), so a burst is fired by the free workers while
+                # others deliver.
+                transaction.on_commit(on_full_batch)
+            _incidents_check(rows=rows, now=now, ctx=ctx, result=result)
+        if len(rows) < chunk:
+            break
     logger.info(
         "escalation sweep: checked=%s fired=%s skipped=%s failed=%s",
         result.checked,

@@ -372,3 +372,25 @@ def test_a_full_batch_enqueues_the_next_sweep_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.sweep() == 4  # the last one; the batch was not full
     assert queued == ["sweep", "deliver 8", "deliver 4"]
+
+
+def test_a_backlog_is_swept_in_bounded_commits_so_the_first_steps_go_out_at_once(
+    file_incident, now, monkeypatch, django_capture_on_commit_callbacks
+):
+    from escalation import watcher
+
+    monkeypatch.setattr(watcher, "SWEEP_COMMIT_EVERY", 2)
+    for _ in range(5):
+        file_incident(at=now - 46 * MIN, planned=False)
+    chunks = []
+    check = watcher._incidents_check
+
+    def recorded(*, rows, **kwargs):
+        chunks.append(len(rows))
+        return check(rows=rows, **kwargs)
+
+    monkeypatch.setattr(watcher, "_incidents_check", recorded)
+    result = escalation_sweep(now=now)
+    assert chunks == [2, 2, 1]  # three transactions, each enqueueing its own deliveries
+    assert result.checked == 5
+    assert result.fired == 5
