@@ -260,3 +260,21 @@ def test_favicon_ico_leads_to_the_site_icon_and_the_admin_links_it(client, admin
     assert response.status_code == 301
     assert response["Location"] == static("img/favicon.svg")
     assert f'<link rel="icon" href="{static("img/favicon.svg")}"' in admin_client.get("/admin/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_index_names_a_stopped_scheduler_apart_from_the_workers(client, engineer):
+    from django.contrib.auth.models import Permission
+
+    from portal.models import SchedulerHeartbeat, WorkerHeartbeat
+
+    engineer.user_permissions.add(*Permission.objects.filter(codename="view_incident"))
+    client.force_login(engineer)
+    stopped_at = timezone.now() - dt.timedelta(minutes=10)
+    SchedulerHeartbeat.objects.create(seen_at=timezone.now())
+    WorkerHeartbeat.objects.create(worker="celery@a", seen_at=timezone.now())
+    assert b"The scheduler stopped" not in client.get("/admin/").content
+    SchedulerHeartbeat.objects.update(seen_at=stopped_at)
+    page = client.get("/admin/").content.decode()
+    assert "The scheduler stopped" in page
+    assert "No worker has reported" not in page
