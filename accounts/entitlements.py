@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -46,13 +46,20 @@ def contract_active_get(*, organization: Organization, day: dt.date) -> Contract
     )
 
 
-def contract_for_submission(*, organization: Organization, day: dt.date) -> Contract:
+def contract_for_submission(
+    *, organization: Organization, day: dt.date, unless: Exists | None = None
+) -> Contract | None:
     """Lock and return the contract a new incident consumes, or raise `EntitlementError`.
 
     Must run inside a transaction: the row lock serialises concurrent submissions of one
-    organisation so that an allotment is never overdrawn.
+    organisation so that an allotment is never overdrawn. With `unless` (the caller's "this
+    submission was filed already"), the locking statement evaluates it first and, when it
+    holds, locks nothing and returns None (None also when no contract is in force: the
+    caller asks again without `unless` to learn why).
     """
-    contract = contract_active_lock(organization_id=organization.pk, day=day)
+    contract = contract_active_lock(organization_id=organization.pk, day=day, unless=unless)
+    if contract is None and unless is not None:
+        return None
     if contract is None:
         latest = Contract.objects.filter(organization=organization).order_by("-ends_on").first()
         if latest is None:
@@ -86,19 +93,17 @@ def contract_for_submission(*, organization: Organization, day: dt.date) -> Cont
     return contract
 
 
-def contract_active_lock(*, organization_id: int, day: dt.date) -> Contract | None:
+def contract_active_lock(*, organization_id: int, day: dt.date, unless: Exists | None = None) -> Contract | None:
     """The organisation's contract in force on `day`, row-locked until the transaction ends
     (its plan is not loaded: the submission reads the plan with its response target). The
     lock serialises one organisation's submissions: PostgreSQL locks the contract's row only
     (not the superseding contract's outer join); SQLite has no row locks, and its writers
-    are serialised by BEGIN IMMEDIATE."""
-    return (
-        Contract.objects.active_on(day)
-        .filter(organization_id=organization_id)
-        .select_for_update(of=("self",))
-        .order_by("-starts_on", "-pk")
-        .first()
-    )
+    are serialised by BEGIN IMMEDIATE. With `unless`, only when it does not hold: PostgreSQL
+    locks only the rows a statement returns."""
+    contracts = Contract.objects.active_on(day).filter(organization_id=organization_id)
+    if unless is not None:
+        contracts = contracts.exclude(unless)
+    return contracts.select_for_update(of=("self",)).order_by("-starts_on", "-pk").first()
 
 
 def contract_create(

@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationPolicy, StepKind
 from escalation.planning import PlanError, PlannedStep, plan_check, plan_held, policy_open_incidents
-from incidents.models import Incident
+from incidents.models import Announcement, Incident
 from incidents.notifications import incident_announce
 from incidents.services_escalations import Escalated, escalations_record
 from sla import businesshours
@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 
 # A row whose check raised is looked at again after this long (logged, never crash-looped).
 FAILED_CHECK_RETRY = dt.timedelta(minutes=5)
+# The sweep commits every this many incidents, so that the first steps' messages go out at
+# once after an outage (issue 26.4) while a batch of ESCALATION_SWEEP_BATCH is worked through.
+SWEEP_COMMIT_EVERY = 50
 
 
 # --- Which steps an incident has, and when -----------------------------------------------
@@ -162,24 +165,31 @@ def escalation_sweep(
 ) -> SweepResult:
     """Plan and fire every step due at `now` on up to `batch_size` incidents, oldest first.
 
-    With nothing due this is one indexed query and no transaction. Otherwise the batch is
-    one transaction (one commit, whatever its size); an incident whose planning raises is
-    pushed forward and logged, and the others go on. The events' e-mails and webhooks are
-    outbox rows written in the same transaction; `notify` sends them once it commits.
+    With nothing due this is one indexed query and no transaction. Otherwise it commits every
+    SWEEP_COMMIT_EVERY incidents (a transaction each), so after an outage the first steps'
+    messages are enqueued at once instead of after the whole batch; an incident whose
+    planning raises is pushed forward and logged, and the others go on. The events' e-mails
+    and webhooks are outbox rows written in the same transaction as their events; `notify`
+    sends them once it commits.
     """
     result = SweepResult()
     batch_size = batch_size or settings.ESCALATION_SWEEP_BATCH
     if not _due(now, batch_size):
         return result
-    with transaction.atomic():
-        rows = _due(now, batch_size, lock=True)
-        result.checked = len(rows)
-        if on_full_batch is not None and result.checked >= batch_size:
-            # More may be due: the next sweep goes into the queue ahead of this batch's
-            # deliveries (registered first), so a burst is fired by the free workers while
-            # others deliver.
-            transaction.on_commit(on_full_batch)
-        _incidents_check(rows=rows, now=now, ctx=WatchContext(), result=result)
+    ctx = WatchContext()
+    while result.checked < batch_size:
+        chunk = min(SWEEP_COMMIT_EVERY, batch_size - result.checked)
+        with transaction.atomic():
+            rows = _due(now, chunk, lock=True)
+            result.checked += len(rows)
+            if on_full_batch is not None and result.checked >= batch_size:
+                # More may be due: the next sweep goes into the queue ahead of this chunk's
+                # deliveries (registered first), so a burst is fired by the free workers while
+                # others deliver.
+                transaction.on_commit(on_full_batch)
+            _incidents_check(rows=rows, now=now, ctx=ctx, result=result)
+        if len(rows) < chunk:
+            break
     logger.info(
         "escalation sweep: checked=%s fired=%s skipped=%s failed=%s",
         result.checked,
@@ -200,12 +210,18 @@ def _fired_step_ids_many(incident_ids: list[int]) -> dict[int, set[int]]:
 
 def _incident_claim(*, incident_id: int, seen: dt.datetime, plan: list[PlannedStep], now: dt.datetime) -> bool:
     """The claim, as in healthchecks' `sendalerts`: compare-and-set `next_check_at` from the
-    value this sweep saw to the next pending step's due time, and store the warning
-    instant. False when the row moved meanwhile (another worker, a first response)."""
+    value this sweep saw to the next pending step's due time, store the warning instant,
+    and take the announcement (set back to NONE; the sweep announces what it read). False
+    when the row moved meanwhile (another worker, a first response).
+
+    The sweep writes each incident once per transaction (this statement): a second update
+    of a row version written by the same transaction would make PostgreSQL check the
+    incident's foreign keys again at commit, a share lock on the contract row, which a
+    submission of the organisation may hold (docs/ARCHITECTURE.md, "Lock order")."""
     next_check = next((p.due_at for p in plan if p.due_at > now), None)
     return bool(
         Incident.objects.filter(pk=incident_id, next_check_at=seen).update(
-            next_check_at=next_check, response_warning_at=warning_at(plan)
+            next_check_at=next_check, response_warning_at=warning_at(plan), announcement=Announcement.NONE
         )
     )
 
@@ -216,8 +232,9 @@ def _incidents_check(
     """Check a batch of due incidents inside the sweep's transaction: read them and their
     fired steps (two queries), then per incident plan its steps, claim it by compare-and-set
     on the `next_check_at` this sweep saw (a row that moved meanwhile is skipped), write
-    what is still to be told about the new ones it won (`incident_announce`: the created
-    webhook, the new-incident emails) and their due events (`_events_fire`).
+    what is still to be told about the new ones it won (their `announcement`, read by
+    `incident_announce`: the created webhook, the new-incident emails) and their due events
+    (`_events_fire`).
 
     A row whose planning or announcement raises is looked at again after FAILED_CHECK_RETRY
     and logged; the others go on."""
@@ -261,14 +278,15 @@ def _incidents_check(
 
 def _incidents_announce(claimed: list[Incident], *, now: dt.datetime) -> None:
     """Each new incident's announcement in a savepoint of its own: one that raises (a bad
-    template context, a broken endpoint row) is rolled back alone, logged, and tried again by
-    the sweep after FAILED_CHECK_RETRY (its `announce` is still set); the others go on."""
+    template context, a broken endpoint row) is rolled back alone, logged, given its
+    announcement back and tried again by the sweep after FAILED_CHECK_RETRY (the one case
+    where the sweep writes an incident twice); the others go on."""
     for incident in claimed:
-        if not incident.announce:
+        if incident.announcement == Announcement.NONE:
             continue
         try:
             with transaction.atomic():
-                incident_announce(incident=incident, now=now)
+                incident_announce(incident=incident, announcement=incident.announcement, now=now)
         except Exception:
             logger.exception(
                 "escalation sweep: incident %s could not be announced; trying again in %s",
@@ -276,8 +294,12 @@ def _incidents_announce(claimed: list[Incident], *, now: dt.datetime) -> None:
                 FAILED_CHECK_RETRY,
             )
             retry = now + FAILED_CHECK_RETRY
-            Incident.objects.filter(Q(next_check_at__isnull=True) | Q(next_check_at__gt=retry), pk=incident.pk).update(
-                next_check_at=retry
+            Incident.objects.filter(pk=incident.pk).update(
+                announcement=incident.announcement,
+                next_check_at=Case(
+                    When(Q(next_check_at__isnull=True) | Q(next_check_at__gt=retry), then=Value(retry)),
+                    default=F("next_check_at"),
+                ),
             )
 
 

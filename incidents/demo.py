@@ -139,7 +139,7 @@ def seed(*, now: dt.datetime, stdout) -> None:
             ),
             submission_token=uuid.uuid5(uuid.NAMESPACE_URL, f"demo:{title}"),
             now=submitted_at,
-        )
+        ).incident
         if not responded:
             continue
         answered_at = submitted_at + dt.timedelta(minutes=45)

@@ -34,6 +34,16 @@ OPEN_STATUSES = [
 ]
 
 
+class Announcement(models.TextChoices):
+    """What is still to be told about a new incident: read by one consumer, the escalation
+    sweep's `incidents.notifications.incident_announce`, which writes it to the outbox and
+    sets it back to NONE in the same statement that claims the incident."""
+
+    NONE = "", _("Nothing left to announce")
+    WEBHOOK = "webhook", _("The created webhook")
+    WEBHOOK_AND_EMAILS = "webhook_emails", _("The created webhook and the new-incident e-mails")
+
+
 class IncidentKind(models.TextChoices):
     BREAK_FIX = "break_fix", _("Break-fix: something stopped working")
     ADVISORY = "advisory", _("How-to / advisory")
@@ -113,10 +123,12 @@ class Incident(models.Model):
     response_warning_at = models.DateTimeField(_("response warning at"), null=True, blank=True, editable=False)
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     next_check_at = models.DateTimeField(_("next escalation check at"), null=True, blank=True)
-    # What the watcher's sweep still has to tell about the new incident (it is due at once):
-    # "webhook" (the created event) or "all" (and the new-incident emails); "" once written to
-    # the outbox. Off the request: the submission writes only the incident's own rows.
-    announce = models.CharField(max_length=8, blank=True, default="", editable=False)
+    # Who must still be told about the new incident (it is due at once): the sweep writes it
+    # to the outbox and sets it to NONE when it claims the incident. Off the request: the
+    # submission writes only the incident's own rows.
+    announcement = models.CharField(
+        _("announcement"), max_length=16, choices=Announcement.choices, blank=True, default="", editable=False
+    )
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     is_chargeable = models.BooleanField(_("chargeable"), default=True)
@@ -126,7 +138,7 @@ class Incident(models.Model):
     )
     submission_token = models.UUIDField(_("submission token"), unique=True, null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords(excluded_fields=["next_check_at", "response_warning_at", "announce", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["next_check_at", "response_warning_at", "announcement", "updated_at"])
 
     objects = IncidentQuerySet.as_manager()
 

@@ -1,12 +1,14 @@
 """What incidents tell people and receivers: the new-incident emails (to the submitter, the
 organisation's admins who asked for them, and the support team) and the incident webhooks.
 
-Both are written to the outbox (`notify`) inside the transaction of the change, so a
-rolled-back submission emails nobody and the customer's request does not wait for the mail
-server: a worker sends them once the transaction commits, and beat's re-send takes over when
-the broker or the mail server was down. Each email is rendered in its recipient's
-language, with times in their zone and in the region's zone, by the worker that sends it:
-the request writes only the facts (`incident_email_facts`).
+Both are written to the outbox (`notify`) inside a transaction, so nothing is sent for a
+change that rolled back, and nobody's request waits for the mail server: a worker sends
+them once the transaction commits, and beat's re-send takes over when the broker or the
+mail server was down. A status change or first response writes its webhook in its own
+transaction; a new incident's webhook and emails are written by the escalation sweep
+seconds after the submission, as its `announcement` says (`incident_announce`). Each email
+is rendered in its recipient's language, with times in their zone and in the region's zone,
+by the worker that sends it: the outbox keeps only the facts (`incident_email_facts`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import Membership, Role
-from incidents.models import Incident
+from incidents.models import Announcement, Incident
 from notify.models import WebhookEvent
 from notify.services import Email, emails_enqueue, webhook_enqueue
 
@@ -108,28 +110,28 @@ def _email(incident: Incident, facts: dict[str, Any], recipient: Recipient) -> E
 
 
 def incident_submitted_emails_enqueue(*, incident: Incident, now: dt.datetime) -> list[int]:
-    """Inside the submission's transaction: one email per recipient, rendered and sent by a
-    worker once it commits."""
+    """Inside the sweep's transaction (`incident_announce`): one email per recipient,
+    rendered and sent by a worker once it commits."""
     facts = incident_email_facts(incident)
     emails = [_email(incident, facts, recipient) for recipient in incident_submitted_recipients(incident)]
     return emails_enqueue(key=f"incident-submitted:{incident.pk}", emails=emails, now=now, reference=incident.number)
 
 
-def incident_announce(*, incident: Incident, now: dt.datetime) -> None:
-    """The watcher's sweep, in its transaction, for a new incident it claimed: the created
-    webhook and, where asked (`announce == "all"`), the new-incident emails, written to the
-    outbox; then nothing is left to announce. The sweep's claim on `next_check_at` lets one
-    sweeper announce an incident, and the outbox's unique (event, recipient) keys would
-    refuse a second write anyway."""
-    if not incident.announce:
+def incident_announce(*, incident: Incident, announcement: str, now: dt.datetime) -> None:
+    """The one reader of `Incident.announcement`: the watcher's sweep, in its transaction,
+    for a new incident it has just claimed (the claim's statement set the field back to
+    `Announcement.NONE`; `announcement` is the value the sweep read). Writes the created
+    webhook and, for `WEBHOOK_AND_EMAILS`, the new-incident emails to the outbox; it writes
+    nothing on the incident. The sweep's claim on `next_check_at` lets one sweeper announce
+    an incident, and the outbox's unique (event, recipient) keys would refuse a second
+    write anyway."""
+    if announcement == Announcement.NONE:
         return
     incident_webhook_enqueue(
         key=f"incident-created:{incident.pk}", event=WebhookEvent.CREATED, incident=incident, now=incident.submitted_at
     )
-    if incident.announce == "all":
+    if announcement == Announcement.WEBHOOK_AND_EMAILS:
         incident_submitted_emails_enqueue(incident=incident, now=now)
-    Incident.objects.filter(pk=incident.pk).update(announce="")
-    incident.announce = ""
 
 
 # --- Webhooks ------------------------------------------------------------------------------

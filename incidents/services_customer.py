@@ -43,7 +43,7 @@ def incident_submit(
     Returns `(incident, created)`: a second post of the same form (same token) gives the
     first incident and `created=False`, and sends nothing again.
     """
-    incident = incident_create(
+    filed = incident_create(
         organization=organization,
         submitted_by=submitted_by,
         data=data,
@@ -52,10 +52,7 @@ def incident_submit(
         now=now,
         emails=True,
     )
-    # incident_create returns the earlier row for a token it has seen (or lost a race on):
-    # that row was submitted at another instant.
-    created = incident.submitted_at == now and incident.submitted_by_id == submitted_by.pk
-    return incident, created
+    return filed.incident, filed.created
 
 
 def incident_confirm_resolution(*, incident: Incident, by: AbstractBaseUser, now: dt.datetime) -> Incident:

@@ -246,6 +246,8 @@ SUPPORT_TEAM_EMAIL = os.environ.get("SUPPORT_TEAM_EMAIL", "support-team@example.
 # Where answers to the portal's e-mails arrive (plus-addressed per incident and person:
 # incidents/reply_addresses.py); unset: e-mails carry no reply address of an incident.
 INBOUND_EMAIL_ADDRESS = os.environ.get("INBOUND_EMAIL_ADDRESS", "")
+# A monitor sending `Authorization: Bearer <this>` reads /readyz/workers' details (empty: staff only).
+READINESS_TOKEN = os.environ.get("READINESS_TOKEN", "")
 # A mail server that hangs must not outlive the lease of the delivery being sent (notify/).
 EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT_SECONDS", 10)
 if TESTING:

@@ -77,7 +77,8 @@ def celery_settings(
         "CELERY_TASK_TIME_LIMIT": 90,
         "CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP": True,
         "CELERY_TIMEZONE": "UTC",
-        "CELERY_BEAT_SCHEDULER": "django_celery_beat.schedulers:DatabaseScheduler",
+        # django-celery-beat's DatabaseScheduler, which also records beat's own heartbeat.
+        "CELERY_BEAT_SCHEDULER": "portal.beat:HeartbeatScheduler",
         # Each tick expires before the next one, so that beat does not replay the ticks an
         # outage held up. django-celery-beat's DatabaseScheduler keeps `expire_seconds` and
         # silently drops `expires` (tests/portal/test_beat_schedule.py).

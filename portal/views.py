@@ -68,10 +68,13 @@ def readyz(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def readyz_workers(request: HttpRequest) -> HttpResponse:
-    """For monitoring, never for a load balancer: the broker, the workers' heartbeats, the
-    escalation watcher keeping up and the outbox sending."""
+    """For monitoring, never for a load balancer: the database, the broker, beat's own
+    heartbeat, the workers' heartbeats, the escalation watcher keeping up and the outbox
+    sending. Always JSON, whatever is down (`error_500` answers JSON here too)."""
     checks = workers_report(timezone.now())
-    workers = {beat.worker: beat.seen_at.isoformat() for beat in WorkerHeartbeat.objects.order_by("-seen_at")[:20]}
+    workers = {}
+    if checks["database"] is None:
+        workers = {beat.worker: beat.seen_at.isoformat() for beat in WorkerHeartbeat.objects.order_by("-seen_at")[:20]}
     return _probe_answer(request, checks, {"workers_seen": workers})
 
 
@@ -124,11 +127,12 @@ def error_403(request: HttpRequest, exception: Exception) -> HttpResponse:
 
 def error_500(request: HttpRequest) -> HttpResponse:
     """Django calls this while handling the exception: a database that is down or stalled
-    (also in a middleware, such as the session's) is a 503 with Retry-After, JSON under /api/."""
+    (also in a middleware, such as the session's) is a 503 with Retry-After, JSON under /api/
+    and for the readiness probes."""
     exc = sys.exc_info()[1]
     unavailable = isinstance(exc, OperationalError | InterfaceError)
     status = 503 if unavailable else 500
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/readyz")):
         code, message = (
             ("unavailable", ServiceUnavailable.default_detail) if unavailable else ("server_error", _SERVER_ERROR)
         )

@@ -55,7 +55,7 @@ def world(customer, colleague, viewer, outsider, customer_admin, organization):
             data=NewIncident(title="Owner's incident", description="x", severity=severity("B"), product_text="CAW"),
             files=[SimpleUploadedFile("owner.txt", b"owner")],
             now=NOW,
-        )
+        ).incident
     return {
         "incident": incident,
         "attachment": incident.attachments.get(),

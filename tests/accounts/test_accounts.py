@@ -45,7 +45,7 @@ def file_incident(organization, user, title="Something broke"):
         submitted_by=user,
         data=NewIncident(title=title, description="Details", severity=severity("C"), product_text="CAW 24"),
         now=NOW,
-    )
+    ).incident
 
 
 # --- The account page -----------------------------------------------------------------

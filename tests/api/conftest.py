@@ -53,6 +53,6 @@ def file_incident(sla, now):
                 **extra,
             ),
             now=now,
-        )
+        ).incident
 
     return make

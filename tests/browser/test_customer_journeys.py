@@ -120,7 +120,7 @@ def test_a_customer_of_another_organisation_gets_404_everywhere(
         data=NewIncident(title="Fabrikam's secret", description="x", severity=severity("B"), product_text="CAW"),
         files=[SimpleUploadedFile("secret.txt", b"secret")],
         now=dt.datetime.now(dt.UTC),
-    )
+    ).incident
     attachment = incident.attachments.get()
     login(outsider)
     base = f"{live_server.url}/incidents/{incident.number}"

@@ -119,7 +119,7 @@ def test_an_engineer_drafts_an_article_from_an_incident_and_sees_the_statistics(
         submitted_by=customer,
         data=NewIncident(title="Labels print at half size", description="Our label printer", severity=severity("C")),
         now=now,
-    )
+    ).incident
     comment_add(incident=incident, author=engineer, body="Set **Resolution (dpi)** to `300`.", now=now)
 
     login(engineer)

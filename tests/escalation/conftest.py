@@ -27,7 +27,7 @@ def file_incident(organization, customer, sla):
         (`next_check_at` is then the first step's due time), as it does seconds after a
         submission."""
         data = NewIncident(title=title, description="Posting fails.", severity=sla["severities"][severity], **extra)
-        incident = incident_create(organization=organization, submitted_by=customer, data=data, now=at)
+        incident = incident_create(organization=organization, submitted_by=customer, data=data, now=at).incident
         if planned:
             escalation_sweep(now=at)
             incident.refresh_from_db()

@@ -10,7 +10,7 @@ import pytest
 from escalation import watcher as services
 from escalation.models import EscalationEvent, EscalationPolicy, EscalationStep, StepKind
 from escalation.watcher import escalation_sweep
-from incidents.models import Incident, IncidentStatus
+from incidents.models import Announcement, Incident, IncidentStatus
 from incidents.services import incident_change_severity, incident_record_first_response, incident_transition
 from notify.models import Delivery, WebhookEndpoint
 
@@ -302,7 +302,7 @@ def test_an_incident_whose_announcement_fails_is_announced_later_and_the_others_
     assert "payload exploded" in caplog.text
     broken.refresh_from_db()
     fine.refresh_from_db()
-    assert (broken.announce, fine.announce) == ("webhook", "")
+    assert (broken.announcement, fine.announcement) == (Announcement.WEBHOOK, Announcement.NONE)
     assert broken.next_check_at == now + services.FAILED_CHECK_RETRY  # looked at again, not at once
     created = Delivery.objects.filter(endpoint=endpoint, key__startswith="incident-created:")
     assert list(created.values_list("reference", flat=True)) == [fine.number]
@@ -311,7 +311,7 @@ def test_an_incident_whose_announcement_fails_is_announced_later_and_the_others_
     monkeypatch.undo()
     escalation_sweep(now=now + services.FAILED_CHECK_RETRY)
     broken.refresh_from_db()
-    assert broken.announce == ""
+    assert broken.announcement == Announcement.NONE
     assert sorted(created.values_list("reference", flat=True)) == sorted([fine.number, broken.number])
 
 
@@ -372,3 +372,25 @@ def test_a_full_batch_enqueues_the_next_sweep_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.sweep() == 4  # the last one; the batch was not full
     assert queued == ["sweep", "deliver 8", "deliver 4"]
+
+
+def test_a_backlog_is_swept_in_bounded_commits_so_the_first_steps_go_out_at_once(
+    file_incident, now, monkeypatch, django_capture_on_commit_callbacks
+):
+    from escalation import watcher
+
+    monkeypatch.setattr(watcher, "SWEEP_COMMIT_EVERY", 2)
+    for _ in range(5):
+        file_incident(at=now - 46 * MIN, planned=False)
+    chunks = []
+    check = watcher._incidents_check
+
+    def recorded(*, rows, **kwargs):
+        chunks.append(len(rows))
+        return check(rows=rows, **kwargs)
+
+    monkeypatch.setattr(watcher, "_incidents_check", recorded)
+    result = escalation_sweep(now=now)
+    assert chunks == [2, 2, 1]  # three transactions, each enqueueing its own deliveries
+    assert result.checked == 5
+    assert result.fired == 5

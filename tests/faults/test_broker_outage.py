@@ -12,6 +12,7 @@ production periods) and the escalation steps that fell due during the outage fir
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 import uuid
@@ -38,7 +39,9 @@ from tests.escalation.test_worker import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-OUTAGE_SECONDS = 25
+# How long Redis stays down: 25 s keeps the suite fast; issue 26.4's 45 s outage is run with
+# PORTAL_BROKER_OUTAGE_SECONDS=45 (the bounds asserted below stay the same).
+OUTAGE_SECONDS = int(os.environ.get("PORTAL_BROKER_OUTAGE_SECONDS", "25"))
 
 
 def signed_in(web, user) -> requests.Session:
@@ -73,7 +76,7 @@ def test_redis_stopped_under_load_costs_no_error_loses_nothing_and_everything_ca
         submitted_by=customer,
         data=NewIncident(title="Shipments cannot be posted", description="x", severity=sla["severities"]["A"]),
         now=timezone.now() - dt.timedelta(seconds=37),
-    )
+    ).incident
     escalation_sweep(now=timezone.now())  # planned, as the worker's sweep would
     Delivery.objects.all().delete()  # its emails went to this process's broker, not the test's
     _, raw_key = api_token_create(user=customer, name="Integration", now=timezone.now())

@@ -50,7 +50,7 @@ def file_incident(
             microsoft_case_number=ms_case,
         ),
         now=at,
-    )
+    ).incident
     escalation_sweep(now=at)
     incident.refresh_from_db()
     return incident

@@ -38,7 +38,7 @@ def file_incident(organization, user, *, title="Pick list prints blank bin codes
         data=NewIncident(title=title, description="Details **bold**", severity=severity(code), product_text="CAW"),
         files=files,
         now=at,
-    )
+    ).incident
 
 
 def detail_url(incident):
@@ -171,7 +171,7 @@ def test_markdown_in_the_description_is_sanitised(client, customer, organization
             product_text="CAW",
         ),
         now=NOW,
-    )
+    ).incident
     client.force_login(customer)
     content = client.get(detail_url(incident)).content.decode()
     assert "<script>alert" not in content

@@ -22,7 +22,7 @@ def incident(organization, customer, now):
         submitted_by=customer,
         data=NewIncident(title="Shipments cannot be posted", description="Posting fails.", severity=severity("B")),
         now=now,
-    )
+    ).incident
 
 
 def test_a_requested_escalation_shows_on_the_customer_timeline(client, customer, incident, now):

@@ -24,7 +24,7 @@ def filed(organization, customer, *, at=NOW, title="Pick list prints blank bin c
     data = NewIncident(title=title, description="x", severity=severity("B"), product_text="CAW 24.3")
     return incident_create(
         organization=organization, submitted_by=customer, data=data, submission_token=uuid.uuid4(), now=at
-    )
+    ).incident
 
 
 def test_the_number_is_the_year_of_submission_in_utc_and_the_id(organization, customer):

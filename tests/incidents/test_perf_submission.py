@@ -129,3 +129,25 @@ def test_a_double_submit_after_the_last_incident_was_used_answers_with_the_first
     assert Incident.objects.count() == 1
     third = form_post(client)  # a new form gets the clear page
     assert third["Location"] == reverse("incidents:cannot_submit")
+
+
+def test_a_deadlock_is_retried_once_in_the_service_not_shown_to_the_client(organization, customer):
+    """PostgreSQL picked the submission as a deadlock's victim (SQLSTATE 40P01): the service
+    files it again once, and the client gets its incident, not a 503."""
+    from django.db import OperationalError
+
+    class DeadlockDetected(Exception):
+        sqlstate = "40P01"
+
+    failures = []
+
+    def deadlock_once(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "incidents_incident"') and not failures:
+            failures.append(sql)
+            raise OperationalError("deadlock detected") from DeadlockDetected()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(deadlock_once):
+        incident = submit(organization, customer)
+    assert len(failures) == 1
+    assert Incident.objects.get() == incident

@@ -166,7 +166,7 @@ def answered_incident(organization, customer, engineer, now):
             title="Pick list prints blank bin codes", description="Our secret pick list", severity=severity("B")
         ),
         now=now,
-    )
+    ).incident
     comment_add(incident=incident, author=engineer, body="First reply.", now=now + dt.timedelta(minutes=5))
     comment_add(
         incident=incident,

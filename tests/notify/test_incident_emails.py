@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from escalation.watcher import escalation_sweep
-from incidents.models import Incident
+from incidents.models import Announcement, Incident
 from incidents.services import NewIncident, incident_create
 from incidents.services_customer import incident_submit
 from notify import sending, tasks
@@ -60,12 +60,12 @@ def test_the_sweep_after_a_submission_writes_one_email_per_recipient_and_enqueue
     enqueued = []
     monkeypatch.setattr(tasks.deliver, "delay", enqueued.append)
     incident = submit(organization, customer, sweep=False)
-    assert incident.announce == "all"
+    assert incident.announcement == Announcement.WEBHOOK_AND_EMAILS
     assert not emails(incident).exists()  # the request writes none
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         escalation_sweep(now=NOW)
     incident.refresh_from_db()
-    assert incident.announce == ""
+    assert incident.announcement == Announcement.NONE
     escalation_sweep(now=NOW + 5 * SEC)  # a later sweep announces nothing again
     assert sorted(emails(incident).values_list("to", flat=True)) == sorted(
         [customer.email, customer_admin.email, settings.SUPPORT_TEAM_EMAIL]
@@ -138,7 +138,7 @@ def test_an_incident_filed_without_emails_has_none_and_without_recipients_none_e
         submitted_by=customer,
         data=NewIncident(title="Seeded", description="x", severity=severity("C"), product_text="CAW"),
         now=NOW,
-    )
+    ).incident
     escalation_sweep(now=NOW)
     assert not emails(seeded).exists()
     settings.SUPPORT_TEAM_EMAIL = ""

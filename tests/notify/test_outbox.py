@@ -401,3 +401,25 @@ def test_the_delivery_task_is_named_acks_late_and_time_limited():
     assert task.name == "notify.deliver"
     assert task.acks_late is True
     assert 0 < task.soft_time_limit < task.time_limit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_records_each_send_in_one_statement_without_waiting_for_the_disk_and_resets_after():
+    """PostgreSQL: the batch's session does not wait for the WAL flush (each "sent" record is
+    one autocommitted statement); the setting does not outlive the batch."""
+    from django.db import connection
+
+    from notify.sending import _commits_without_waiting_for_the_disk
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    if connection.vendor != "postgresql":
+        with _commits_without_waiting_for_the_disk():  # SQLite: nothing to set
+            return
+    before = setting()
+    with _commits_without_waiting_for_the_disk():
+        assert setting() == "off"
+    assert setting() == before == "on"

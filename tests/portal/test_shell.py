@@ -55,15 +55,25 @@ def test_healthz_needs_no_database(client):
     assert response.json() == {"status": "ok"}
 
 
+MONITOR_TOKEN = "a-monitor-token-of-thirty-two-chars!"
+
+
+@pytest.fixture
+def monitor(settings):
+    """The headers of a monitor holding the configured READINESS_TOKEN."""
+    settings.READINESS_TOKEN = MONITOR_TOKEN
+    return {"HTTP_AUTHORIZATION": f"Bearer {MONITOR_TOKEN}"}
+
+
 @pytest.mark.django_db
-def test_readyz_asks_only_whether_the_database_answers(client):
-    response = client.get("/readyz")  # the test client's address is 127.0.0.1: details
+def test_readyz_asks_only_whether_the_database_answers(client, monitor):
+    response = client.get("/readyz", **monitor)
     assert response.status_code == 200, response.content
     assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
 
 
 @pytest.mark.django_db
-def test_readyz_tells_the_public_the_status_only(client, monkeypatch):
+def test_readyz_tells_the_public_the_status_only(client, monkeypatch, monitor):
     response = client.get("/readyz", REMOTE_ADDR="203.0.113.9")
     assert response.json() == {"status": "ok"}
 
@@ -75,14 +85,29 @@ def test_readyz_tells_the_public_the_status_only(client, monkeypatch):
     assert response.status_code == 503
     assert response["Retry-After"] == "10"
     assert response.json() == {"status": "unavailable"}  # no host name, no error text
-    response = client.get("/readyz")
+    response = client.get("/readyz", **monitor)
     assert response.json()["failed"] == ["database"]
+
+
+@pytest.mark.django_db
+def test_loopback_and_a_wrong_token_see_the_status_only(client, monitor):
+    """No loopback exception (a proxy on the same host makes everyone loopback)."""
+    assert client.get("/readyz/workers").json().keys() == {"status"}  # REMOTE_ADDR 127.0.0.1
+    wrong = client.get("/readyz/workers", HTTP_AUTHORIZATION="Bearer a-monitor-token-of-thirty-two-chars?")
+    assert wrong.json().keys() == {"status"}
 
 
 @pytest.mark.django_db
 def test_staff_see_the_details_from_anywhere(client, engineer):
     client.force_login(engineer)
     assert "checks" in client.get("/readyz/workers", REMOTE_ADDR="203.0.113.9").json()
+
+
+@pytest.mark.two_factor
+@pytest.mark.django_db
+def test_staff_who_have_not_passed_their_second_factor_see_the_status_only(client, engineer):
+    client.force_login(engineer)  # the password step only
+    assert client.get("/readyz/workers", REMOTE_ADDR="203.0.113.9").json().keys() == {"status"}
 
 
 def _broker_down(monkeypatch, settings):
@@ -104,9 +129,9 @@ def broker_down(monkeypatch, settings):
 
 
 @pytest.mark.django_db
-def test_a_broker_outage_does_not_take_the_web_node_out(client, broker_down):
+def test_a_broker_outage_does_not_take_the_web_node_out(client, broker_down, monitor):
     assert client.get("/readyz").status_code == 200
-    response = client.get("/readyz/workers")
+    response = client.get("/readyz/workers", **monitor)
     assert response.status_code == 503
     body = response.json()
     assert "broker" in body["failed"]
@@ -114,12 +139,15 @@ def test_a_broker_outage_does_not_take_the_web_node_out(client, broker_down):
 
 
 @pytest.mark.django_db
-def test_readyz_workers_reports_workers_watcher_and_outbox(client, now, file_incident):
-    from portal.models import WorkerHeartbeat
+def test_readyz_workers_reports_workers_watcher_and_outbox(client, now, file_incident, monitor):
+    from portal.models import SchedulerHeartbeat, WorkerHeartbeat
 
     WorkerHeartbeat.objects.create(worker="celery@a", seen_at=timezone.now())
-    assert client.get("/readyz/workers").json()["checks"] == {
+    SchedulerHeartbeat.objects.create(seen_at=timezone.now())
+    assert client.get("/readyz/workers", **monitor).json()["checks"] == {
+        "database": "ok",
         "broker": "ok",
+        "scheduler": "ok",
         "workers": "ok",
         "watcher": "ok",
         "outbox": "ok",
@@ -129,18 +157,28 @@ def test_readyz_workers_reports_workers_watcher_and_outbox(client, now, file_inc
     file_incident(at=five_minutes_ago, planned=False)
     email = Email(to="a@example.com", template="emails/x", context={}, language="en", time_zone="UTC")
     emails_enqueue(key="test:1", emails=[email], now=five_minutes_ago)
-    response = client.get("/readyz/workers")
+    response = client.get("/readyz/workers", **monitor)
     assert response.status_code == 503
     assert response.json()["checks"]["watcher"].startswith("escalation checks overdue by")
     assert response.json()["checks"]["outbox"].startswith("messages waiting for")
 
 
 @pytest.mark.django_db
-def test_watcher_status_command_exits_1_with_what_fails():
+def test_a_stopped_beat_is_reported_as_the_scheduler_not_as_the_workers(client, monitor):
+    """Beat schedules the workers' heartbeat: when it stops, the workers' last heartbeat is
+    judged at the instant beat last ticked."""
+    from portal.models import SchedulerHeartbeat, WorkerHeartbeat
+
+    stopped_at = timezone.now() - dt.timedelta(minutes=10)
+    SchedulerHeartbeat.objects.create(seen_at=stopped_at)
+    WorkerHeartbeat.objects.create(worker="celery@a", seen_at=stopped_at - dt.timedelta(seconds=20))
+    body = client.get("/readyz/workers", **monitor).json()
+    assert body["failed"] == ["scheduler"]
+    assert body["checks"]["scheduler"].startswith("the scheduler stopped")
     out = io.StringIO()
-    with pytest.raises(CommandError, match="workers"):
+    with pytest.raises(CommandError, match=r"failing: scheduler$"):
         call_command("watcher_status", stdout=out)
-    assert "no worker has reported yet" in out.getvalue()
+    assert "the scheduler stopped" in out.getvalue()
 
 
 @pytest.mark.django_db
@@ -222,3 +260,21 @@ def test_favicon_ico_leads_to_the_site_icon_and_the_admin_links_it(client, admin
     assert response.status_code == 301
     assert response["Location"] == static("img/favicon.svg")
     assert f'<link rel="icon" href="{static("img/favicon.svg")}"' in admin_client.get("/admin/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_index_names_a_stopped_scheduler_apart_from_the_workers(client, engineer):
+    from django.contrib.auth.models import Permission
+
+    from portal.models import SchedulerHeartbeat, WorkerHeartbeat
+
+    engineer.user_permissions.add(*Permission.objects.filter(codename="view_incident"))
+    client.force_login(engineer)
+    stopped_at = timezone.now() - dt.timedelta(minutes=10)
+    SchedulerHeartbeat.objects.create(seen_at=timezone.now())
+    WorkerHeartbeat.objects.create(worker="celery@a", seen_at=timezone.now())
+    assert b"The scheduler stopped" not in client.get("/admin/").content
+    SchedulerHeartbeat.objects.update(seen_at=stopped_at)
+    page = client.get("/admin/").content.decode()
+    assert "The scheduler stopped" in page
+    assert "No worker has reported" not in page

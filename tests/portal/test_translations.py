@@ -177,7 +177,7 @@ def test_dates_are_written_the_way_each_language_writes_them(client, customer, o
         submitted_by=customer,
         data=NewIncident(title="Dates", description="x", severity=severity("C"), product_text="CAW"),
         now=NOW,
-    )
+    ).incident
     Membership.objects.filter(user=customer).update(language=language)
     client.force_login(customer)
     page = client.get(reverse("incidents:detail", args=[incident.number])).content.decode()

@@ -49,7 +49,7 @@ def incident(organization, customer):
             ),
             files=[SimpleUploadedFile("trace.svg.txt", b"<svg onload=alert(1)>")],
             now=NOW,
-        )
+        ).incident
 
 
 @pytest.mark.parametrize("name", ["home", "login", "password_reset", "admin:login", "kb:index", "sla:page"])

@@ -31,7 +31,7 @@ def incident(organization, customer):
         submitted_by=customer,
         data=NewIncident(title="Pick list blank", description="Details", severity=severity("C"), product_text="CAW"),
         now=NOW,
-    )
+    ).incident
 
 
 def share_url(incident):

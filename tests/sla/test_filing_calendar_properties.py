@@ -162,7 +162,7 @@ def filing(organization, customer, sla):
     def file(at: dt.datetime) -> Incident:
         organization.region = SupportRegion.objects.get(pk=region.pk)  # as the next request reads it
         data = NewIncident(title="Posting fails", description="Posting fails.", severity=sla["severities"]["B"])
-        return incident_create(organization=organization, submitted_by=customer, data=data, now=at)
+        return incident_create(organization=organization, submitted_by=customer, data=data, now=at).incident
 
     return region, file
 

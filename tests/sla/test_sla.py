@@ -386,7 +386,7 @@ class TestIncidentDeadline:
             submitted_by=customer,
             data=NewIncident(title="Posting stopped", description="Steps", severity=sla["severities"]["C"]),
             now=submitted_at,
-        )
+        ).incident
         # Professional Direct, Severity C: 4 business hours -> Monday 08:30 PST.
         assert incident.response_due_at.isoformat() == "2026-11-23T16:30:00+00:00"
         assert (incident.response_target_minutes, incident.response_target_coverage) == (240, "business_hours")
