@@ -46,6 +46,11 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     _fail("SITE_URL", f"must start with http:// or https://, got {SITE_URL!r}")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
+# Django compares a request's Host with these without its port; a wildcard would let any Host
+# in. Cached pages are keyed by the Host with its port and build their links from SITE_URL
+# (core/public_cache.py), so neither can poison them; production names its hosts.
+if "*" in ALLOWED_HOSTS and not DEBUG:
+    _fail("ALLOWED_HOSTS", "must name the site's hosts when DEBUG is off (no '*')")
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -84,8 +89,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so it has the last word: a response that sets a cookie is never `public`.
-    "core.public_cache.PublicHeaderGuardMiddleware",
+    # First: a cached public page is answered here, before everything else; and the last word
+    # on Cache-Control (a response that sets a cookie is never `public`).
+    "core.public_cache.PublicPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -95,8 +101,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # A cached public page is answered here, before the user, messages and the rest.
-    "core.public_cache.PublicPageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -127,7 +131,6 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "portal.context_processors.site",
                 "core.public_cache.page_path",  # links back to the page: the cached rendering's own path
-                "core.public_cache.csrf_placeholder",  # last: public pages cached with a placeholder token
             ],
         },
     },
@@ -163,25 +166,33 @@ else:
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: rate limits (API throttles, the public escalation form) must be shared by every web
-# process. Default: files under var/cache (shared by the processes of one machine).
-# Several machines: CACHE_URL=redis://host:6379/1.
+# Cache: sessions, rate limits and the public pages, shared by every web process. Default:
+# files under var/cache (shared by the processes of one machine). Several machines:
+# CACHE_URL=redis://host:6379/1, served by django-redis.
 try:
     CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 except Exception as exc:  # django-environ raises several kinds for a malformed URL
     _fail("CACHE_URL", f"is not a cache URL ({exc})")
 if TESTING and "CACHE_URL" not in os.environ:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Outages (docs/OPERATIONS.md): a cache that is down or stalled answers within seconds, and
-# is then left alone for CACHE_RETRY_SECONDS (core/cache_guard.py); sessions read the database.
-_cache_timeout = _int("CACHE_TIMEOUT_SECONDS", 1)
-CACHE_RETRY_SECONDS = _int("CACHE_RETRY_SECONDS", 10)
-SESSION_CACHE_SECONDS = _int("SESSION_CACHE_SECONDS", 300)
+# Outages (docs/OPERATIONS.md): a Redis cache that is down or stalled answers within
+# CACHE_TIMEOUT_MS; the default alias then does without it (django-redis' IGNORE_EXCEPTIONS:
+# a miss, sessions from the database, API throttles open); "limits" raises, so that the limits
+# on forms that mail or page people fail closed (core/rate_limits.py).
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
-    CACHES["default"]["BACKEND"] = "core.redis_cache.RedisCache"  # one client per pool, not per call
-    CACHES["default"].setdefault("OPTIONS", {}).update(
-        {"socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout}
-    )
+    _cache_timeout = _int("CACHE_TIMEOUT_MS", 250) / 1000
+    CACHES["default"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": CACHES["default"]["LOCATION"],
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": _cache_timeout, "SOCKET_TIMEOUT": _cache_timeout},
+    }
+    CACHES["limits"] = {**CACHES["default"], "OPTIONS": {**CACHES["default"]["OPTIONS"], "IGNORE_EXCEPTIONS": False}}
+    CACHES["default"]["OPTIONS"]["IGNORE_EXCEPTIONS"] = True
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+else:
+    CACHES["limits"] = CACHES["default"]
+# A public page's rendering is kept this long at most, so an edit shows within it (core/public_cache.py).
+PUBLIC_PAGE_SECONDS = _int("PUBLIC_PAGE_SECONDS", 30)
 IS_POSTGRES = _db["ENGINE"].endswith("postgresql")
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -323,8 +334,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Sessions are read on every signed-in request: from the shared cache (CACHE_URL), written
-# through to the database so that a cleared cache signs nobody out.
-SESSION_ENGINE = "portal.sessions"  # cached_db that falls back to the database when the cache is down
+# through to the database so that a cleared or unreachable cache signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # the database alone while the cache is down
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)  # then signed out (portal.middleware)
 # Signing in: django-axes' lockout, password resets, the second factor (portal/settings_sign_in.py).
