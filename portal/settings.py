@@ -46,9 +46,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     _fail("SITE_URL", f"must start with http:// or https://, got {SITE_URL!r}")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
-# Django compares a request's Host with these without its port; a wildcard would let any Host
-# in. Cached pages are keyed by the Host with its port and build their links from SITE_URL
-# (core/public_cache.py), so neither can poison them; production names its hosts.
+# Django compares a Host with these without its port; cached pages are keyed by the Host with its
+# port and link to SITE_URL (core/public_cache.py). Production names its hosts: no wildcard.
 if "*" in ALLOWED_HOSTS and not DEBUG:
     _fail("ALLOWED_HOSTS", "must name the site's hosts when DEBUG is off (no '*')")
 
@@ -152,23 +151,25 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Browser and worker tests need a file database that other processes can open.
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.environ.get('PORTAL_TEST_DB_SUFFIX', os.getpid())}.sqlite3")}
 else:
+    _db["ENGINE"] = "portal.postgresql"  # Django's, with a deadline on each wait for the server
     _db["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
-    # Outages (docs/OPERATIONS.md): an unreachable or stalled database answers within seconds.
-    # A server that stops answering is cut off client-side too (portal/db_stall.py).
+    # Outages (docs/OPERATIONS.md): connect_timeout, statement_timeout, keepalives and
+    # tcp_user_timeout; a frozen server is cut off by portal/postgresql/base.py.
     DATABASE_CONNECT_TIMEOUT_SECONDS = _int("DATABASE_CONNECT_TIMEOUT_SECONDS", 3)
     DATABASE_STATEMENT_TIMEOUT_SECONDS = _int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 10)
     _db.setdefault("OPTIONS", {}).update(
         {
             "connect_timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
-            "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000}",
+            "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000} -c TimeZone=UTC",
+            **{"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 2, "keepalives_count": 3},
+            "tcp_user_timeout": (DATABASE_STATEMENT_TIMEOUT_SECONDS + 2) * 1000,
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: sessions, rate limits and the public pages, shared by every web process. Default:
-# files under var/cache (shared by the processes of one machine). Several machines:
-# CACHE_URL=redis://host:6379/1, served by django-redis.
+# Cache: sessions, rate limits and the public pages, shared by every web process. Default: files
+# under var/cache (one machine). Several machines: CACHE_URL=redis://host:6379/1 (django-redis).
 try:
     CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 except Exception as exc:  # django-environ raises several kinds for a malformed URL
@@ -180,14 +181,13 @@ if TESTING and "CACHE_URL" not in os.environ:
 # a miss, sessions from the database, API throttles open); "limits" raises, so that the limits
 # on forms that mail or page people fail closed (core/rate_limits.py).
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
-    _cache_timeout = _int("CACHE_TIMEOUT_MS", 250) / 1000
-    CACHES["default"] = {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": CACHES["default"]["LOCATION"],
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": _cache_timeout, "SOCKET_TIMEOUT": _cache_timeout},
+    _redis = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHES["default"]["LOCATION"]}
+    _options = {"SOCKET_CONNECT_TIMEOUT": _int("CACHE_TIMEOUT_MS", 250) / 1000}
+    _options["SOCKET_TIMEOUT"] = _options["SOCKET_CONNECT_TIMEOUT"]
+    CACHES = {
+        "default": {**_redis, "OPTIONS": {**_options, "IGNORE_EXCEPTIONS": True}},
+        "limits": {**_redis, "OPTIONS": _options},
     }
-    CACHES["limits"] = {**CACHES["default"], "OPTIONS": {**CACHES["default"]["OPTIONS"], "IGNORE_EXCEPTIONS": False}}
-    CACHES["default"]["OPTIONS"]["IGNORE_EXCEPTIONS"] = True
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES["limits"] = CACHES["default"]
