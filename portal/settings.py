@@ -162,10 +162,10 @@ else:
         {
             "connect_timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
             "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000} -c TimeZone=UTC",
-            **{"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 2, "keepalives_count": 3},
             "tcp_user_timeout": (DATABASE_STATEMENT_TIMEOUT_SECONDS + 2) * 1000,
         }
     )
+    _db["OPTIONS"].update(keepalives=1, keepalives_idle=10, keepalives_interval=2, keepalives_count=3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: sessions, rate limits and the public pages, shared by every web process. Default: files
