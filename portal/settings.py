@@ -104,9 +104,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "portal.middleware.ViewerTimezoneMiddleware",
-    "portal.middleware.NoStoreMiddleware",
-    "portal.middleware.SessionIdleTimeoutMiddleware",
+    # Signs out an idle session, the viewer's zone and language, no-store when signed in.
+    "portal.middleware.ViewerMiddleware",
     # Whoever needs a second factor reaches only its pages until they pass it (accounts/two_factor.py).
     "portal.middleware.TwoFactorMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its page (accounts/lockout.py).
