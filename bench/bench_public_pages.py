@@ -176,8 +176,7 @@ def main() -> int:
         )
         if args.baseline:
             base_gunicorn = [Path(sys.executable).parent / "gunicorn", "portal.wsgi", *bind(base_port)]
-            base_env = env | {"PORTAL_VAR_DIR": str(VAR / "baseline")}
-            servers.append(serve(base_gunicorn, args.baseline, base_env, VAR / "baseline-gunicorn.log", base_port))
+            servers.append(serve(base_gunicorn, args.baseline, env, VAR / "baseline-gunicorn.log", base_port))
         ours_pid, helpdesk_pid = servers[0].pid, servers[1].pid
         results["hello (bare Django)"] = load(helpdesk_port, helpdesk_pid, "/hello/", args.clients, args.seconds)
         for name, path in urls.items():

@@ -24,6 +24,7 @@ TRICKS = {
     "language": {"HTTP_ACCEPT_LANGUAGE": "de"},
     "language cookie": {"HTTP_COOKIE": "django_language=ja"},
     "unreadable csrf cookie": {"HTTP_COOKIE": "csrftoken=not-a-token"},
+    "forged session and messages": {"HTTP_COOKIE": f"sessionid={EVIL}; messages={EVIL}"},
 }
 QUERIES = {"encoded ampersand": "page=2%26page%3D1", "unknown": f"utm_source={EVIL}", "as_of": "as_of=2000-01-01"}
 
