@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 VERSION_KEY = "public-content-version"
+VERSION_SECONDS = 24 * 3600  # every entry expires; a new version costs each page one render
 
 
 def _release_files() -> Iterable[Path]:
@@ -54,13 +55,13 @@ def release_id() -> str:
 def version_read() -> str:
     """The current version (a new one if the cache lost it, or a stand-in while it is down)."""
     version = uuid.uuid4().hex
-    if not cache.add(VERSION_KEY, version, timeout=None):
+    if not cache.add(VERSION_KEY, version, timeout=VERSION_SECONDS):
         version = cache.get(VERSION_KEY) or version
     return version
 
 
 def _version_replace() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=VERSION_SECONDS)
 
 
 def public_version_bump(*args: Any, **kwargs: Any) -> None:
