@@ -175,14 +175,11 @@ except Exception as exc:  # django-environ raises several kinds for a malformed 
     _fail("CACHE_URL", f"is not a cache URL ({exc})")
 if TESTING and "CACHE_URL" not in os.environ:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Outages (docs/OPERATIONS.md): a Redis cache that is down or stalled answers within
-# CACHE_TIMEOUT_MS; the default alias then does without it (django-redis' IGNORE_EXCEPTIONS:
-# a miss, sessions from the database, API throttles open); "limits" raises, so that the limits
-# on forms that mail or page people fail closed (core/rate_limits.py).
+# Outages (docs/OPERATIONS.md): a Redis call gives up after CACHE_TIMEOUT_MS; "default" then does
+# without it (IGNORE_EXCEPTIONS), "limits" raises: core/rate_limits.py fails closed.
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
     _redis = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHES["default"]["LOCATION"]}
-    _options = {"SOCKET_CONNECT_TIMEOUT": _int("CACHE_TIMEOUT_MS", 250) / 1000}
-    _options["SOCKET_TIMEOUT"] = _options["SOCKET_CONNECT_TIMEOUT"]
+    _options = dict.fromkeys(["SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT"], _int("CACHE_TIMEOUT_MS", 250) / 1000)
     CACHES = {
         "default": {**_redis, "OPTIONS": {**_options, "IGNORE_EXCEPTIONS": True}},
         "limits": {**_redis, "OPTIONS": _options},
@@ -332,9 +329,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Sessions are read on every signed-in request: from the shared cache (CACHE_URL), written
-# through to the database so that a cleared or unreachable cache signs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"  # the database alone while the cache is down
+# Sessions: read from the shared cache, written through to the database (a cleared or unreachable cache signs nobody out).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)  # then signed out (portal.middleware)
 # Signing in: django-axes' lockout, password resets, the second factor (portal/settings_sign_in.py).
