@@ -36,8 +36,7 @@ from accounts.services import (
     membership_update_preferences,
 )
 from accounts.two_factor import has_confirmed_device
-from core.cache_guard import CacheUnavailable
-from core.rate_limits import cannot_count_now, minutes_to_wait, try_again_in
+from core.rate_limits import CacheUnavailable, cannot_count_now, minutes_to_wait, try_again_in
 
 MEMBERS_PER_PAGE = 25
 

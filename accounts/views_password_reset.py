@@ -16,8 +16,7 @@ from accounts.lockout import forget_failures
 from accounts.rate_limits import password_reset_limits
 from accounts.tasks import password_reset_send
 from core.broker_guard import enqueue
-from core.cache_guard import CacheUnavailable
-from core.rate_limits import cannot_count_now, minutes_to_wait, try_again_in
+from core.rate_limits import CacheUnavailable, cannot_count_now, minutes_to_wait, try_again_in
 
 
 def _enqueue(user_id: int, language: str) -> None:

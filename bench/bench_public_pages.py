@@ -5,18 +5,20 @@ index, a category and an article, the feed and the sitemap):
 
 - **cold render**: CPU per request of rendering it in-process with the public cache's
   content version bumped before each request (what the first visitor after a change pays);
-- **cached**: requests/s and gunicorn CPU per request with `--clients` concurrent
-  keep-alive clients (anonymous, no cookies: a crawler or a first-time visitor), through
+- **cached**: requests/s and gunicorn CPU per request (from /proc) under Debian's `wrk` (a C
+  load generator: a Python client saturates before the bare view does) with `--clients`
+  keep-alive connections (anonymous, no cookies: a crawler or a first-time visitor), through
   the portal's gunicorn (the project's gunicorn.conf.py) on the demo data, with the shared
   cache on Redis (`--cache-url`, default redis://127.0.0.1:6379/7) or, without Redis, a
-  file cache.
+  file cache. `--baseline PATH` serves a second checkout (e.g. a clone at main) on the same
+  database and cache too, measured page by page beside this one: before and after, one run.
 
 Side by side in the same run: a bare "hello" view in a minimal Django project, and
 django-helpdesk 2.6.1's knowledge-base index (`/kb/`, its own virtualenv, the same
 gunicorn shape), both from bench/bench_helpdesk.py's set-up. Prints a table and the ratios
 asked for in issue 16 (cached page / hello, our help centre / helpdesk's).
 
-    DEBUG=true .venv/bin/python bench/bench_public_pages.py [--clients 16] [--seconds 8]
+    DEBUG=true .venv/bin/python bench/bench_public_pages.py [--clients 16] [--seconds 8] [--baseline ../main-clone]
 
 `--cold-only` measures the cold renders alone (no gunicorn, no django-helpdesk: a few
 seconds after the seeding); `--database NAME` names the throwaway database (dropped and
@@ -27,16 +29,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import re
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import redis
 from bench_helpdesk import BASE_DIR, SITE, helpdesk_site, helpdesk_venv, serve
-from bench_submissions import Client, cpu_seconds, database_url, free_port, processes, server_environment
+from bench_submissions import cpu_seconds, database_url, free_port, processes, server_environment
+
+WRK = "/usr/bin/wrk"
 
 VAR = BASE_DIR / "var" / "bench-public"
 OURS_DB = "portal_bench_public"
@@ -94,37 +96,19 @@ print(json.dumps({
 
 
 def load(port: int, server_pid: int, path: str, clients: int, seconds: float) -> tuple[float, float, float]:
-    """(requests/s, p50 s, gunicorn CPU s per request) of GETs of `path` for `seconds`."""
-    latencies: list[float] = []
-    errors: list[int] = []
-    start = threading.Barrier(clients + 1)
-    stop_at = [0.0]
-
-    def run() -> None:
-        client = Client(port)
-        start.wait()
-        while time.perf_counter() < stop_at[0]:
-            began = time.perf_counter()
-            status, _, _ = client.request("GET", path)
-            if status == 200:
-                latencies.append(time.perf_counter() - began)
-            else:
-                errors.append(status)
-
-    threads = [threading.Thread(target=run) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
+    """(requests/s, p50 s, gunicorn CPU s per request) of `wrk` GETs of `path` for `seconds`."""
     pids = processes(parent=server_pid)
-    cpu, began = cpu_seconds(pids), time.perf_counter()
-    stop_at[0] = began + seconds
-    start.wait()
-    for thread in threads:
-        thread.join()
-    elapsed, cpu = time.perf_counter() - began, cpu_seconds(pids) - cpu
-    if errors:
-        raise SystemExit(f"{path}: {len(errors)} answers were not 200 (e.g. {errors[0]})")
-    done = max(len(latencies), 1)
-    return len(latencies) / elapsed, statistics.median(latencies or [0.0]), cpu / done
+    cpu = cpu_seconds(pids)
+    command = [WRK, "-t2", f"-c{clients}", f"-d{seconds:g}s", "--latency", f"http://127.0.0.1:{port}{path}"]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    cpu = cpu_seconds(pids) - cpu
+    if "Non-2xx or 3xx responses" in out:
+        raise SystemExit(f"{path}: answers that were not 200:\n{out}")
+    done = int(re.search(r"(\d+) requests in", out).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 1e-6, "ms": 1e-3, "s": 1.0}[p50.group(2)]
+    return rate, float(p50.group(1)) * scale, cpu / max(done, 1)
 
 
 def main() -> int:
@@ -135,6 +119,7 @@ def main() -> int:
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/7")
     parser.add_argument("--database", default=OURS_DB, help=f"throwaway database, dropped first ({OURS_DB})")
     parser.add_argument("--cold-only", action="store_true", help="only the cold renders (no gunicorn, no helpdesk)")
+    parser.add_argument("--baseline", type=Path, help="another checkout to serve beside this one (before/after)")
     args = parser.parse_args()
 
     VAR.mkdir(parents=True, exist_ok=True)
@@ -166,9 +151,10 @@ def main() -> int:
     def bind(port: int) -> list[str]:
         return ["--config", str(BASE_DIR / "gunicorn.conf.py"), "--bind", f"127.0.0.1:{port}", "--no-control-socket"]
 
-    ours_port, helpdesk_port = free_port(), free_port()
+    ours_port, helpdesk_port, base_port = free_port(), free_port(), free_port()
     servers = []
     results: dict[str, tuple[float, float, float]] = {}
+    before: dict[str, tuple[float, float, float]] = {}
     try:
         servers.append(
             serve(
@@ -188,11 +174,17 @@ def main() -> int:
                 helpdesk_port,
             )
         )
+        if args.baseline:
+            base_gunicorn = [Path(sys.executable).parent / "gunicorn", "portal.wsgi", *bind(base_port)]
+            servers.append(serve(base_gunicorn, args.baseline, env, VAR / "baseline-gunicorn.log", base_port))
         ours_pid, helpdesk_pid = servers[0].pid, servers[1].pid
         results["hello (bare Django)"] = load(helpdesk_port, helpdesk_pid, "/hello/", args.clients, args.seconds)
         for name, path in urls.items():
-            load(ours_port, ours_pid, path, 2, 0.5)  # warm: each worker renders and stores it
+            load(ours_port, ours_pid, path, 2, 1)  # warm: each worker renders and stores it
             results[name] = load(ours_port, ours_pid, path, args.clients, args.seconds)
+            if args.baseline:
+                load(base_port, servers[2].pid, path, 2, 1)
+                before[name] = load(base_port, servers[2].pid, path, args.clients, args.seconds)
         results["django-helpdesk /kb/"] = load(helpdesk_port, helpdesk_pid, "/kb/", args.clients, args.seconds)
         results["hello again"] = load(helpdesk_port, helpdesk_pid, "/hello/", args.clients, args.seconds)
     finally:
@@ -202,13 +194,21 @@ def main() -> int:
             server.wait(timeout=30)
 
     hello = (results["hello (bare Django)"][0] + results["hello again"][0]) / 2
-    print(f"\n{args.clients} clients, {args.seconds:.0f} s per page, keep-alive, anonymous\n")
-    print("| page | cold render CPU | cached req/s | p50 | gunicorn CPU per request | share of hello |")
-    print("|---|---:|---:|---:|---:|---:|")
+    hello_cpu = (results["hello (bare Django)"][2] + results["hello again"][2]) / 2
+    print(f"\nwrk -t2 -c{args.clients} -d{args.seconds:g}s per page, keep-alive, anonymous\n")
+    print("| page | cold render CPU | cached req/s | p50 | gunicorn CPU per request | share of hello | CPU / hello's |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, (rate, p50, cpu) in results.items():
         path = urls.get(name)
         cold_ms = f"{cold[path] * 1000:.1f} ms" if path in cold else ""
-        print(f"| {name} | {cold_ms} | {rate:,.0f} | {p50 * 1000:.1f} ms | {cpu * 1000:.2f} ms | {rate / hello:.0%} |")
+        row = f"{rate:,.0f} | {p50 * 1000:.1f} ms | {cpu * 1000:.2f} ms | {rate / hello:.0%} | {cpu / hello_cpu:.2f}x"
+        print(f"| {name} | {cold_ms} | {row} |")
+        if name in before:
+            rate, p50, cpu = before[name]
+            row = (
+                f"{rate:,.0f} | {p50 * 1000:.1f} ms | {cpu * 1000:.2f} ms | {rate / hello:.0%} | {cpu / hello_cpu:.2f}x"
+            )
+            print(f"| {name}, baseline | | {row} |")
     ratio = results["help centre index"][0] / results["django-helpdesk /kb/"][0]
     print(f"\nhelp centre index / django-helpdesk's /kb/: {ratio:.1f}x")
     return 0

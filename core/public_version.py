@@ -1,16 +1,17 @@
-"""The public pages' content version: one value in the shared cache that every write to
-the data behind a public page replaces (core/public_cache.py keys each cached rendering by
-it), and the release id (what renders the pages, the same in every process of a deploy).
+"""The public pages' content version, and the release id (what renders the pages, the same
+in every process of a deploy), both part of what a cached public page is valid under
+(core/public_cache.py).
 
-Each app's `ready()` names the models its public pages show (`public_models_watch`); a
-queryset `update()` or `bulk_create()`, and a data migration (`post_migrate`), call
-`public_version_bump` themselves.
+The version is an optimisation: a value in the shared cache that a write to the data behind a
+public page replaces, so that the change shows on the next request rather than within
+PUBLIC_PAGE_SECONDS. A writer that forgets it (a queryset `update()`), an evicted or
+unreachable version, cost at most that bound. Each app's `ready()` names the models its
+public pages show (`public_models_watch`); `post_migrate` bumps it too.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,9 +22,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from core.cache_guard import cache_call_or
-
 VERSION_KEY = "public-content-version"
+VERSION_SECONDS = 24 * 3600  # every entry expires; a new version costs each page one render
 
 
 def _release_files() -> Iterable[Path]:
@@ -52,26 +52,23 @@ def release_id() -> str:
     return _release_id
 
 
-def version_read() -> tuple[str, float]:
-    entry = cache.get(VERSION_KEY)
-    if entry is None:
-        entry = (uuid.uuid4().hex, time.time())
-        if not cache.add(VERSION_KEY, entry, timeout=None):
-            entry = cache.get(VERSION_KEY) or entry
-    return entry[0], entry[1]
+def version_read() -> str:
+    """The current version (a new one if the cache lost it, or a stand-in while it is down)."""
+    version = uuid.uuid4().hex
+    if not cache.add(VERSION_KEY, version, timeout=VERSION_SECONDS):
+        version = cache.get(VERSION_KEY) or version
+    return version
 
 
 def _version_replace() -> None:
-    cache_call_or(None, cache.set, VERSION_KEY, (uuid.uuid4().hex, time.time()), timeout=None)
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=VERSION_SECONDS)
 
 
 def public_version_bump(*args: Any, **kwargs: Any) -> None:
     """The data behind the public pages changed: every cached page is obsolete from now on.
     Usable as a signal receiver. Replaced now and again when the writing transaction
-    commits: a page another request renders meanwhile (from the data before the commit) is
-    stored under the first new version, which the commit makes obsolete in turn. A cache
-    that cannot be reached has no pages to make obsolete, and a version it lost is
-    replaced by a new one."""
+    commits: a page rendered meanwhile (from the data before the commit) is stored under the
+    first new version, which the commit makes obsolete in turn."""
     _version_replace()
     if transaction.get_connection().in_atomic_block:
         transaction.on_commit(_version_replace)

@@ -6,9 +6,10 @@ cache does atomically (Redis' INCR): a burst of concurrent requests cannot slip 
 count, as it can past a history that is read and written back (DRF's throttles, which the API
 keeps: they protect capacity there, and fail open, `portal.api.throttles`).
 
-These limits guard security paths, so they fail closed: while the cache is down
-`minutes_to_wait` raises `core.cache_guard.CacheUnavailable`, and the view refuses with a
-clear message instead of mailing without a limit.
+These limits guard security paths, so they fail closed: they count in the "limits" cache
+alias, which raises while the cache is down (the default alias ignores an outage), so
+`minutes_to_wait` raises `CacheUnavailable` and the view refuses with a clear message instead
+of mailing without a limit.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core.cache_guard import cache_call
-
 # The periods a rate may be given in ("5/hour", "20/d"), as Django REST framework spells them.
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class CacheUnavailable(Exception):
+    """The shared cache that counts is down: a limited request is refused."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ def client_and_email_limits(
 
 
 def _count(key: str, timeout: int) -> int:
+    cache = caches["limits"]
     cache.add(key, 0, timeout=timeout)
     try:
         return cache.incr(key)
@@ -81,7 +85,11 @@ def minutes_to_wait(limits: Sequence[RateLimit], *, now: float | None = None) ->
     for limit in limits:
         window_start = int(now // limit.seconds) * limit.seconds
         key = f"rate:{limit.scope}:{limit.ident}:{window_start}"
-        if cache_call(_count, key, limit.seconds) > limit.count:
+        try:
+            count = _count(key, limit.seconds)
+        except Exception as exc:  # each backend raises its own kinds (redis, OSError, ...)
+            raise CacheUnavailable(str(exc)) from exc
+        if count > limit.count:
             waits.append(window_start + limit.seconds - now)
     if not waits:
         return None

@@ -19,9 +19,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.cache_guard import CacheUnavailable
 from core.errors import DomainError
-from core.rate_limits import client_and_email_limits, minutes_to_wait
+from core.rate_limits import CacheUnavailable, client_and_email_limits, minutes_to_wait
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource
 from incidents.models import Incident
@@ -127,7 +126,7 @@ def public_rate_limit_check(*, remote_addr: str | None, email: str) -> None:
     )
     try:
         # Fails closed: a form that pages people is not opened to floods while the cache
-        # that counts is down (core.cache_guard logs the outage).
+        # that counts is down (django-redis logs the outage).
         wait = minutes_to_wait(limits)
     except CacheUnavailable:
         raise RateLimited(

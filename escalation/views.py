@@ -12,11 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 
 from accounts.selectors import membership_of
 from core.client_address import client_address
-from core.public_cache import public_page
 from escalation import selectors
 from escalation.forms import CustomerEscalationForm, MicrosoftEscalationForm
 from escalation.services_requests import (
@@ -29,7 +28,7 @@ from escalation.services_requests import (
 from incidents.selectors import incident_get_for_user
 
 
-@public_page()  # its GET: the procedure, the contacts and an empty form (POSTs are never cached)
+@cache_control(private=True)  # its form holds the visitor's CSRF token: not kept by the public-page cache
 def escalation_page(request: HttpRequest) -> HttpResponse:
     form = MicrosoftEscalationForm(request.POST or None)
     status = 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.urls import reverse_lazy
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +12,20 @@ from knowledgebase.models import Article, ArticleVisibility
 
 
 class LatestArticlesFeed(Feed):
-    link = reverse_lazy("kb:index")
+    """Its links are on the configured site address (SITE_URL), never the request's Host: the
+    feed is cached and served to everyone (core/public_cache.py)."""
+
     description_template = None
+    url_name = "kb:feed"
+
+    def link(self) -> str:
+        return settings.SITE_URL + reverse("kb:index")
+
+    def feed_url(self) -> str:
+        return settings.SITE_URL + reverse(self.url_name)
+
+    def item_link(self, item: Article) -> str:
+        return settings.SITE_URL + item.get_absolute_url()
 
     def title(self) -> str:
         return _("%(product)s knowledge base: new articles") % {"product": settings.PRODUCT_NAME}
@@ -48,4 +60,5 @@ class LatestArticlesFeed(Feed):
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
     feed_type = Atom1Feed
+    url_name = "kb:feed-atom"
     subtitle = LatestArticlesFeed.description

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from django.contrib.sitemaps import Sitemap
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import sitemaps
 from django.urls import reverse
 
 from knowledgebase.models import Article, ArticleVisibility, Category
+
+
+class Sitemap(sitemaps.Sitemap):
+    """Links on the configured site address (SITE_URL), never the request's Host: the
+    sitemap is cached and served to everyone (core/public_cache.py)."""
+
+    def get_protocol(self, protocol: str | None = None) -> str:
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site: object = None) -> str:
+        return urlsplit(settings.SITE_URL).netloc
 
 
 class ArticleSitemap(Sitemap):

@@ -9,15 +9,11 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
-        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from portal.db_stall import watch_connection
         from portal.middleware import last_seen_on_login
 
         # Signing in counts as activity: the first page after it need not write the session.
         user_logged_in.connect(last_seen_on_login, dispatch_uid="portal.last_seen_on_login")
         # A data migration may change what the public pages show.
         post_migrate.connect(public_version_bump, dispatch_uid="portal.public_pages_after_migrate")
-        # A PostgreSQL server that stops answering costs a request seconds, not the stall.
-        connection_created.connect(watch_connection, dispatch_uid="portal.db_stall")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -43,9 +43,14 @@ def viewer_preferences_get(request: HttpRequest) -> dict[str, str | None]:
     return preferences
 
 
-class ViewerTimezoneMiddleware:
-    """After authentication (and after LocaleMiddleware): the viewer's time zone, and a
-    contact's own language over the browser's."""
+class ViewerMiddleware:
+    """After authentication, what depends on who asks: signs out a session that made no
+    request for SESSION_IDLE_MINUTES (a shared or forgotten computer; the next page asks to
+    sign in again with a message saying why; the session is written at most once a minute
+    for it); the viewer's time zone and a contact's own language over the browser's (after
+    LocaleMiddleware); `Cache-Control: no-store` (Django's never-cache headers) on every
+    response to a signed-in person and on every API response, so no browser or proxy keeps a
+    copy of private data."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -62,31 +67,29 @@ class ViewerTimezoneMiddleware:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         try:
-            return self.get_response(request)
+            _sign_out_if_idle(request)
+            return _no_store(request, self.get_response(request))
         finally:
             timezone.deactivate()
 
 
-class NoStoreMiddleware:
-    """`Cache-Control: no-store` (Django's never-cache headers) on every response to a signed-in
-    person and on every API response: no browser or proxy keeps a copy of private data."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if "no-store" in response.get("Cache-Control", ""):
-            return response  # already said (an attachment download)
-        if response.status_code >= 500 or request.path_info.startswith("/api/"):
-            # An error is never kept either; and finding out who asked could fail again
-            # (the database that caused the 503 would be asked once more for the user).
-            add_never_cache_headers(response)
-            return response
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            add_never_cache_headers(response)
+def _no_store(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    if "no-store" in response.get("Cache-Control", ""):
+        return response  # already said (an attachment download)
+    if response.status_code >= 500 or request.path_info.startswith("/api/"):
+        # An error is never kept either; and finding out who asked could fail again
+        # (the database that caused the 503 would be asked once more for the user).
+        add_never_cache_headers(response)
         return response
+    if _signed_in(request):
+        add_never_cache_headers(response)
+    return response
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    """From the session, as the preferences: no user query for it."""
+    session = getattr(request, "session", None)
+    return session is not None and SESSION_KEY in session
 
 
 # The session key of the last request's time (epoch seconds), written at most once a minute.
@@ -99,28 +102,19 @@ def last_seen_on_login(sender: object, request: HttpRequest | None, user: object
         request.session[LAST_SEEN_SESSION_KEY] = int(time.time())
 
 
-class SessionIdleTimeoutMiddleware:
-    """Signs out a session that made no request for SESSION_IDLE_MINUTES (a shared or
-    forgotten computer); the next page asks to sign in again with a message saying why. The
-    session is written at most once a minute for it, not on every request."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
-            now = int(time.time())
-            last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
-            if isinstance(last_seen, int) and now - last_seen > settings.SESSION_IDLE_MINUTES * 60:
-                logout(request)
-                messages.info(
-                    request,
-                    _("You were signed out after %(minutes)d minutes without activity. Please sign in again.")
-                    % {"minutes": settings.SESSION_IDLE_MINUTES},
-                )
-            elif not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_RESOLUTION:
-                request.session[LAST_SEEN_SESSION_KEY] = now
-        return self.get_response(request)
+def _sign_out_if_idle(request: HttpRequest) -> None:
+    if _signed_in(request):
+        now = int(time.time())
+        last_seen = request.session.get(LAST_SEEN_SESSION_KEY)
+        if isinstance(last_seen, int) and now - last_seen > settings.SESSION_IDLE_MINUTES * 60:
+            logout(request)
+            messages.info(
+                request,
+                _("You were signed out after %(minutes)d minutes without activity. Please sign in again.")
+                % {"minutes": settings.SESSION_IDLE_MINUTES},
+            )
+        elif not isinstance(last_seen, int) or now - last_seen >= LAST_SEEN_RESOLUTION:
+            request.session[LAST_SEEN_SESSION_KEY] = now
 
 
 class TwoFactorMiddleware:

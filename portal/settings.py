@@ -46,6 +46,10 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     _fail("SITE_URL", f"must start with http:// or https://, got {SITE_URL!r}")
 CSRF_TRUSTED_ORIGINS = [SITE_URL]
+# Django compares a Host with these without its port; cached pages are keyed by the Host with its
+# port and link to SITE_URL (core/public_cache.py). Production names its hosts: no wildcard.
+if "*" in ALLOWED_HOSTS and not DEBUG:
+    _fail("ALLOWED_HOSTS", "must name the site's hosts when DEBUG is off (no '*')")
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -84,8 +88,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so it has the last word: a response that sets a cookie is never `public`.
-    "core.public_cache.PublicHeaderGuardMiddleware",
+    # First: a cached public page is answered here, before everything else; and the last word
+    # on Cache-Control (a response that sets a cookie is never `public`).
+    "core.public_cache.PublicPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.RequestSizeLimitMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -95,15 +100,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # A cached public page is answered here, before the user, messages and the rest.
-    "core.public_cache.PublicPageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "portal.middleware.ViewerTimezoneMiddleware",
-    "portal.middleware.NoStoreMiddleware",
-    "portal.middleware.SessionIdleTimeoutMiddleware",
+    # Signs out an idle session, the viewer's zone and language, no-store when signed in.
+    "portal.middleware.ViewerMiddleware",
     # Whoever needs a second factor reaches only its pages until they pass it (accounts/two_factor.py).
     "portal.middleware.TwoFactorMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its page (accounts/lockout.py).
@@ -127,7 +129,6 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "portal.context_processors.site",
                 "core.public_cache.page_path",  # links back to the page: the cached rendering's own path
-                "core.public_cache.csrf_placeholder",  # last: public pages cached with a placeholder token
             ],
         },
     },
@@ -149,46 +150,53 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Browser and worker tests need a file database that other processes can open.
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.environ.get('PORTAL_TEST_DB_SUFFIX', os.getpid())}.sqlite3")}
 else:
+    _db["ENGINE"] = "portal.postgresql"  # Django's, with a deadline on each wait for the server
     _db["CONN_MAX_AGE"] = _int("CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
-    # Outages (docs/OPERATIONS.md): an unreachable or stalled database answers within seconds.
-    # A server that stops answering is cut off client-side too (portal/db_stall.py).
+    # Outages (docs/OPERATIONS.md): connect_timeout, statement_timeout, keepalives and
+    # tcp_user_timeout; a frozen server is cut off by portal/postgresql/base.py.
     DATABASE_CONNECT_TIMEOUT_SECONDS = _int("DATABASE_CONNECT_TIMEOUT_SECONDS", 3)
     DATABASE_STATEMENT_TIMEOUT_SECONDS = _int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 10)
     _db.setdefault("OPTIONS", {}).update(
         {
             "connect_timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
-            "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000}",
+            "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000} -c TimeZone=UTC",
+            "tcp_user_timeout": (DATABASE_STATEMENT_TIMEOUT_SECONDS + 2) * 1000,
         }
     )
+    _db["OPTIONS"].update(keepalives=1, keepalives_idle=10, keepalives_interval=2, keepalives_count=3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: rate limits (API throttles, the public escalation form) must be shared by every web
-# process. Default: files under var/cache (shared by the processes of one machine).
-# Several machines: CACHE_URL=redis://host:6379/1.
+# Cache: sessions, rate limits and the public pages, shared by every web process. Default: files
+# under var/cache (one machine). Several machines: CACHE_URL=redis://host:6379/1 (django-redis).
 try:
     CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 except Exception as exc:  # django-environ raises several kinds for a malformed URL
     _fail("CACHE_URL", f"is not a cache URL ({exc})")
 if TESTING and "CACHE_URL" not in os.environ:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Outages (docs/OPERATIONS.md): a cache that is down or stalled answers within seconds, and
-# is then left alone for CACHE_RETRY_SECONDS (core/cache_guard.py); sessions read the database.
-_cache_timeout = _int("CACHE_TIMEOUT_SECONDS", 1)
-CACHE_RETRY_SECONDS = _int("CACHE_RETRY_SECONDS", 10)
-SESSION_CACHE_SECONDS = _int("SESSION_CACHE_SECONDS", 300)
+# Outages (docs/OPERATIONS.md): a Redis call gives up after CACHE_TIMEOUT_MS; "default" then does
+# without it (IGNORE_EXCEPTIONS), "limits" raises: core/rate_limits.py fails closed.
 if CACHES["default"]["BACKEND"].endswith("RedisCache"):
-    CACHES["default"]["BACKEND"] = "core.redis_cache.RedisCache"  # one client per pool, not per call
-    CACHES["default"].setdefault("OPTIONS", {}).update(
-        {"socket_connect_timeout": _cache_timeout, "socket_timeout": _cache_timeout}
-    )
+    _redis = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHES["default"]["LOCATION"]}
+    _options = dict.fromkeys(["SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT"], _int("CACHE_TIMEOUT_MS", 250) / 1000)
+    CACHES = {
+        "default": {**_redis, "OPTIONS": {**_options, "IGNORE_EXCEPTIONS": True}},
+        "limits": {**_redis, "OPTIONS": _options},
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+else:
+    CACHES["limits"] = CACHES["default"]
+# A public page's rendering is kept this long at most, so an edit shows within it (core/public_cache.py).
+PUBLIC_PAGE_SECONDS = _int("PUBLIC_PAGE_SECONDS", 30)
 # The SLA page's fragments (Django's {% cache %} tag, templates/sla/page.html): per process,
-# keyed by the SLA's version (the regions' versions), language, zone and a region's date, so an
-# entry is never stale; the timeout and the size only free memory.
+# keyed by the SLA's version (the regions' versions), language, zone and a region's date; they
+# also expire like a public page, so a write that moves no version (a queryset update()) shows
+# within PUBLIC_PAGE_SECONDS twice over.
 CACHES["sla_fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "sla-fragments",
-    "TIMEOUT": 3600,
+    "TIMEOUT": PUBLIC_PAGE_SECONDS,
     "OPTIONS": {"MAX_ENTRIES": 2000},
 }
 IS_POSTGRES = _db["ENGINE"].endswith("postgresql")
@@ -336,9 +344,8 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Sessions are read on every signed-in request: from the shared cache (CACHE_URL), written
-# through to the database so that a cleared cache signs nobody out.
-SESSION_ENGINE = "portal.sessions"  # cached_db that falls back to the database when the cache is down
+# Sessions: read from the shared cache, written through to the database (a cleared or unreachable cache signs nobody out).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_MINUTES = _int("SESSION_IDLE_MINUTES", 120)  # then signed out (portal.middleware)
 # Signing in: django-axes' lockout, password resets, the second factor (portal/settings_sign_in.py).

@@ -2,36 +2,20 @@
 
 Rates come from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]` and are read on each request,
 so that settings overrides take effect. The counters live in the shared cache; when it is
-down the limits fail open (the request is served, `core.cache_guard` logs the outage): they
-protect capacity, not a secret (docs/OPERATIONS.md).
+down the limits fail open (django-redis' `IGNORE_EXCEPTIONS`: no history, the request is
+served, the outage is logged): they protect capacity, not a secret (docs/OPERATIONS.md).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.cache import cache as default_cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken
-from core.cache_guard import cache_call_or
 from core.client_address import client_address
 
 
-class _FailOpenCache:
-    """The two calls DRF's throttle makes, answering "no history" while the cache is down."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return cache_call_or(default, default_cache.get, key, default)
-
-    def set(self, key: str, value: Any, timeout: int | None = None) -> None:
-        cache_call_or(None, default_cache.set, key, value, timeout)
-
-
 class _SettingsRateThrottle(SimpleRateThrottle):
-    cache = _FailOpenCache()
-
     def get_rate(self) -> str | None:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 

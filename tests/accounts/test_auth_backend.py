@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from accounts.auth import PREFERENCES_SESSION_KEY, PortalBackend, user_with_membership
 from accounts.models import Membership, StaffProfile
-from portal.middleware import ViewerTimezoneMiddleware
+from portal.middleware import ViewerMiddleware
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_the_middleware_reads_the_preferences_from_the_session_not_the_user(rf):
         return HttpResponse()
 
     with translation.override("en"):
-        ViewerTimezoneMiddleware(view)(request)
+        ViewerMiddleware(view)(request)
     assert seen == {"zone": "Asia/Tokyo", "language": "de"}
     assert request.LANGUAGE_CODE == "de"
 

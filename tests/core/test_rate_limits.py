@@ -9,8 +9,7 @@ import pytest
 from django.core.cache import cache
 
 from core import rate_limits
-from core.cache_guard import CacheUnavailable, cache_guard_reset
-from core.rate_limits import RateLimit, client_and_email_limits, email_ident, minutes_to_wait
+from core.rate_limits import CacheUnavailable, RateLimit, client_and_email_limits, email_ident, minutes_to_wait
 
 HOUR = 3600
 START = 1_800_000_000 // HOUR * HOUR  # the start of a window
@@ -19,10 +18,8 @@ START = 1_800_000_000 // HOUR * HOUR  # the start of a window
 @pytest.fixture(autouse=True)
 def _fresh():
     cache.clear()
-    cache_guard_reset()
     yield
     cache.clear()
-    cache_guard_reset()
 
 
 def test_a_rate_is_read_as_the_settings_give_it():
@@ -85,6 +82,6 @@ def test_the_limits_fail_closed_while_the_cache_is_down(monkeypatch):
         def add(self, *args, **kwargs):
             raise ConnectionError("Connection refused")
 
-    monkeypatch.setattr(rate_limits, "cache", Down())
+    monkeypatch.setattr(rate_limits, "caches", {"limits": Down()})
     with pytest.raises(CacheUnavailable):
         minutes_to_wait([RateLimit("reset-email", "x", 3, HOUR)], now=START)

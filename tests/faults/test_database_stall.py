@@ -1,11 +1,14 @@
 """A PostgreSQL server that stops answering (not refusing) costs a request seconds.
 
-The test's connection goes through a proxy that can stop forwarding (stall_proxy.py), with
-the timeouts cut to a second for the test's sake. A reused connection's health check, a
-reconnect and a statement already in flight each give up in time (portal/db_stall.py,
-`connect_timeout`), the page, `/readyz` and the API answer 503 with `Retry-After`, and the
-first request after the stall is served again. PostgreSQL only (tests/faults/conftest.py):
-SQLite has no server to stall, a locked file is waited for `timeout` seconds.
+The test's connection goes through a proxy that can stop forwarding (stall_proxy.py): as for
+a SIGSTOPped server, the kernel still accepts and acknowledges, so libpq's keepalives and
+`tcp_user_timeout` see nothing wrong. The timeouts are cut to a second for the test's sake.
+The bound (docs/OPERATIONS.md): a reused connection's health check and a reconnect each give
+up after the connect timeout; a statement, COMMIT or ROLLBACK in flight after the statement
+timeout plus 2 s (portal/postgresql/base.py); the page, `/readyz` and the API answer 503 with
+`Retry-After`, a cached public page answers without the database, and the first request
+after the stall is served again. PostgreSQL only (tests/faults/conftest.py): SQLite has no
+server to stall, a locked file is waited for `timeout` seconds.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.api.services import api_token_create
@@ -24,7 +28,8 @@ pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 TIMEOUT = 1  # seconds: connect timeout and statement timeout, for the test
 CONNECT = max(TIMEOUT, 2)  # psycopg, like libpq, gives a connection at least 2 s
-SLACK = 1.5  # the watchdog's tick, a busy machine
+SLACK = 1.5  # a busy machine
+STATEMENT = TIMEOUT + 2  # portal.postgresql.base.GRACE_SECONDS
 
 
 @pytest.fixture
@@ -108,9 +113,50 @@ def test_a_statement_in_flight_when_the_database_stalls_is_cut_off_after_the_sta
             cursor.execute("SELECT count(*) FROM incidents_incident")
     seconds = time.monotonic() - began
     # The server's own statement timeout would have answered by then, had it been running.
-    assert TIMEOUT <= seconds <= TIMEOUT + 2 + SLACK, seconds
+    assert TIMEOUT <= seconds <= STATEMENT + SLACK, seconds
     stalling_database.resume()
     connection.close()
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM incidents_incident")
         assert cursor.fetchone()[0] == 0
+
+
+def test_a_commit_when_the_database_stalls_gives_up_after_the_statement_timeout(stalling_database):
+    began = []
+
+    def a_transaction_that_commits_into_the_stall() -> None:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM incidents_incident")
+            stalling_database.stall()
+            began.append(time.monotonic())
+
+    with pytest.raises(OperationalError):
+        a_transaction_that_commits_into_the_stall()
+    seconds = time.monotonic() - began[0]
+    # The COMMIT, then Django's reconnect to restore autocommit (which gives up in turn).
+    assert seconds <= STATEMENT + CONNECT + SLACK, seconds
+    stalling_database.resume()
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def test_a_reconnect_to_a_stalled_database_gives_up_after_the_connect_timeout(stalling_database):
+    connection.close()
+    stalling_database.stall()
+    began = time.monotonic()
+    with pytest.raises(OperationalError):
+        connection.ensure_connection()
+    seconds = time.monotonic() - began
+    assert seconds <= CONNECT + SLACK, seconds
+
+
+def test_a_cached_public_page_answers_while_the_database_stalls(stalling_database, sla):
+    visitor = ProductionClient(raise_request_exception=False)
+    url = reverse("kb:index")
+    assert visitor.get(url).status_code == 200  # rendered and kept
+    stalling_database.stall()
+    page, seconds = timed(lambda: visitor.get(url))
+    assert page.status_code == 200
+    assert seconds <= SLACK, seconds  # no database round trip at all

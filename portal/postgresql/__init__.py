@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend with a deadline on every wait for the server (base.py)."""
