@@ -47,8 +47,7 @@ from accounts.two_factor import (
 )
 from accounts.two_factor_proof import proof_link_open, proof_link_prepare
 from core.broker_guard import enqueue
-from core.cache_guard import CacheUnavailable
-from core.rate_limits import cannot_count_now, minutes_to_wait, try_again_in
+from core.rate_limits import CacheUnavailable, cannot_count_now, minutes_to_wait, try_again_in
 
 
 class CodeForm(forms.Form):

@@ -7,7 +7,7 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 
 from escalation.models import Criterion, EscalationContact, EscalationStep, StepKind
-from escalation.services_requests import escalation_request_by_customer
+from escalation.services.requests import escalation_request_by_customer
 from escalation.watcher import escalation_sweep
 from incidents.models import Incident
 from notify.models import WebhookEndpoint, WebhookFormat

@@ -18,7 +18,7 @@ from accounts.selectors import membership_of
 from core.client_address import client_address
 from escalation import selectors
 from escalation.forms import CustomerEscalationForm, MicrosoftEscalationForm
-from escalation.services_requests import (
+from escalation.services.requests import (
     EscalationRequestError,
     MicrosoftRequest,
     escalation_request_by_customer,

@@ -29,7 +29,7 @@ from escalation.models import EscalationEvent, EscalationPolicy, StepKind
 from escalation.planning import PlanError, PlannedStep, plan_check, plan_held, policy_open_incidents
 from incidents.models import Announcement, Incident
 from incidents.notifications import incident_announce
-from incidents.services_escalations import Escalated, escalations_record
+from incidents.services.escalations import Escalated, escalations_record
 from sla import businesshours
 from sla.selectors import filing_calendar
 

@@ -2,7 +2,7 @@
 
 The admin is a thin interface: every write goes through `incidents.services` (assignment,
 initial response, severity, non-chargeable, duplicate, status transitions, replies), every
-read of the queue through `incidents.selectors_queue`.
+read of the queue through `incidents.selectors.queue`.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.entitlements import contract_active_get
-from incidents import selectors_queue as q
 from incidents.admin_actions import IncidentActions
 from incidents.admin_filters import AssigneeFilter, IncidentNumberSearch, QueueStatusFilter, ResponseClockFilter
 from incidents.admin_forms import ReplyForm
 from incidents.admin_page import IncidentPageViews
 from incidents.models import Incident, IncidentStatus
 from incidents.selectors import Audience, incident_timeline
+from incidents.selectors import queue as q
 from incidents.services import ALLOWED_TRANSITIONS
 from sla.clock import SlaClock, SlaState, sla_clock
 

@@ -15,9 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from incidents.admin_forms import AssignForm, DuplicateForm, NonChargeableForm, SeverityForm
+from incidents.errors import IncidentError
 from incidents.models import Incident
 from incidents.services import (
-    IncidentError,
     incident_assign,
     incident_change_severity,
     incident_close_as_duplicate,

@@ -7,8 +7,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incidents import selectors_queue as q
 from incidents.models import Incident, IncidentStatus
+from incidents.selectors import queue as q
 
 
 class IncidentNumberSearch:

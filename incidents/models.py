@@ -153,7 +153,7 @@ class Incident(models.Model):
             ),
             # "My incidents": an organisation's incidents, newest first.
             models.Index(fields=["organization", "-submitted_at"], name="incident_org_submitted_idx"),
-            # The admin queue (incidents/selectors_queue.py): WHERE status IN (open statuses)
+            # The admin queue (incidents/selectors/queue.py): WHERE status IN (open statuses)
             # [AND response_due_at < now] — the open incidents are a small part of the table.
             models.Index(fields=["status", "response_due_at"], name="incident_status_due_idx"),
             # The admin queue's open incidents (... AND resolved_at IS NULL AND closed_at IS NULL):
@@ -296,7 +296,7 @@ class EscalationReason(models.TextChoices):
 class EscalationEntry(models.Model):
     """An escalation as the incident's timeline shows it.
 
-    The escalation app (a higher layer) writes it through `incidents.services_timeline`
+    The escalation app (a higher layer) writes it through `incidents.services.escalations`
     when a step fires or a person's request is verified, so that the timeline reads only
     incidents' own rows. Customers see the requested ones; support sees all.
     """

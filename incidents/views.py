@@ -29,7 +29,7 @@ from core.markdown import render_markdown
 from incidents import selectors
 from incidents.forms import IncidentFilterForm, IncidentForm
 from incidents.services import IncidentError, NewIncident
-from incidents.services_customer import incident_submit
+from incidents.services.customer import incident_submit
 from lifecycle.models import ProductVersion
 from lifecycle.selectors import version_support_status
 from sla.clock import sla_clock

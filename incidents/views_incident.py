@@ -23,7 +23,7 @@ from incidents.downloads import attachment_response
 from incidents.forms import CommentForm, ReopenForm, ShareForm
 from incidents.models import Incident
 from incidents.services import IncidentError, comment_add
-from incidents.services_customer import incident_confirm_resolution, incident_reopen, incident_share, incident_unshare
+from incidents.services.customer import incident_confirm_resolution, incident_reopen, incident_share, incident_unshare
 from incidents.views import not_allowed
 from sla.clock import sla_clock
 

@@ -17,6 +17,7 @@ from portal.environment import fail as _fail
 from portal.environment import read_bool as _bool
 from portal.environment import read_int as _int
 from portal.environment import read_rate as _rate
+from portal.settings_cache import cache_settings
 from portal.settings_celery import celery_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -167,38 +168,12 @@ else:
     _db["OPTIONS"].update(keepalives=1, keepalives_idle=10, keepalives_interval=2, keepalives_count=3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: sessions, rate limits and the public pages, shared by every web process. Default: files
-# under var/cache (one machine). Several machines: CACHE_URL=redis://host:6379/1 (django-redis).
-try:
-    CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
-except Exception as exc:  # django-environ raises several kinds for a malformed URL
-    _fail("CACHE_URL", f"is not a cache URL ({exc})")
-if TESTING and "CACHE_URL" not in os.environ:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Outages (docs/OPERATIONS.md): a Redis call gives up after CACHE_TIMEOUT_MS; "default" then does
-# without it (IGNORE_EXCEPTIONS), "limits" raises: core/rate_limits.py fails closed.
-if CACHES["default"]["BACKEND"].endswith("RedisCache"):
-    _redis = {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": CACHES["default"]["LOCATION"]}
-    _options = dict.fromkeys(["SOCKET_CONNECT_TIMEOUT", "SOCKET_TIMEOUT"], _int("CACHE_TIMEOUT_MS", 250) / 1000)
-    CACHES = {
-        "default": {**_redis, "OPTIONS": {**_options, "IGNORE_EXCEPTIONS": True}},
-        "limits": {**_redis, "OPTIONS": _options},
-    }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-else:
-    CACHES["limits"] = CACHES["default"]
-# A public page's rendering is kept this long at most, so an edit shows within it (core/public_cache.py).
-PUBLIC_PAGE_SECONDS = _int("PUBLIC_PAGE_SECONDS", 30)
-# The SLA page's fragments (Django's {% cache %} tag, templates/sla/page.html): per process,
-# keyed by the SLA's version (the regions' versions), language, zone and a region's date; they
-# also expire like a public page, so a write that moves no version (a queryset update()) shows
-# within PUBLIC_PAGE_SECONDS twice over.
-CACHES["sla_fragments"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "sla-fragments",
-    "TIMEOUT": PUBLIC_PAGE_SECONDS,
-    "OPTIONS": {"MAX_ENTRIES": 2000},
-}
+# Cache: the shared cache (sessions, limits, public pages) and the SLA page's fragments.
+vars().update(
+    cache_settings(
+        env=env, read_int=_int, fail=_fail, testing=TESTING, in_environment="CACHE_URL" in os.environ, var_dir=VAR_DIR
+    )
+)
 IS_POSTGRES = _db["ENGINE"].endswith("postgresql")
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from core.api.permissions import IsCustomer
 from core.api.serializers import COMMON_ERRORS, error
 from escalation.api import serializers as s
-from escalation.services_requests import escalation_request_by_customer
+from escalation.services.requests import escalation_request_by_customer
 from incidents.api import selectors
 from incidents.api.views import NOT_FOUND, NUMBER_PARAMETER, require_write
 

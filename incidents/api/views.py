@@ -32,7 +32,7 @@ from incidents.api import selectors
 from incidents.api import serializers as s
 from incidents.downloads import attachment_response
 from incidents.services import NewIncident, comment_add
-from incidents.services_customer import incident_confirm_resolution, incident_submit
+from incidents.services.customer import incident_confirm_resolution, incident_submit
 from sla import deadlines
 from sla.models import ResponseTarget
 

@@ -21,7 +21,7 @@ from accounts.entitlements import (
 from accounts.models import Contract, prorated_allotment
 from incidents.models import Incident
 from incidents.services import NewIncident, incident_create
-from incidents.services_customer import incident_submit
+from incidents.services.customer import incident_submit
 from tests.conftest import NOW
 from tests.factories import ContractFactory, severity
 

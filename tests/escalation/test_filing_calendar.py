@@ -136,7 +136,7 @@ def test_a_policy_edit_applies_to_open_incidents_on_their_filing_calendar(filed,
 
 
 def test_the_incident_pages_count_business_time_left_on_the_filing_calendar(filed, organization):
-    from incidents.selectors_queue import incident_sla_panel
+    from incidents.selectors.queue import incident_sla_panel
 
     at = FILED_AT + dt.timedelta(minutes=30)
     before = incident_sla_panel(as_the_sweep_reads_it(filed), now=at)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from escalation.models import EscalationContact, EscalationEvent, EscalationRequest, EventKind
 from escalation.selectors import escalation_events_for_incident
-from escalation.services_requests import (
+from escalation.services.requests import (
     EscalationRequestError,
     escalation_request_verify,
 )
@@ -137,7 +137,7 @@ def test_a_microsoft_engineer_is_verified_by_email_before_anyone_is_paged(
 def test_a_second_click_on_the_link_pages_nobody_again(client, contacts, now):
     client.post(PAGE, _form())
     request = EscalationRequest.objects.get()
-    from escalation.services_requests import verify_token_make
+    from escalation.services.requests import verify_token_make
 
     token = verify_token_make(request)
     escalation_request_verify(token=token, now=now)

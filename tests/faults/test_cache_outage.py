@@ -16,7 +16,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts.models import Invitation
-from escalation.services_requests import RateLimited, public_rate_limit_check
+from escalation.services.requests import RateLimited, public_rate_limit_check
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db]
 

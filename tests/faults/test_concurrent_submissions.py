@@ -14,7 +14,7 @@ from accounts.models import Contract
 from escalation.watcher import escalation_sweep
 from incidents.models import Incident
 from incidents.services import NewIncident
-from incidents.services_customer import incident_submit
+from incidents.services.customer import incident_submit
 from tests.conftest import NOW, skip_or_fail
 from tests.factories import severity
 

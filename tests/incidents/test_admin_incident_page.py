@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from incidents.models import Attachment, Comment, IncidentStatus, StatusChange, Visibility
 from incidents.services import comment_add, incident_mark_non_chargeable
-from incidents.services_escalations import Escalated, escalations_record
+from incidents.services.escalations import Escalated, escalations_record
 from tests.conftest import NOW
 from tests.incidents.test_admin_queue import change_url, file_incident
 

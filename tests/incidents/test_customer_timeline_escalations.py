@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from escalation.services_requests import escalation_request_by_customer
+from escalation.services.requests import escalation_request_by_customer
 from incidents.models import EscalationKind
 from incidents.services import NewIncident, incident_create
-from incidents.services_escalations import Escalated, escalations_record
+from incidents.services.escalations import Escalated, escalations_record
 from tests.factories import severity
 
 pytestmark = pytest.mark.django_db

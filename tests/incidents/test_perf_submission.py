@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from incidents.models import Incident
 from incidents.services import NewIncident, incident_create
-from incidents.services_customer import incident_submit
+from incidents.services.customer import incident_submit
 from tests.conftest import NOW
 from tests.factories import severity
 

@@ -115,7 +115,7 @@ def test_a_customers_escalation_request_pages_the_contacts_by_one_route(
     file_incident, now, customer, django_capture_on_commit_callbacks, monkeypatch
 ):
     from escalation.models import EscalationContact
-    from escalation.services_requests import escalation_request_by_customer
+    from escalation.services.requests import escalation_request_by_customer
     from notify import tasks
 
     EscalationContact.objects.create(

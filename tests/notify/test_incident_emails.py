@@ -16,7 +16,7 @@ from django.utils import timezone
 from escalation.watcher import escalation_sweep
 from incidents.models import Announcement, Incident
 from incidents.services import NewIncident, incident_create
-from incidents.services_customer import incident_submit
+from incidents.services.customer import incident_submit
 from notify import sending, tasks
 from notify.models import Delivery, DeliveryStatus
 from notify.sending import deliveries_due

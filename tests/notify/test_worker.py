@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from escalation.watcher import escalation_sweep
 from incidents.services import NewIncident
-from incidents.services_customer import incident_submit
+from incidents.services.customer import incident_submit
 from notify import tasks
 from notify.models import Delivery, DeliveryStatus, WebhookEndpoint
 from notify.sending import message_id

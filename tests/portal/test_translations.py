@@ -133,7 +133,7 @@ def test_visitors_and_engineers_get_their_browsers_language(client, engineer, sl
 def test_the_new_incident_emails_are_in_each_recipients_language(organization, customer, customer_admin):
     from escalation.watcher import escalation_sweep
     from incidents.services import NewIncident
-    from incidents.services_customer import incident_submit
+    from incidents.services.customer import incident_submit
     from tests.conftest import NOW
     from tests.factories import severity
     from tests.notify.outbox import send_pending

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, Role
 from incidents.services import IncidentError, NewIncident, incident_create
-from incidents.services_customer import incident_share, incident_unshare
+from incidents.services.customer import incident_share, incident_unshare
 from tests.conftest import NOW
 from tests.factories import severity
 

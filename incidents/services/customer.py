@@ -14,11 +14,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organization, Role
 from accounts.selectors import membership_current
+from incidents.errors import IncidentError, TransitionNotAllowed
 from incidents.models import Incident, IncidentStatus
 from incidents.services import (
-    IncidentError,
     NewIncident,
-    TransitionNotAllowed,
     comment_add,
     incident_create,
     incident_transition,

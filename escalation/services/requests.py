@@ -3,7 +3,7 @@ engineer from the public escalation page (verified by a signed link sent by emai
 
 A verified request becomes an `EscalationEvent` of kind "requested": it pages the
 escalation contacts through the same outbox as the watcher's steps (`notify`), and is
-recorded on the incident's timeline (`incidents.services_escalations`).
+recorded on the incident's timeline (`incidents.services.escalations`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from core.rate_limits import CacheUnavailable, client_and_email_limits, minutes_
 from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource
 from incidents.models import Incident
-from incidents.services_escalations import Escalated, escalations_record
+from incidents.services.escalations import Escalated, escalations_record
 
 SIGNING_SALT = "escalation.request.verify"
 VERIFY_LINK_MAX_AGE = dt.timedelta(hours=24)
