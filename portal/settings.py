@@ -237,6 +237,10 @@ SUPPORT_TEAM_EMAIL = os.environ.get("SUPPORT_TEAM_EMAIL", "support-team@example.
 # Where answers to the portal's e-mails arrive (plus-addressed per incident and person:
 # incidents/reply_addresses.py); unset: e-mails carry no reply address of an incident.
 INBOUND_EMAIL_ADDRESS = os.environ.get("INBOUND_EMAIL_ADDRESS", "")
+# The mailbox the answers are read from (imap://user:pass@host:143/INBOX or imaps://...;
+# incidents/inbound_imap.py), polled every INBOUND_POLL_SECONDS; unset: nothing is read.
+INBOUND_IMAP_URL = os.environ.get("INBOUND_IMAP_URL", "")
+INBOUND_POLL_SECONDS = _int("INBOUND_POLL_SECONDS", 30)
 # A mail server that hangs must not outlive the lease of the delivery being sent (notify/).
 EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT_SECONDS", 10)
 if TESTING:
@@ -272,6 +276,8 @@ ATTACHMENT_ALLOWED_EXTENSIONS = [
     ).split(",")
     if e.strip()
 ]
+# An answer by e-mail larger than the largest request is skipped unread (incidents/inbound.py).
+INBOUND_MAX_BYTES = REQUEST_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -386,5 +392,6 @@ vars().update(
         var_dir=VAR_DIR,
         sweep_seconds=ESCALATION_SWEEP_SECONDS,
         resend_seconds=NOTIFY_RESEND_SECONDS,
+        inbound_seconds=INBOUND_POLL_SECONDS,
     )
 )
