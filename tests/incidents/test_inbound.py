@@ -16,7 +16,6 @@ from incidents.reply_addresses import reply_address
 from incidents.services import NewIncident, incident_create, incident_transition
 from notify.models import Delivery
 from tests.conftest import NOW
-from tests.dovecot import dovecot, imap_mailbox  # noqa: F401 (fixtures)
 from tests.factories import severity
 
 pytestmark = pytest.mark.django_db
@@ -241,7 +240,7 @@ def test_a_malformed_message_is_skipped_and_the_next_one_still_processed(imap_ma
     no_text["To"] = reply_address(incident_id=incident.pk, user_id=customer.pk)
     no_text["Message-ID"] = "<no-text@mail.example>"
     no_text.set_content(b"\x00\x01", maintype="application", subtype="octet-stream")
-    bad_charset = reply(incident, customer, body="Grüße").replace(b"charset=\"utf-8\"", b"charset=\"x-unknown\"")
+    bad_charset = reply(incident, customer, body="Grüße").replace(b'charset="utf-8"', b'charset="x-unknown"')
     imap_mailbox.append(no_text.as_bytes())
     imap_mailbox.append(bad_charset)
     settings.INBOUND_MAX_BYTES = 20_000
