@@ -132,6 +132,14 @@ def _bounce(*, answer: Answer, verdict: Verdict, now: dt.datetime) -> None:
     emails_enqueue(key=key, emails=[email], now=now)
 
 
+def _answerable(address: str) -> bool:
+    try:
+        email_normalise(address)
+    except EmailRefused:
+        return False
+    return True
+
+
 def _record(answer_key: str, outcome: str, now: dt.datetime, **fields) -> InboundMessage:
     return InboundMessage.objects.create(message_key=answer_key, outcome=outcome, received_at=now, **fields)
 
@@ -182,8 +190,8 @@ def inbound_message_process(*, raw: bytes, now: dt.datetime, is_truncated: bool 
 
 
 def _act(*, answer: Answer, verdict: Verdict, body: str, uploads: list, now: dt.datetime) -> str:
-    if verdict.outcome == InboundOutcome.BOUNCED and not answer.sender:
-        return _skip(answer.key, "", f"{verdict.reason}, and no sender to answer", now)
+    if verdict.outcome == InboundOutcome.BOUNCED and not _answerable(answer.sender):
+        return _skip(answer.key, answer.sender, f"{verdict.reason}, and no address to answer", now)
     try:
         with transaction.atomic():
             record = _record(

@@ -273,3 +273,11 @@ def test_the_mailbox_url_names_server_account_and_folder():
     assert mailbox_from_url("imap://u:p@127.0.0.1:1143").folder == "INBOX"
     with pytest.raises(ValueError, match="INBOUND_IMAP_URL"):
         mailbox_from_url("pop3://u:p@host")
+
+
+def test_a_message_with_no_address_to_answer_is_skipped_without_a_bounce(imap_mailbox, incident, customer):
+    imap_mailbox.append(reply(incident, customer, sender="undisclosed-sender"))
+
+    assert inbound_poll().outcomes == [InboundOutcome.SKIPPED]
+    assert not Delivery.objects.exists()
+    assert not Comment.objects.exists()
