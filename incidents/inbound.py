@@ -140,6 +140,11 @@ def _answerable(address: str) -> bool:
     return True
 
 
+def _seen(key: str) -> bool:
+    """Read before (a cheap early answer; the unique key is the guarantee)."""
+    return InboundMessage.objects.filter(message_key=key).exists()
+
+
 def _record(answer_key: str, outcome: str, now: dt.datetime, **fields) -> InboundMessage:
     return InboundMessage.objects.create(message_key=answer_key, outcome=outcome, received_at=now, **fields)
 
@@ -161,8 +166,8 @@ def inbound_message_process(*, raw: bytes, now: dt.datetime, is_truncated: bool 
         message, answer = answer_read(raw)
     except Malformed as error:
         key = "sha256:" + hashlib.sha256(raw).hexdigest()
-        return DUPLICATE if InboundMessage.objects.filter(message_key=key).exists() else _skip(key, "", str(error), now)
-    if InboundMessage.objects.filter(message_key=answer.key).exists():
+        return DUPLICATE if _seen(key) else _skip(key, "", str(error), now)
+    if _seen(answer.key):
         return DUPLICATE
     if answer.is_automatic:
         logger.info("inbound %s: automatic reply from %s, ignored", answer.key, answer.sender)

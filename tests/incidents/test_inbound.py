@@ -281,3 +281,16 @@ def test_a_message_with_no_address_to_answer_is_skipped_without_a_bounce(imap_ma
     assert inbound_poll().outcomes == [InboundOutcome.SKIPPED]
     assert not Delivery.objects.exists()
     assert not Comment.objects.exists()
+
+
+def test_a_poller_that_records_the_message_second_adds_and_sends_nothing(incident, customer, monkeypatch):
+    """Two pollers read the same message at once: both find it new, the unique key lets one win."""
+    from incidents import inbound
+
+    raw = reply(incident, customer)
+    monkeypatch.setattr(inbound, "_seen", lambda key: False)
+
+    assert inbound.inbound_message_process(raw=raw, now=NOW) == InboundOutcome.COMMENTED
+    assert inbound.inbound_message_process(raw=raw, now=NOW) == "duplicate"
+    assert Comment.objects.count() == 1
+    assert InboundMessage.objects.count() == 1
