@@ -313,16 +313,22 @@ class InboundMessage(models.Model):
     (after a poller died before flagging it, or by two pollers) adds and sends nothing. It is
     written in the transaction of the reply or bounce it caused."""
 
-    message_key = models.CharField(max_length=255, unique=True)
-    outcome = models.CharField(max_length=10, choices=InboundOutcome.choices)
-    sender = models.CharField(max_length=254, blank=True)
-    incident = models.ForeignKey(Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    comment = models.ForeignKey(Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    reason = models.CharField(max_length=200, blank=True)
-    received_at = models.DateTimeField()
+    message_key = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=InboundOutcome.choices)
+    sender = models.CharField(_("sender"), max_length=254, blank=True)
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("incident")
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("reply")
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    received_at = models.DateTimeField(_("read at"))
 
     class Meta:
         ordering = ["-received_at", "-pk"]
+        verbose_name = _("answer by e-mail")
+        verbose_name_plural = _("answers by e-mail")
 
     def __str__(self) -> str:
         return f"{self.message_key}: {self.outcome}"
