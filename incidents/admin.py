@@ -23,6 +23,7 @@ from accounts.entitlements import contract_active_get
 from incidents.admin_actions import IncidentActions
 from incidents.admin_filters import AssigneeFilter, IncidentNumberSearch, QueueStatusFilter, ResponseClockFilter
 from incidents.admin_forms import ReplyForm
+from incidents.admin_inbound import InboundMessageAdmin  # noqa: F401 (registers it)
 from incidents.admin_page import IncidentPageViews
 from incidents.models import Incident, IncidentStatus
 from incidents.selectors import Audience, incident_timeline

@@ -315,3 +315,37 @@ class EscalationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id}: {self.title}"
+
+
+class InboundOutcome(models.TextChoices):
+    COMMENTED = "commented", _("Added as a reply")
+    BOUNCED = "bounced", _("Answered with a bounce")
+    IGNORED = "ignored", _("Automatic reply, ignored")
+    SKIPPED = "skipped", _("Malformed, skipped")
+
+
+class InboundMessage(models.Model):
+    """An e-mail read from the inbound mailbox, once (incidents/inbound.py): its key (its
+    Message-ID, or a digest of its bytes when it has none) is unique, so a message read again
+    (after a poller died before flagging it, or by two pollers) adds and sends nothing. It is
+    written in the transaction of the reply or bounce it caused."""
+
+    message_key = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=InboundOutcome.choices)
+    sender = models.CharField(_("sender"), max_length=254, blank=True)
+    incident = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("incident")
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("reply")
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    received_at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("answer by e-mail")
+        verbose_name_plural = _("answers by e-mail")
+
+    def __str__(self) -> str:
+        return f"{self.message_key}: {self.outcome}"

@@ -231,6 +231,10 @@ SUPPORT_TEAM_EMAIL = os.environ.get("SUPPORT_TEAM_EMAIL", "support-team@example.
 INBOUND_EMAIL_ADDRESS = os.environ.get("INBOUND_EMAIL_ADDRESS", "")
 # A monitor sending `Authorization: Bearer <this>` reads /readyz/workers' details (empty: staff only).
 READINESS_TOKEN = os.environ.get("READINESS_TOKEN", "")
+# The mailbox the answers are read from (imap://user:pass@host:143/INBOX or imaps://...;
+# incidents/inbound_imap.py), polled every INBOUND_POLL_SECONDS; unset: nothing is read.
+INBOUND_IMAP_URL = os.environ.get("INBOUND_IMAP_URL", "")
+INBOUND_POLL_SECONDS = _int("INBOUND_POLL_SECONDS", 30)
 # A mail server that hangs must not outlive the lease of the delivery being sent (notify/).
 EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT_SECONDS", 10)
 if TESTING:
@@ -266,6 +270,8 @@ ATTACHMENT_ALLOWED_EXTENSIONS = [
     ).split(",")
     if e.strip()
 ]
+# An answer by e-mail larger than the largest request is skipped unread (incidents/inbound.py).
+INBOUND_MAX_BYTES = REQUEST_MAX_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -379,5 +385,6 @@ vars().update(
         var_dir=VAR_DIR,
         sweep_seconds=ESCALATION_SWEEP_SECONDS,
         resend_seconds=NOTIFY_RESEND_SECONDS,
+        inbound_seconds=INBOUND_POLL_SECONDS,
     )
 )

@@ -20,6 +20,7 @@ def celery_settings(
     var_dir: Path,
     sweep_seconds: int,
     resend_seconds: int,
+    inbound_seconds: int = 30,
 ) -> dict[str, Any]:
     # The filesystem transport under var/ unless CELERY_BROKER_URL says otherwise.
     broker_url = os.environ.get("CELERY_BROKER_URL", "filesystem://")
@@ -63,6 +64,7 @@ def celery_settings(
             "notify.deliver": {"queue": queue["deliveries"]},
             "notify.resend": {"queue": queue["deliveries"]},
             "escalation.policy_refresh": {"queue": queue["bulk"]},
+            "incidents.inbound_poll": {"queue": queue["bulk"]},
         },
         "WORKER_QUEUES": [queue["sweep"], queue["deliveries"], default_queue, queue["bulk"]],
         "CELERY_RESULT_BACKEND": None,
@@ -97,6 +99,12 @@ def celery_settings(
                 "task": "notify.resend",
                 "schedule": float(resend_seconds),
                 "options": {"expire_seconds": max(1, resend_seconds - 1)},
+            },
+            # Answers by e-mail (a no-op while INBOUND_IMAP_URL is unset).
+            "incidents-inbound-poll": {
+                "task": "incidents.inbound_poll",
+                "schedule": float(inbound_seconds),
+                "options": {"expire_seconds": max(1, inbound_seconds - 1)},
             },
         },
     }

@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from tests.conftest import NOW
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,3 +76,20 @@ def test_managers_see_the_api_token_list_but_engineers_do_not(client, engineer, 
     assert client.get(url).status_code == 403
     client.force_login(manager)
     assert client.get(url).status_code == 200
+
+
+def test_engineers_read_the_answers_by_email_but_change_none(client, engineer):
+    from incidents.models import InboundMessage, InboundOutcome
+
+    InboundMessage.objects.create(
+        message_key="<a@b>",
+        outcome=InboundOutcome.SKIPPED,
+        sender="x@y.example",
+        reason="no text part",
+        received_at=NOW,
+    )
+    client.force_login(engineer)
+    page = client.get(reverse("admin:incidents_inboundmessage_changelist"))
+    assert page.status_code == 200
+    assert b"no text part" in page.content
+    assert not engineer.has_perm("incidents.change_inboundmessage")
