@@ -80,6 +80,7 @@ def cache_on(settings):
         settings.CACHES = {
             "default": {**default, "OPTIONS": {**options, "IGNORE_EXCEPTIONS": True}},
             "limits": default,
+            "sla_fragments": settings.CACHES["sla_fragments"],
         }
 
     return point
@@ -142,8 +143,9 @@ def web_process(transactional_db):
 
 
 def pytest_ignore_collect(collection_path, config):
-    """The stalled-server test needs a server: it runs in the PostgreSQL configuration (CI's
-    second run). SQLite has none; a locked file is waited for `timeout` seconds."""
-    if collection_path.name == "test_database_stall.py":
+    """The stalled-server and the concurrent-submission tests need a server with row locks:
+    they run in the PostgreSQL configuration (CI's second run). SQLite has neither; a locked
+    file is waited for `timeout` seconds."""
+    if collection_path.name in ("test_database_stall.py", "test_concurrent_submissions.py"):
         return not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
     return None

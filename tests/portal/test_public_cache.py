@@ -242,7 +242,8 @@ def test_the_content_version_is_shared_by_every_process(client, sla, settings, t
     bumps the version, as its post_save would) is seen by this one at once."""
     location = tmp_path / "cache"
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(location)}
+        "default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(location)},
+        "sla_fragments": settings.CACHES["sla_fragments"],
     }
     client.get(SLA)
     assert queries(client, SLA)[0] == 0
