@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "incidents",
     "escalation",
     "knowledgebase",
+    "notices",
     "cfmd",
     "portal",
 ]
