@@ -222,7 +222,7 @@ def end_of_support_due(today: dt.date) -> list[Due]:
             "milestone": milestone,
             "ends_on": end.isoformat(),
             "upgrade_path": _upgrade_path(row, rows, end),
-            "lifecycle_url": f"{settings.SITE_URL}{reverse('lifecycle')}",
+            "lifecycle_url": f"{settings.SITE_URL}{reverse('cfmd:lifecycle')}",
             "support_contact": renew_contact(),
             "VENDOR_NAME": settings.VENDOR_NAME,
         }
