@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
 from accounts.contacts import support_contacts
 from notices.models import NoticeSwitch, OrganizationVersion, OrganizationWithoutSupportContact, SentNotice
@@ -27,7 +28,7 @@ class SentNoticeAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in SentNotice._meta.fields]
     change_list_template = "admin/notices/sentnotice/change_list.html"
 
-    @admin.display(description="recipients")
+    @admin.display(description=_("sent to"))
     def recipient_list(self, obj: SentNotice) -> str:
         return ", ".join(obj.recipients)
 
@@ -64,7 +65,7 @@ class SentNoticeAdmin(admin.ModelAdmin):
             )
         context = {
             **self.admin_site.each_context(request),
-            "title": "Notice previews",
+            "title": _("Notice previews"),
             "opts": self.model._meta,
             "templates": TEMPLATES,
             "languages": languages,

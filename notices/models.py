@@ -38,7 +38,7 @@ class SentNotice(models.Model):
     due_on = models.DateField(_("due on"))
     sent_on = models.DateField(_("sent on"))
     is_late = models.BooleanField(_("late"), default=False)
-    recipients = models.JSONField(_("recipients"), default=list)
+    recipients = models.JSONField(_("sent to"), default=list)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:

@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                 ('due_on', models.DateField(verbose_name='due on')),
                 ('sent_on', models.DateField(verbose_name='sent on')),
                 ('is_late', models.BooleanField(default=False, verbose_name='late')),
-                ('recipients', models.JSONField(default=list, verbose_name='recipients')),
+                ('recipients', models.JSONField(default=list, verbose_name='sent to')),
                 ('created_at', models.DateTimeField(verbose_name='created at')),
                 ('contract', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.contract')),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),

@@ -60,8 +60,8 @@ def test_each_contact_reads_the_notice_in_their_language(organization, contacts)
             language=delivery.language,
             time_zone=delivery.time_zone,
         )
-    assert "31. Dezember 2026" in rendered["de"].subject
-    assert "2026年12月31日" in rendered["ja"].subject
+    assert rendered["de"].subject == "Ihr Supportplan Professional Direct endet am 31. Dezember 2026"
+    assert rendered["ja"].subject == "Professional Direct サポートプランは 2026年12月31日 に終了します"
     assert "Professional Direct" in rendered["de"].text
     assert "support@example.com" in rendered["ja"].text  # how to renew: the ISV's address
 
