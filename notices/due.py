@@ -68,14 +68,14 @@ def renew_contact() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
 
 
-def _plan_kind(contract: Contract, *, has_successor: bool, today: dt.date) -> tuple[str, dt.date, dt.date] | None:
-    """(kind, due date, anchor date) of the plan notice whose window holds `today`, if any."""
+def _plan_kinds(contract: Contract, *, has_successor: bool, today: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """(kind, due date, anchor date) of each plan notice whose window holds `today`."""
     starts, ends = contract.starts_on, contract.ends_on
+    found = []
     if starts <= today <= min(starts + dt.timedelta(days=WELCOME_DAYS), ends):
-        kind = NoticeKind.UPGRADE if contract.upgraded_from_id else NoticeKind.WELCOME
-        return kind, starts, starts
+        found.append((NoticeKind.UPGRADE if contract.upgraded_from_id else NoticeKind.WELCOME, starts, starts))
     if has_successor:
-        return None
+        return found
     windows = [
         (NoticeKind.RENEWAL, -RENEWAL_DAYS_BEFORE, 0),
         (NoticeKind.LAPSED_35, LAPSE_DAYS[0], LAPSE_DAYS[1] - 1),
@@ -83,8 +83,8 @@ def _plan_kind(contract: Contract, *, has_successor: bool, today: dt.date) -> tu
     ]
     for kind, first, last in windows:
         if ends + dt.timedelta(days=first) <= today <= ends + dt.timedelta(days=last):
-            return kind, ends + dt.timedelta(days=first), ends
-    return None
+            found.append((kind, ends + dt.timedelta(days=first), ends))
+    return found
 
 
 def plan_due(today: dt.date) -> list[Due]:
@@ -106,10 +106,9 @@ def plan_due(today: dt.date) -> list[Due]:
     )
     due = []
     for contract in contracts:
-        found = _plan_kind(contract, has_successor=contract.has_successor, today=today)
-        if found is None:
+        found = _plan_kinds(contract, has_successor=contract.has_successor, today=today)
+        if not found:
             continue
-        kind, due_on, anchor_on = found
         used = contract_incidents_used(contract)
         context = {
             "organization": contract.organization.name,
@@ -125,7 +124,7 @@ def plan_due(today: dt.date) -> list[Due]:
             "account_url": f"{settings.SITE_URL}{reverse('account')}",
             "VENDOR_NAME": settings.VENDOR_NAME,
         }
-        due.append(
+        due.extend(
             Due(
                 kind=kind,
                 organization_id=contract.organization_id,
@@ -136,6 +135,7 @@ def plan_due(today: dt.date) -> list[Due]:
                 contract=contract,
                 context=context,
             )
+            for kind, due_on, anchor_on in found
         )
     return due
 

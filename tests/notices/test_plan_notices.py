@@ -168,3 +168,8 @@ def test_two_workers_at_once_send_each_notice_once(organization, contacts):
     assert SentNotice.objects.count() == 1
     assert Delivery.objects.filter(key__startswith="notice:").count() == 2
     assert sorted(s for r in results for s in r) in (["sent"], ["sent", "sent by another job"])
+
+
+def test_a_short_contract_gets_its_welcome_and_its_reminder_on_the_same_day(organization, contacts):
+    Contract.objects.filter(organization=organization).update(ends_on=dt.date(2026, 2, 15))
+    assert run(dt.date(2026, 1, 1)) == [(NoticeKind.WELCOME, "sent", False), (NoticeKind.RENEWAL, "sent", True)]
