@@ -165,6 +165,7 @@ def test_two_workers_at_once_send_each_notice_once(organization, contacts):
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
+    assert len(results) == 2  # both jobs finished without an error
     assert SentNotice.objects.count() == 1
     assert Delivery.objects.filter(key__startswith="notice:").count() == 2
     assert sorted(s for r in results for s in r) in (["sent"], ["sent", "sent by another job"])
@@ -173,3 +174,30 @@ def test_two_workers_at_once_send_each_notice_once(organization, contacts):
 def test_a_short_contract_gets_its_welcome_and_its_reminder_on_the_same_day(organization, contacts):
     Contract.objects.filter(organization=organization).update(ends_on=dt.date(2026, 2, 15))
     assert run(dt.date(2026, 1, 1)) == [(NoticeKind.WELCOME, "sent", False), (NoticeKind.RENEWAL, "sent", True)]
+
+
+def test_when_another_job_records_the_notice_first_the_unique_constraint_stops_this_one(
+    organization, contacts, monkeypatch
+):
+    """Someone else got there first: between this job's read of what was sent and its insert,
+    another job records the same notice. The insert fails and no e-mail is written."""
+    from notices import services
+
+    real = services.notice_recipients
+
+    def other_job_first(organization_id, *, kind):
+        SentNotice.objects.create(
+            kind=kind,
+            organization_id=organization_id,
+            subject=f"contract:{Contract.objects.get(organization=organization).pk}",
+            anchor_on=dt.date(2026, 1, 1),
+            due_on=dt.date(2026, 1, 1),
+            sent_on=dt.date(2026, 1, 1),
+            created_at=NOW,
+        )
+        return real(organization_id, kind=kind)
+
+    monkeypatch.setattr(services, "notice_recipients", other_job_first)
+    assert run(dt.date(2026, 1, 1)) == [(NoticeKind.WELCOME, "sent by another job", False)]
+    assert SentNotice.objects.count() == 1
+    assert not Delivery.objects.exists()
