@@ -7,8 +7,7 @@ import datetime as dt
 
 import pytest
 
-from accounts.entitlements import contract_upgrade
-from accounts.models import Contract, Membership
+from accounts.models import Contract, Membership, prorated_allotment
 from notices.models import NoticeKind, NoticeSwitch, SentNotice
 from notices.services import notices_run
 from notify.models import Delivery
@@ -107,7 +106,16 @@ def test_a_renewed_contract_gets_no_reminder_or_lapse_and_its_successor_a_welcom
 def test_an_upgrade_is_confirmed_with_its_prorated_allotment(organization, contacts, sla):
     contract = Contract.objects.get(organization=organization)
     run(dt.date(2026, 1, 1))
-    upgraded = contract_upgrade(contract=contract, plan=sla["plans"]["premier"], on=dt.date(2026, 7, 1))
+    # An upgrade as the admin records it: the old term ends, a new contract names it `upgraded_from`.
+    Contract.objects.filter(pk=contract.pk).update(ends_on=dt.date(2026, 6, 30))
+    upgraded = ContractFactory(
+        organization=organization,
+        plan=sla["plans"]["premier"],
+        starts_on=dt.date(2026, 7, 1),
+        ends_on=dt.date(2026, 12, 31),
+        incidents_allotted=prorated_allotment(184),
+        upgraded_from=contract,
+    )
     assert run(dt.date(2026, 7, 1)) == [(NoticeKind.UPGRADE, "sent", False)]
     notice = SentNotice.objects.get(kind=NoticeKind.UPGRADE)
     delivery = Delivery.objects.filter(key=f"notice:{notice.pk}", language="de").get()
