@@ -41,7 +41,7 @@ lint: $(VENV)/.dev ## ruff, ruff format --check, import-linter (the layers), the
 	$(VENV)/bin/lint-imports
 	$(PY) .ci/check_structure.py
 	$(VENV)/bin/mypy
-	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts cfmd core escalation incidents knowledgebase lifecycle notify portal sla
+	$(VENV)/bin/bandit -q -c pyproject.toml -r accounts cfmd core escalation incidents knowledgebase lifecycle notices notify portal sla
 	@# Known vulnerabilities in the installed packages, where the vulnerability data is reachable
 	@# (a package it cannot look up is listed, not failed; a known vulnerability fails).
 	$(VENV)/bin/pip-audit -l --progress-spinner off

@@ -61,7 +61,7 @@ class PortalUserAdmin(UserAdmin):
 
 class MembershipInline(admin.TabularInline):
     model = Membership
-    fields = ("user", "role", "time_zone", "language", "phone", "is_active")
+    fields = ("user", "role", "is_support_contact", "is_billing_contact", "time_zone", "language", "phone", "is_active")
     raw_id_fields = ("user",)
     extra = 0
     show_change_link = True
@@ -98,7 +98,15 @@ class OrganizationAdmin(SimpleHistoryAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(SimpleHistoryAdmin):
-    list_display = ("user", "organization", "role", "time_zone", "is_active")
+    list_display = (
+        "user",
+        "organization",
+        "role",
+        "is_support_contact",
+        "is_billing_contact",
+        "time_zone",
+        "is_active",
+    )
     list_filter = ("role", "is_active", "organization")
     list_select_related = ("user", "organization")
     search_fields = ("user__email", "user__first_name", "user__last_name", "organization__name")

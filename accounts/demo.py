@@ -53,6 +53,9 @@ CONTACTS = [
     ("george@litware.example", "George", "Hill", "Litware Ltd", Role.ADMIN, "+44 20 5555 0100"),
 ]
 
+# Support contacts besides the admins (who are support and billing contacts).
+SUPPORT_CONTACTS = {"carl@fabrikam.example"}
+
 # username, first, last, group, zone, superuser
 STAFF = [
     ("erin", "Erin", "Engineer", "Support engineers", "Europe/London", False),
@@ -113,6 +116,9 @@ def seed(*, now: dt.datetime, stdout) -> None:
                 "time_zone": org.time_zone,
                 "language": org.language,
                 "phone": phone,
+                # Contact roles: every admin is a support and billing contact; Carl is a support contact too.
+                "is_support_contact": role == Role.ADMIN or email in SUPPORT_CONTACTS,
+                "is_billing_contact": role == Role.ADMIN,
             },
         )
     for username, first, last, group, zone, superuser in STAFF:

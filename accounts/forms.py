@@ -50,6 +50,11 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
+class ContactRolesForm(forms.Form):
+    is_support_contact = forms.BooleanField(label=_("Support contact"), required=False)
+    is_billing_contact = forms.BooleanField(label=_("Billing contact"), required=False)
+
+
 class AcceptInvitationForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, validators=[single_line_validator])
     last_name = forms.CharField(label=_("Last name"), max_length=150, validators=[single_line_validator])

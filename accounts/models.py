@@ -65,6 +65,9 @@ class Membership(models.Model):
         help_text=_("For organisation admins: receive the confirmation of incidents filed by colleagues."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Contact roles, beside the access role (accounts/contacts.py keeps at least one support contact).
+    is_support_contact = models.BooleanField(_("support contact"), default=False)
+    is_billing_contact = models.BooleanField(_("billing contact"), default=False)
     history = HistoricalRecords()
 
     class Meta:

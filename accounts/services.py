@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.contacts import is_last_support_contact
 from accounts.emails import EmailRefused, email_canonical, email_normalise
 from accounts.models import Invitation, Membership, Organization, Role
 from accounts.selectors import user_with_email
@@ -333,6 +334,10 @@ def membership_revoke(*, membership: Membership, by: AbstractBaseUser) -> Member
         membership.refresh_from_db()
         if membership.role == Role.ADMIN and not _other_active_admins(membership):
             raise LastAdmin(_("Your organisation needs at least one admin."))
+        if is_last_support_contact(membership):
+            raise AccountError(
+                _("Your organisation needs at least one support contact. Name someone else support contact first.")
+            )
         membership.is_active = False
         membership._change_reason = f"Access revoked by {by}"
         membership.save(update_fields=["is_active"])

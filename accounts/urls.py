@@ -28,6 +28,7 @@ urlpatterns = [
     path("", views_account.account, name="account"),
     path("members/", views_account.members, name="account_members"),
     path("members/<int:pk>/role/", views_account.member_role, name="account_member_role"),
+    path("members/<int:pk>/contact-roles/", views_account.member_contact_roles, name="account_member_contact_roles"),
     path("members/<int:pk>/revoke/", views_account.member_revoke, name="account_member_revoke"),
     path("invitations/<int:pk>/withdraw/", views_account.invitation_withdraw, name="account_invitation_withdraw"),
     path("invitation/<str:token>/", views_account.invitation_accept_view, name="invitation_accept"),

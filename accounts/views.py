@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.auth import user_with_membership, viewer_preferences_remember
+from accounts.contacts import NoSupportContact, membership_set_contact_roles, support_contacts
 from accounts.entitlements import contract_active_get
-from accounts.forms import AcceptInvitationForm, InvitationForm, PreferencesForm, RoleForm
+from accounts.forms import AcceptInvitationForm, ContactRolesForm, InvitationForm, PreferencesForm, RoleForm
 from accounts.models import Contract, Invitation, Membership, Role
 from accounts.rate_limits import invitation_limits
 from accounts.selectors import membership_of, user_with_email
@@ -167,6 +168,7 @@ def members(request: HttpRequest) -> HttpResponse:
         "people": people,
         "pending": pending,
         "roles": Role.choices,
+        "has_support_contact": support_contacts(organization).exists(),
     }
     status = 503 if cannot_count else 429 if wait is not None else 400 if form.errors else 200
     return render(request, "accounts/members.html", context, status=status)
@@ -195,6 +197,24 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("%(name)s is now: %(role)s.")
             % {"name": other.user.get_full_name() or other.user.email, "role": Role(other.role).label},
+        )
+    return redirect("account_members")
+
+
+@login_required
+@require_POST
+def member_contact_roles(request: HttpRequest, pk: int) -> HttpResponse:
+    _mine, other = _member_of_my_organization(request, pk)
+    form = ContactRolesForm(request.POST)
+    form.is_valid()  # two checkboxes: always valid
+    try:
+        membership_set_contact_roles(membership=other, **form.cleaned_data, by=request.user)
+    except NoSupportContact as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The contact roles of %(name)s are saved.") % {"name": other.user.get_full_name() or other.user.email},
         )
     return redirect("account_members")
 

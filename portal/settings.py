@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "incidents",
     "escalation",
     "knowledgebase",
+    "notices",
     "cfmd",
     "portal",
 ]

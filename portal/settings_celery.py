@@ -65,6 +65,7 @@ def celery_settings(
             "notify.resend": {"queue": queue["deliveries"]},
             "escalation.policy_refresh": {"queue": queue["bulk"]},
             "incidents.inbound_poll": {"queue": queue["bulk"]},
+            "notices.run": {"queue": queue["bulk"]},
         },
         "WORKER_QUEUES": [queue["sweep"], queue["deliveries"], default_queue, queue["bulk"]],
         "CELERY_RESULT_BACKEND": None,
@@ -94,6 +95,13 @@ def celery_settings(
                 "task": "escalation.sweep",
                 "schedule": float(sweep_seconds),
                 "options": {"expire_seconds": max(1, sweep_seconds - 1)},
+            },
+            # Customer notices: daily would do (a missed day is sent late); hourly, so a beat
+            # outage at the hour costs an hour, not a day. Each notice is sent once however often it runs.
+            "customer-notices": {
+                "task": "notices.run",
+                "schedule": 3600.0,
+                "options": {"expire_seconds": 3500},
             },
             "notify-resend": {
                 "task": "notify.resend",

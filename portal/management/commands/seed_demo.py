@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.demo import DEMO_LOGINS, DEMO_PASSWORD, demo_totp_secret, demo_totp_uri
 from accounts.demo import seed as seed_portal
 
-APPS_WITH_DEMO_DATA = ["lifecycle", "incidents", "escalation", "knowledgebase", "cfmd"]
+APPS_WITH_DEMO_DATA = ["lifecycle", "incidents", "escalation", "knowledgebase", "notices", "cfmd"]
 
 
 class Command(BaseCommand):
