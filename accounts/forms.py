@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from accounts.unsubscribe import CUSTOMER_KINDS
 from core.text import single_line_validator
 
 
@@ -33,6 +34,12 @@ class PreferencesForm(forms.Form):
         label=_("Email me about every incident of my organisation"),
         required=False,
         help_text=_("For organisation admins: receive the confirmation of incidents filed by colleagues."),
+    )
+    incident_emails = forms.MultipleChoiceField(
+        label=_("Email me about my incidents"),
+        required=False,
+        choices=[(kind.value, kind.label) for kind in CUSTOMER_KINDS],
+        widget=forms.CheckboxSelectMultiple,
     )
 
 

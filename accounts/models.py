@@ -97,6 +97,33 @@ class StaffProfile(models.Model):
         return f"{self.user} ({self.time_zone})"
 
 
+class EmailKind(models.TextChoices):
+    """The optional incident e-mails; each person may turn each off (`EmailOptOut`)."""
+
+    REPLY = "reply", _("Replies from support")
+    STATUS = "status", _("Status changes that need you or end an incident")
+    ESCALATION = "escalation", _("Your escalation requests")
+    ASSIGNMENT = "assignment", _("Incidents assigned to you")
+    CUSTOMER_REPLY = "customer_reply", _("Customer replies on your incidents")
+
+
+class EmailOptOut(models.Model):
+    """A person turned this kind of e-mail off (no row: on). From the account page or the
+    one-click unsubscribe link (`accounts/unsubscribe.py`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_opt_outs")
+    kind = models.CharField(_("kind"), max_length=20, choices=EmailKind.choices)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="one_opt_out_per_user_and_kind")]
+        verbose_name = _("e-mail opt-out")
+        verbose_name_plural = _("e-mail opt-outs")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind} off"
+
+
 class Invitation(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("email"))

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views as views_account
-from accounts import views_password_reset, views_two_factor
+from accounts import views_password_reset, views_two_factor, views_unsubscribe
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -31,5 +31,6 @@ urlpatterns = [
     path("members/<int:pk>/contact-roles/", views_account.member_contact_roles, name="account_member_contact_roles"),
     path("members/<int:pk>/revoke/", views_account.member_revoke, name="account_member_revoke"),
     path("invitations/<int:pk>/withdraw/", views_account.invitation_withdraw, name="account_invitation_withdraw"),
+    path("unsubscribe/<str:token>/", views_unsubscribe.unsubscribe, name="unsubscribe"),
     path("invitation/<str:token>/", views_account.invitation_accept_view, name="invitation_accept"),
 ]

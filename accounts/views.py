@@ -37,6 +37,7 @@ from accounts.services import (
     membership_update_preferences,
 )
 from accounts.two_factor import has_confirmed_device
+from accounts.unsubscribe import CUSTOMER_KINDS, email_kinds_off, email_kinds_set_off
 from core.rate_limits import CacheUnavailable, cannot_count_now, minutes_to_wait, try_again_in
 
 MEMBERS_PER_PAGE = 25
@@ -88,10 +89,14 @@ def account(request: HttpRequest) -> HttpResponse:
         "language": membership.language,
         "phone": membership.phone,
         "notify_on_all_incidents": membership.notify_on_all_incidents,
+        "incident_emails": [k for k in CUSTOMER_KINDS if k not in email_kinds_off(user_id=membership.user_id)],
     }
     form = PreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        wanted = form.cleaned_data.pop("incident_emails")
         membership_update_preferences(membership=membership, **form.cleaned_data)
+        off = [k for k in CUSTOMER_KINDS if k not in wanted]
+        email_kinds_set_off(user_id=membership.user_id, kinds=off, among=CUSTOMER_KINDS, now=timezone.now())
         viewer_preferences_remember(request.session, request.user)  # the next pages' zone and language
         messages.success(request, _("Your preferences are saved."))
         return redirect("account")

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.urls import reverse
 
 from accounts.models import Membership, Role
 from incidents.models import Announcement, Incident
+from incidents.update_emails import assigned_email_enqueue
 from notify.models import WebhookEvent
 from notify.services import Email, emails_enqueue, webhook_enqueue
 
@@ -132,6 +134,12 @@ def incident_announce(*, incident: Incident, announcement: str, now: dt.datetime
     )
     if announcement == Announcement.WEBHOOK_AND_EMAILS:
         incident_submitted_emails_enqueue(incident=incident, now=now)
+
+
+def incident_assigned_email_enqueue(*, incident: Incident, assignee: AbstractBaseUser, now: dt.datetime) -> list[int]:
+    """Inside the assignment's transaction: the new assignee hears of it (unless they turned
+    assignment e-mails off); `incidents.update_emails` writes it like every update e-mail."""
+    return assigned_email_enqueue(incident=incident, assignee=assignee, now=now)
 
 
 # --- Webhooks ------------------------------------------------------------------------------

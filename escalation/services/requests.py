@@ -25,6 +25,7 @@ from escalation.delivery import event_deliveries_create
 from escalation.models import EscalationEvent, EscalationRequest, EventKind, RequestSource
 from incidents.models import Incident
 from incidents.services.escalations import Escalated, escalations_record
+from incidents.update_emails import escalation_accepted_email_enqueue
 
 SIGNING_SALT = "escalation.request.verify"
 VERIFY_LINK_MAX_AGE = dt.timedelta(hours=24)
@@ -113,6 +114,9 @@ def escalation_request_by_customer(
             verified_at=now,
         )
         _event_for_request(request=request, now=now)
+        # No separate acceptance: a customer's request is accepted when it is recorded and
+        # its contacts are paged, so that is when the customer hears of it.
+        escalation_accepted_email_enqueue(incident=incident, requested_by=user, request_id=request.pk, now=now)
     return request
 
 

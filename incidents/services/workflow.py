@@ -27,7 +27,8 @@ from incidents.models import (
     StatusChange,
     Visibility,
 )
-from incidents.notifications import incident_webhook_enqueue
+from incidents.notifications import incident_assigned_email_enqueue, incident_webhook_enqueue
+from incidents.update_emails import comment_emails_enqueue, status_emails_enqueue
 from notify.models import WebhookEvent
 from sla import deadlines
 from sla.models import Severity
@@ -98,6 +99,7 @@ def incident_transition(
         incident_webhook_enqueue(
             key=f"status-change:{change.pk}", event=WebhookEvent.STATUS_CHANGED, incident=incident, now=now
         )
+        status_emails_enqueue(incident=incident, change_id=change.pk, to_status=to_status, now=now)
     return incident
 
 
@@ -176,9 +178,14 @@ def incident_change_severity(
 def incident_assign(
     *, incident: Incident, assignee: AbstractBaseUser | None, by: AbstractBaseUser, now: dt.datetime
 ) -> Incident:
-    incident.assignee = assignee
-    incident._change_reason = f"Assigned by {by}"
-    incident.save(update_fields=["assignee", "updated_at"])
+    """Assign (or unassign) the incident; a new assignee other than `by` is told by e-mail."""
+    changed = incident.assignee_id != (assignee.pk if assignee is not None else None)
+    with transaction.atomic():
+        incident.assignee = assignee
+        incident._change_reason = f"Assigned by {by}"
+        incident.save(update_fields=["assignee", "updated_at"])
+        if changed and assignee is not None and assignee.pk != by.pk:
+            incident_assigned_email_enqueue(incident=incident, assignee=assignee, now=now)
     return incident
 
 
@@ -247,4 +254,5 @@ def comment_add(
             incident_record_first_response(incident=incident, by=author, now=now)
         if not is_staff and incident.status == S.AWAITING_CUSTOMER:
             incident_transition(incident=incident, to_status=S.IN_PROGRESS, by=author, now=now, note="Customer replied")
+        comment_emails_enqueue(comment=comment, now=now)
     return comment

@@ -214,7 +214,7 @@ def test_a_submitter_escalates_their_incident_and_it_shows_on_the_timeline(
     with django_capture_on_commit_callbacks() as callbacks:
         response = client.post(url, {"criterion": "impact_grew", "description": "Now all warehouses are down."})
     assert response.status_code == 302
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the contacts' deliveries, and the customer's acceptance e-mail
     [event] = escalation_events_for_incident(incident)
     assert event.kind == EventKind.REQUESTED
     assert event.request.requested_by == customer

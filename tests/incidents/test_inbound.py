@@ -42,7 +42,7 @@ def incident(organization, customer):
         submitted_by=customer,
         data=NewIncident(title="Pick list prints blank bin codes", description="Details", severity=severity("B")),
         now=NOW,
-    )
+    ).incident
 
 
 def reply(

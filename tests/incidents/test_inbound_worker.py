@@ -35,7 +35,7 @@ def test_a_worker_turns_a_reply_in_the_mailbox_into_a_comment_and_bounces_a_stra
         submitted_by=customer,
         data=NewIncident(title="Pick list prints blank bin codes", description="Details", severity=severity("B")),
         now=NOW,
-    )
+    ).incident
     imap_mailbox.append(reply(incident, customer))
     imap_mailbox.append(reply(incident, customer, sender="someone@elsewhere.example"))
 

@@ -132,4 +132,7 @@ def test_a_customers_escalation_request_pages_the_contacts_by_one_route(
     event = EscalationEvent.objects.get(request__isnull=False)
     rows = Delivery.objects.filter(key=f"escalation-event:{event.pk}")
     assert sorted(rows.values_list("channel", "to")) == [("email", "duty@example.com"), ("webhook", "")]
-    assert sent == [sorted(rows.values_list("pk", flat=True))]  # one task for both
+    accepted = Delivery.objects.filter(key__startswith="escalation-accepted:")
+    assert list(accepted.values_list("to", flat=True)) == [customer.email]  # the customer hears of it
+    # One task for both of the contacts' deliveries (the customer's e-mail is its own event).
+    assert sent == [sorted(rows.values_list("pk", flat=True)), list(accepted.values_list("pk", flat=True))]
