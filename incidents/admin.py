@@ -12,8 +12,9 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +23,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.entitlements import contract_active_get
 from incidents import selectors_queue as q
 from incidents.admin_actions import IncidentActions
-from incidents.admin_filters import AssigneeFilter, IncidentNumberSearch, QueueStatusFilter, ResponseClockFilter
+from incidents.admin_filters import (
+    AssigneeFilter,
+    IncidentNumberSearch,
+    QueueStatusFilter,
+    QueueViewFilter,
+    ResponseClockFilter,
+)
 from incidents.admin_forms import ReplyForm
 from incidents.admin_page import IncidentPageViews
 from incidents.models import Incident, IncidentStatus
@@ -50,6 +57,7 @@ class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, Si
     list_display_links = ("number", "title")
     list_select_related = ("organization", "plan", "severity", "assignee")
     list_filter = (
+        QueueViewFilter,
         QueueStatusFilter,
         ResponseClockFilter,
         AssigneeFilter,
@@ -113,7 +121,7 @@ class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, Si
     # Reads ------------------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
-        return q.queue_incidents()
+        return q.queue_incidents(now=timezone.now())
 
     def get_ordering(self, request: HttpRequest):
         return q.QUEUE_ORDERING
@@ -204,7 +212,24 @@ class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, Si
         return super().change_view(request, object_id, form_url, context)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
-        return super().changelist_view(request, {"clock_config": clock_config(), **(extra_context or {})})
+        context = {
+            "clock_config": clock_config(),
+            "queue_tabs": queue_tabs(request),
+            "queue_poll_url": reverse("admin:incidents_incident_poll"),
+            "queue_pulse": q.queue_pulse(),
+        }
+        return super().changelist_view(request, {**context, **(extra_context or {})})
+
+    def get_urls(self):
+        poll = path("poll/", self.admin_site.admin_view(self.poll_view), name="incidents_incident_poll")
+        return [poll, *super().get_urls()]
+
+    def poll_view(self, request: HttpRequest) -> JsonResponse:
+        """The live queue's poll (static/js/queue_live.js): a few aggregate queries whatever
+        the queue's size; the page fetches the queue again only when the stamp moved."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return JsonResponse(q.queue_pulse())
 
 
 # --- Helpers for the templates --------------------------------------------------------
@@ -247,6 +272,16 @@ def clock_config() -> dict[str, Any]:
             "lt1": str(_("< 1 min")),
         },
     }
+
+
+def queue_tabs(request: HttpRequest) -> list[dict[str, Any]]:
+    """The saved views as tabs: the default queue, then each view (`?view=`)."""
+    base = reverse("admin:incidents_incident_changelist")
+    current = request.GET.get("view", "")
+    tabs = [{"label": _("All open"), "url": base, "selected": not current}]
+    for value, label in q.queue_view_labels():
+        tabs.append({"label": label, "url": f"{base}?view={value}", "selected": current == value})
+    return tabs
 
 
 def transitions_for(incident: Incident) -> list[tuple[str, str]]:
