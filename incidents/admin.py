@@ -11,8 +11,8 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.db.models import QuerySet
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.urls import path, reverse
 from django.utils import dateformat, timezone
