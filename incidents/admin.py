@@ -35,7 +35,7 @@ from incidents.admin_page import IncidentPageViews
 from incidents.models import Incident, IncidentStatus
 from incidents.selectors import Audience, incident_timeline
 from incidents.services import ALLOWED_TRANSITIONS
-from sla.clock import SlaClock, SlaState, sla_clock
+from sla.clock import SLA_STATE_LABELS, SlaClock, SlaState, sla_clock
 
 # --- The admin ------------------------------------------------------------------------
 
@@ -248,15 +248,24 @@ def clock_html(clock: SlaClock) -> str:
     return format_html(
         '<span class="sla-clock sla-{state}" data-sla-clock data-state="{state}" data-due="{due}" '
         'data-warning-at="{warning_at}" data-breached-at="{breached_at}" title="{title}">'
-        '<span class="sla-clock-text">{text}</span><span class="sla-clock-due">{local}</span></span>',
+        '<span class="sla-clock-text">{text}</span><span class="sla-clock-due">{local}'
+        '<span class="sla-clock-state">{word}</span></span></span>',
         state=clock.state.value,
         due=due.isoformat() if due else "",
         warning_at=warning_at.isoformat() if warning_at else "",
         breached_at=due.isoformat() if running and due else "",
         title=title,
         text=q.clock_text(clock),
+        word=STATE_WORDS.get(clock.state, ""),  # the clock's words say the other states
         local=dateformat.format(local, "D H:i") if local else "",  # translated weekday
     )
+
+
+# The state in words beside a running clock (not colour alone): static/js/queue.js switches it.
+STATE_WORDS = {
+    SlaState.RUNNING: SLA_STATE_LABELS[SlaState.RUNNING],
+    SlaState.WARNING: SLA_STATE_LABELS[SlaState.WARNING],
+}
 
 
 def clock_config() -> dict[str, Any]:
@@ -270,6 +279,7 @@ def clock_config() -> dict[str, Any]:
             "h": str(_("%(h)s h %(m)02d min")),
             "m": str(_("%(m)s min")),
             "lt1": str(_("< 1 min")),
+            "states": {state.value: str(word) for state, word in STATE_WORDS.items()},
         },
     }
 

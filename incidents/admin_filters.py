@@ -96,10 +96,12 @@ class AssigneeFilter(admin.SimpleListFilter):
 
 
 class QueueViewFilter(admin.SimpleListFilter):
-    """The saved views (`selectors_queue.queue_view_labels`), shown as tabs above the queue."""
+    """The saved views (`selectors_queue.queue_view_labels`), shown as tabs above the queue
+    (`IncidentAdmin.changelist_view`), not again in the filter sidebar."""
 
     title = _("view")
     parameter_name = "view"
+    template = "admin/incidents/incident/filter_hidden.html"
 
     def lookups(self, request, model_admin):
         return q.queue_view_labels()

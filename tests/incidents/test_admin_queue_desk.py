@@ -86,6 +86,9 @@ def test_rows_say_their_state_in_words(client, engineer, desk):
     for state, words in (("breached", "Breached"), ("warning", "in 43 min"), ("running", "in 50 min"), ("met", "")):
         assert f'class="sla-clock sla-{state}"' in content
         assert words in content
+    # A running clock says whether it is at risk in words too, not by colour alone.
+    assert '<span class="sla-clock-state">Warning</span>' in content
+    assert '<span class="sla-clock-state">On track</span>' in content
 
 
 def test_the_saved_views_are_tabs_above_the_queue(client, engineer):
