@@ -38,7 +38,7 @@
     var oldConfig = document.getElementById("sla-clock-config");
     if (config && oldConfig) { oldConfig.textContent = config.textContent; }
     if (window.portalQueueClocks) { window.portalQueueClocks.refresh(); }
-    selectRow(selected, false);
+    if (selected >= 0) { selectRow(selected, false); }
     return true;
   }
 
@@ -84,7 +84,6 @@
     if (!all.length) { selected = -1; return; }
     index = Math.max(0, Math.min(index, all.length - 1));
     for (var i = 0; i < all.length; i++) { all[i].classList.remove("queue-row-current"); }
-    if (selected < 0 && index < 0) { return; }
     selected = index;
     all[index].classList.add("queue-row-current");
     if (scroll !== false) { all[index].scrollIntoView({ block: "nearest" }); }
