@@ -34,6 +34,9 @@
     var freshPaginator = doc.querySelector("#changelist-form .paginator");
     var paginator = document.querySelector("#changelist-form .paginator");
     if (freshPaginator && paginator) { paginator.replaceWith(freshPaginator); }
+    var freshCount = doc.querySelector("#changelist-search .quiet");
+    var count = document.querySelector("#changelist-search .quiet");
+    if (freshCount && count) { count.replaceWith(freshCount); }
     var config = doc.getElementById("sla-clock-config");
     var oldConfig = document.getElementById("sla-clock-config");
     if (config && oldConfig) { oldConfig.textContent = config.textContent; }

@@ -100,6 +100,7 @@ def test_a_new_incident_appears_within_seconds_without_a_reload(
     assert page.evaluate("window.__notReloaded") is True  # swapped in, not reloaded
     assert page.title().startswith("(5) ")
     assert "New incidents arrived." in page.locator("#queue-live").inner_text()
+    assert "5 results" in page.locator("#changelist-search").inner_text()
     screenshot("admin-desk-queue-live")
 
 
