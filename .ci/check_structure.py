@@ -16,7 +16,19 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["core", "sla", "accounts", "lifecycle", "notify", "incidents", "escalation", "knowledgebase", "notices", "cfmd", "portal"]
+APPS = [
+    "core",
+    "sla",
+    "accounts",
+    "lifecycle",
+    "notify",
+    "incidents",
+    "escalation",
+    "knowledgebase",
+    "notices",
+    "cfmd",
+    "portal",
+]
 MAX_LINES = 400
 # Demo data is long by nature: rows, not logic.
 LONG_FILES_ALLOWED = {"demo.py"}

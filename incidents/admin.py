@@ -11,9 +11,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,13 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.entitlements import contract_active_get
 from incidents.admin_actions import IncidentActions
-from incidents.admin_filters import AssigneeFilter, IncidentNumberSearch, QueueStatusFilter, ResponseClockFilter
+from incidents.admin_filters import (
+    AssigneeFilter,
+    IncidentNumberSearch,
+    QueueStatusFilter,
+    QueueViewFilter,
+    ResponseClockFilter,
+)
 from incidents.admin_forms import ReplyForm
 from incidents.admin_inbound import InboundMessageAdmin  # noqa: F401 (registers it)
 from incidents.admin_page import IncidentPageViews
@@ -29,7 +36,7 @@ from incidents.models import Incident, IncidentStatus
 from incidents.selectors import Audience, incident_timeline
 from incidents.selectors import queue as q
 from incidents.services import ALLOWED_TRANSITIONS
-from sla.clock import SlaClock, SlaState, sla_clock
+from sla.clock import SLA_STATE_LABELS, SlaClock, SlaState, sla_clock
 
 # --- The admin ------------------------------------------------------------------------
 
@@ -51,6 +58,7 @@ class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, Si
     list_display_links = ("number", "title")
     list_select_related = ("organization", "plan", "severity", "assignee")
     list_filter = (
+        QueueViewFilter,
         QueueStatusFilter,
         ResponseClockFilter,
         AssigneeFilter,
@@ -114,7 +122,7 @@ class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, Si
     # Reads ------------------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Incident]:
-        return q.queue_incidents()
+        return q.queue_incidents(now=timezone.now())
 
     def get_ordering(self, request: HttpRequest):
         return q.QUEUE_ORDERING
@@ -205,7 +213,24 @@ class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, Si
         return super().change_view(request, object_id, form_url, context)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
-        return super().changelist_view(request, {"clock_config": clock_config(), **(extra_context or {})})
+        context = {
+            "clock_config": clock_config(),
+            "queue_tabs": queue_tabs(request),
+            "queue_poll_url": reverse("admin:incidents_incident_poll"),
+            "queue_pulse": q.queue_pulse(),
+        }
+        return super().changelist_view(request, {**context, **(extra_context or {})})
+
+    def get_urls(self):
+        poll = path("poll/", self.admin_site.admin_view(self.poll_view), name="incidents_incident_poll")
+        return [poll, *super().get_urls()]
+
+    def poll_view(self, request: HttpRequest) -> JsonResponse:
+        """The live queue's poll (static/js/queue_live.js): a few aggregate queries whatever
+        the queue's size; the page fetches the queue again only when the stamp moved."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return JsonResponse(q.queue_pulse())
 
 
 # --- Helpers for the templates --------------------------------------------------------
@@ -224,15 +249,24 @@ def clock_html(clock: SlaClock) -> str:
     return format_html(
         '<span class="sla-clock sla-{state}" data-sla-clock data-state="{state}" data-due="{due}" '
         'data-warning-at="{warning_at}" data-breached-at="{breached_at}" title="{title}">'
-        '<span class="sla-clock-text">{text}</span><span class="sla-clock-due">{local}</span></span>',
+        '<span class="sla-clock-text">{text}</span><span class="sla-clock-due">{local}'
+        '<span class="sla-clock-state">{word}</span></span></span>',
         state=clock.state.value,
         due=due.isoformat() if due else "",
         warning_at=warning_at.isoformat() if warning_at else "",
         breached_at=due.isoformat() if running and due else "",
         title=title,
         text=q.clock_text(clock),
+        word=STATE_WORDS.get(clock.state, ""),  # the clock's words say the other states
         local=dateformat.format(local, "D H:i") if local else "",  # translated weekday
     )
+
+
+# The state in words beside a running clock (not colour alone): static/js/queue.js switches it.
+STATE_WORDS = {
+    SlaState.RUNNING: SLA_STATE_LABELS[SlaState.RUNNING],
+    SlaState.WARNING: SLA_STATE_LABELS[SlaState.WARNING],
+}
 
 
 def clock_config() -> dict[str, Any]:
@@ -246,8 +280,19 @@ def clock_config() -> dict[str, Any]:
             "h": str(_("%(h)s h %(m)02d min")),
             "m": str(_("%(m)s min")),
             "lt1": str(_("< 1 min")),
+            "states": {state.value: str(word) for state, word in STATE_WORDS.items()},
         },
     }
+
+
+def queue_tabs(request: HttpRequest) -> list[dict[str, Any]]:
+    """The saved views as tabs: the default queue, then each view (`?view=`)."""
+    base = reverse("admin:incidents_incident_changelist")
+    current = request.GET.get("view", "")
+    tabs = [{"label": _("All open"), "url": base, "selected": not current}]
+    for value, label in q.queue_view_labels():
+        tabs.append({"label": label, "url": f"{base}?view={value}", "selected": current == value})
+    return tabs
 
 
 def transitions_for(incident: Incident) -> list[tuple[str, str]]:

@@ -93,3 +93,20 @@ class AssigneeFilter(admin.SimpleListFilter):
         if self.value() == "none":
             return queryset.filter(assignee__isnull=True)
         return queryset
+
+
+class QueueViewFilter(admin.SimpleListFilter):
+    """The saved views (`selectors_queue.queue_view_labels`), shown as tabs above the queue
+    (`IncidentAdmin.changelist_view`), not again in the filter sidebar."""
+
+    title = _("view")
+    parameter_name = "view"
+    template = "admin/incidents/incident/filter_hidden.html"
+
+    def lookups(self, request, model_admin):
+        return q.queue_view_labels()
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        return q.queue_filter_view(queryset, self.value(), user=request.user, now=timezone.now())

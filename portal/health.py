@@ -90,11 +90,11 @@ def workers_check(now: dt.datetime, *, scheduled_until: dt.datetime | None = Non
     return None
 
 
-def watcher_check(now: dt.datetime) -> str | None:
-    """The sweep keeps up: no incident's next check is overdue by more than a minute (the
+def watcher_check(now: dt.datetime, *, limit: dt.timedelta = WATCHER_LAG_LIMIT) -> str | None:
+    """The sweep keeps up: no incident's next check is overdue by more than `limit` (the
     partial index on next_check_at answers this in one row)."""
     oldest = (
-        Incident.objects.filter(next_check_at__lte=now - WATCHER_LAG_LIMIT)
+        Incident.objects.filter(next_check_at__lte=now - limit)
         .order_by("next_check_at")
         .values_list("next_check_at", flat=True)
         .first()

@@ -1,4 +1,5 @@
-"""The project shell's own table: the workers' heartbeats that /readyz reports."""
+"""The project shell's own tables: the workers' heartbeats that /readyz reports, and the
+outages of the background side that the admin's banner shows (portal/watch_alarm.py)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,24 @@ class SchedulerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"beat at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WatchOutage(models.Model):
+    """An outage of the background side as a web process noticed it on a staff request.
+
+    At most one is open (the partial unique constraint): the process whose insert wins is
+    the one that tells the support leads, once (`leads_told_at`, set by compare-and-set)."""
+
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    is_open = models.BooleanField(default=True)
+    problems = models.TextField(blank=True)
+    leads_told_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["is_open"], condition=models.Q(is_open=True), name="one_open_watch_outage")
+        ]
+
+    def __str__(self) -> str:
+        return f"outage since {self.started_at:%Y-%m-%d %H:%M:%S}"

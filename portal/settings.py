@@ -243,6 +243,11 @@ if TESTING:
 
 ESCALATION_SWEEP_SECONDS = _int("ESCALATION_SWEEP_SECONDS", 2)
 ESCALATION_SWEEP_BATCH = _int("ESCALATION_SWEEP_BATCH", 500)
+# The red banner on every admin page and the support leads' e-mail (portal/watch_alarm.py):
+# when an escalation check is overdue by more than this, or no worker answers. Off in tests
+# (no worker runs there); the tests of the alarm turn it on.
+WATCHER_ALARM = _bool("WATCHER_ALARM", not TESTING)
+WATCHER_ALARM_AFTER_SECONDS = _int("WATCHER_ALARM_AFTER_SECONDS", 3 * ESCALATION_SWEEP_SECONDS)
 # The outbox (notify/): deliveries per task, how long a worker holds the ones it sends (a
 # killed worker's are sent by another one within this plus NOTIFY_RESEND_SECONDS), how often
 # beat re-sends, how long a new row is left to its own task, and how many tries.

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from core.public_cache import public_page
 from knowledgebase.sitemaps import SITEMAPS as KB_SITEMAPS
-from portal import views
+from portal import admin_landing, views
 
 handler403 = "portal.views.error_403"
 handler404 = "portal.views.error_404"
@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("readyz/workers", views.readyz_workers, name="readyz_workers"),
+    path("admin/login/", admin_landing.admin_sign_in, name="admin_sign_in"),  # staff land on the queue
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("support/", include("sla.urls")),

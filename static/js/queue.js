@@ -66,6 +66,8 @@
           el.classList.remove("sla-" + state);
           el.classList.add("sla-" + next);
           el.setAttribute("data-state", next);
+          var word = el.querySelector(".sla-clock-state");
+          if (word) { word.textContent = (config.labels.states || {})[next] || ""; }
         }
         var textNode = el.querySelector(".sla-clock-text");
         if (textNode && textNode.textContent !== text) { textNode.textContent = text; }

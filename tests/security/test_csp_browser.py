@@ -118,5 +118,5 @@ def test_an_engineer_enrols_an_authenticator_app_without_a_violation(page, live_
     screenshot("two-factor-recovery-codes")
     page.get_by_role("link", name="Continue").click()
     page.wait_for_load_state("networkidle")
-    assert page.url.endswith("/admin/")
+    assert page.url.endswith("/admin/incidents/incident/")  # staff land on the queue
     assert violations == []
