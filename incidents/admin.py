@@ -24,9 +24,11 @@ from incidents import selectors_queue as q
 from incidents.admin_actions import IncidentActions
 from incidents.admin_filters import AssigneeFilter, IncidentNumberSearch, QueueStatusFilter, ResponseClockFilter
 from incidents.admin_forms import ReplyForm
-from incidents.admin_page import IncidentPageViews
+from incidents.admin_page import IncidentPageViews, draft_session_key, reply_kind_initial
+from incidents.admin_workload import WorkloadViews
 from incidents.models import Incident, IncidentStatus
 from incidents.selectors import Audience, incident_timeline
+from incidents.selectors_page import breach_text, incident_stamp
 from incidents.services import ALLOWED_TRANSITIONS
 from sla.clock import SlaClock, SlaState, sla_clock
 
@@ -36,7 +38,7 @@ EDITABLE_FIELDS = ("title", "product_text", "microsoft_case_number", "contact_ph
 
 
 @admin.register(Incident)
-class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, SimpleHistoryAdmin):
+class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, WorkloadViews, SimpleHistoryAdmin):
     list_display = (
         "number",
         "due_in",
@@ -194,7 +196,14 @@ class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, Si
             "active_contract_left": max(0, contract.incidents_allotted - contract.used) if contract else None,
             "timeline": incident_timeline(incident, Audience.STAFF),
             "transitions": transitions_for(incident) if can_change else [],
-            "reply_form": ReplyForm(),
+            "reply_form": ReplyForm(
+                initial={
+                    "visibility": reply_kind_initial(request),
+                    "body": request.session.get(draft_session_key(incident.pk), ""),
+                }
+            ),
+            "stamp": incident_stamp(incident),
+            "breach_text": breach_text(incident, panel.clock, now=now),
             "can_work": can_change,
             "changelist_all_url": reverse("admin:incidents_incident_changelist") + "?status=all",
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

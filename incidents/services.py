@@ -35,6 +35,7 @@ from incidents.models import (
     Visibility,
 )
 from incidents.notifications import incident_webhook_enqueue
+from incidents.notifications_assign import incident_assigned_email_enqueue
 from notify.models import WebhookEvent
 from sla import deadlines
 from sla.models import Severity
@@ -265,9 +266,14 @@ def incident_change_severity(
 def incident_assign(
     *, incident: Incident, assignee: AbstractBaseUser | None, by: AbstractBaseUser, now: dt.datetime
 ) -> Incident:
-    incident.assignee = assignee
-    incident._change_reason = f"Assigned by {by}"
-    incident.save(update_fields=["assignee", "updated_at"])
+    """Assign (or unassign); someone else's new assignee is told by e-mail (the outbox)."""
+    with transaction.atomic():
+        changed = assignee is not None and incident.assignee_id != assignee.pk
+        incident.assignee = assignee
+        incident._change_reason = f"Assigned by {by}"
+        incident.save(update_fields=["assignee", "updated_at"])
+        if changed and assignee is not None:
+            incident_assigned_email_enqueue(incident=incident, assignee=assignee, by=by, now=now)
     return incident
 
 
