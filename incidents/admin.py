@@ -24,11 +24,12 @@ from incidents import selectors_queue as q
 from incidents.admin_actions import IncidentActions
 from incidents.admin_filters import AssigneeFilter, IncidentNumberSearch, QueueStatusFilter, ResponseClockFilter
 from incidents.admin_forms import ReplyForm
+from incidents.admin_merge import MergeViews
 from incidents.admin_page import IncidentPageViews, draft_session_key, reply_kind_initial
-from incidents.admin_workload import WorkloadViews
+from incidents.admin_workload import WorkloadViews, is_lead
 from incidents.models import Incident, IncidentStatus
 from incidents.selectors import Audience, incident_timeline
-from incidents.selectors_page import breach_text, incident_stamp
+from incidents.selectors_page import breach_text, incident_live_merges, incident_stamp
 from incidents.services import ALLOWED_TRANSITIONS
 from sla.clock import SlaClock, SlaState, sla_clock
 
@@ -38,7 +39,9 @@ EDITABLE_FIELDS = ("title", "product_text", "microsoft_case_number", "contact_ph
 
 
 @admin.register(Incident)
-class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, WorkloadViews, SimpleHistoryAdmin):
+class IncidentAdmin(
+    IncidentNumberSearch, IncidentActions, MergeViews, IncidentPageViews, WorkloadViews, SimpleHistoryAdmin
+):
     list_display = (
         "number",
         "due_in",
@@ -71,6 +74,7 @@ class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, Wo
         "change_severity",
         "mark_non_chargeable",
         "close_as_duplicate",
+        "merge_into",
     )
     fieldsets = (
         (None, {"fields": ("number", "title", "organization", "submitted_by", "status", "assignee")}),
@@ -204,6 +208,8 @@ class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, Wo
             ),
             "stamp": incident_stamp(incident),
             "breach_text": breach_text(incident, panel.clock, now=now),
+            "live_merges": incident_live_merges(incident),
+            "is_lead": is_lead(request.user),
             "can_work": can_change,
             "changelist_all_url": reverse("admin:incidents_incident_changelist") + "?status=all",
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

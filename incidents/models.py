@@ -303,3 +303,7 @@ class EscalationEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id}: {self.title}"
+
+
+# The desk's models (saved replies, merges) live in their own module; imported here so Django finds them.
+from incidents.models_desk import IncidentMerge, Macro, MacroVariant  # noqa: E402, F401

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, Min, Q
 from django.utils.translation import gettext as _
 
-from incidents.models import OPEN_STATUSES, Comment, Incident, StatusChange
+from incidents.models import OPEN_STATUSES, Comment, Incident, IncidentMerge, StatusChange
 from incidents.selectors_queue import duration_short
 from sla import businesshours
 from sla.clock import SlaClock, SlaState
@@ -121,3 +121,12 @@ def workload_by_engineer(*, now: dt.datetime) -> list[Workload]:
         )
     result.sort(key=lambda w: (w.assignee_id is not None, -w.open_count))
     return result
+
+
+def incident_live_merges(incident: Incident) -> list[IncidentMerge]:
+    """The merges into or out of the incident that a lead can still undo."""
+    return list(
+        IncidentMerge.objects.filter(Q(duplicate=incident) | Q(primary=incident), undone_at__isnull=True)
+        .select_related("duplicate", "primary")
+        .order_by("-merged_at", "-pk")
+    )
