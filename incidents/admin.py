@@ -20,15 +20,17 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.entitlements import contract_active_get
+from incidents import admin_macros  # noqa: F401  (registers the saved replies' admin)
 from incidents import selectors_queue as q
 from incidents.admin_actions import IncidentActions
 from incidents.admin_filters import AssigneeFilter, IncidentNumberSearch, QueueStatusFilter, ResponseClockFilter
 from incidents.admin_forms import ReplyForm
 from incidents.admin_merge import MergeViews
-from incidents.admin_page import IncidentPageViews, draft_session_key, reply_kind_initial
+from incidents.admin_page import IncidentPageViews, draft_session_key, macro_session_key, reply_kind_initial
 from incidents.admin_workload import WorkloadViews, is_lead
 from incidents.models import Incident, IncidentStatus
 from incidents.selectors import Audience, incident_timeline
+from incidents.selectors_macros import macros_rendered
 from incidents.selectors_page import breach_text, incident_live_merges, incident_stamp
 from incidents.services import ALLOWED_TRANSITIONS
 from sla.clock import SlaClock, SlaState, sla_clock
@@ -207,6 +209,8 @@ class IncidentAdmin(
                 }
             ),
             "stamp": incident_stamp(incident),
+            "macros": macros_rendered(incident=incident, engineer=request.user) if can_change else [],
+            "macro_chosen": request.session.get(macro_session_key(incident.pk)),
             "breach_text": breach_text(incident, panel.clock, now=now),
             "live_merges": incident_live_merges(incident),
             "is_lead": is_lead(request.user),

@@ -57,6 +57,7 @@ class ReplyForm(forms.Form):
     visibility = forms.ChoiceField(
         label=_("Kind"), choices=Visibility.choices, initial=Visibility.PUBLIC, widget=forms.RadioSelect
     )
+    macro = forms.IntegerField(required=False)  # the saved reply picked (counted when sent)
 
 
 class ReassignForm(forms.Form):

@@ -15,8 +15,10 @@ from django.views.decorators.http import require_POST
 from incidents.admin_forms import ReplyForm
 from incidents.downloads import attachment_response
 from incidents.models import Attachment, Incident, IncidentStatus, Visibility
+from incidents.selectors_macros import macro_usable, macros_rendered
 from incidents.selectors_page import incident_changes_since
 from incidents.services import IncidentError, comment_add, incident_transition
+from incidents.services_macros import macro_count_use
 
 KIND_SESSION_KEY = "incidents.reply_kind"  # the message kind this engineer used last
 CONFIRM_STATUSES = (IncidentStatus.RESOLVED, IncidentStatus.CLOSED)  # asked again, with a note
@@ -24,6 +26,10 @@ CONFIRM_STATUSES = (IncidentStatus.RESOLVED, IncidentStatus.CLOSED)  # asked aga
 
 def draft_session_key(incident_id: int) -> str:
     return f"incidents.draft.{incident_id}"
+
+
+def macro_session_key(incident_id: int) -> str:
+    return f"incidents.macro.{incident_id}"
 
 
 def reply_kind_initial(request: HttpRequest) -> str:
@@ -120,6 +126,8 @@ class IncidentPageViews(admin.ModelAdmin):
 
     def _reply(self, request: HttpRequest, object_id: int) -> HttpResponse:
         incident = self._incident_for_change(request, object_id)
+        if "insert" in request.POST:
+            return self._insert_macro(request, incident)
         form = ReplyForm(request.POST)
         if not form.is_valid():
             messages.error(request, _("Write a message and choose a public reply or an internal note."))
@@ -142,11 +150,32 @@ class IncidentPageViews(admin.ModelAdmin):
             self._report(request, exc)
             return HttpResponseRedirect(self._change_url(incident) + "#reply")
         request.session.pop(draft_session_key(incident.pk), None)
+        request.session.pop(macro_session_key(incident.pk), None)
+        macro = (
+            macro_usable(macro_id=form.cleaned_data["macro"], user=request.user) if form.cleaned_data["macro"] else None
+        )
+        if macro is not None:
+            macro_count_use(macro=macro)
         if kind == Visibility.INTERNAL:
             messages.success(request, _("Internal note added; the customer does not see it."))
         else:
             messages.success(request, _("Reply sent to the customer."))
         return HttpResponseRedirect(self._change_url(incident) + "#timeline")
+
+    def _insert_macro(self, request: HttpRequest, incident: Incident) -> HttpResponse:
+        """The picker without JavaScript: the saved reply, filled in, joins the draft."""
+        macro_id = request.POST.get("macro", "")
+        chosen = {m.pk: m for m in macros_rendered(incident=incident, engineer=request.user)}
+        macro = chosen.get(int(macro_id)) if macro_id.isdigit() else None
+        if macro is None:
+            messages.error(request, _("Choose a saved reply."))
+        else:
+            draft = request.POST.get("body", "").rstrip()
+            request.session[draft_session_key(incident.pk)] = f"{draft}\n\n{macro.text}" if draft else macro.text
+            request.session[macro_session_key(incident.pk)] = macro.pk
+            if request.POST.get("visibility") in Visibility.values:
+                request.session[KIND_SESSION_KEY] = request.POST["visibility"]
+        return HttpResponseRedirect(self._change_url(incident) + "#reply")
 
     def attachment_view(self, request: HttpRequest, object_id: int, attachment_id: int) -> HttpResponse:
         incident = get_object_or_404(Incident, pk=object_id)
