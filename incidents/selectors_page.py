@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from incidents.models import OPEN_STATUSES, Comment, Incident, IncidentMerge, StatusChange
@@ -33,12 +33,14 @@ def breach_text(incident: Incident, clock: SlaClock, *, now: dt.datetime) -> str
 
 def incident_stamp(incident: Incident) -> str:
     """`<updated_at µs>-<last comment id>-<last status change id>`, in one query."""
-    last = Incident.objects.filter(pk=incident.pk).aggregate(
-        comment=Max("comments__pk"), status=Max("status_changes__pk"), updated=Max("updated_at")
-    )
-    updated = last["updated"]
+
+    def last(model: type[Comment] | type[StatusChange]) -> Subquery:
+        return Subquery(model.objects.filter(incident=OuterRef("pk")).order_by("-pk").values("pk")[:1])
+
+    row = Incident.objects.filter(pk=incident.pk).values_list("updated_at", last(Comment), last(StatusChange)).first()
+    updated, comment, status = row if row else (None, None, None)
     micros = int(updated.timestamp() * 1_000_000) if updated else 0
-    return f"{micros}-{last['comment'] or 0}-{last['status'] or 0}"
+    return f"{micros}-{comment or 0}-{status or 0}"
 
 
 def _parse(stamp: str) -> tuple[int, int, int] | None:
