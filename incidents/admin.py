@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.entitlements import contract_active_get
+from incidents import admin_macros  # noqa: F401  (registers the saved replies' admin)
 from incidents.admin_actions import IncidentActions
 from incidents.admin_filters import (
     AssigneeFilter,
@@ -31,10 +32,14 @@ from incidents.admin_filters import (
 )
 from incidents.admin_forms import ReplyForm
 from incidents.admin_inbound import InboundMessageAdmin  # noqa: F401 (registers it)
-from incidents.admin_page import IncidentPageViews
+from incidents.admin_merge import MergeViews
+from incidents.admin_page import IncidentPageViews, draft_session_key, macro_session_key, reply_kind_initial
+from incidents.admin_workload import WorkloadViews, is_lead
 from incidents.models import Incident, IncidentStatus
 from incidents.selectors import Audience, incident_timeline
 from incidents.selectors import queue as q
+from incidents.selectors.macros import macros_rendered
+from incidents.selectors.page import breach_text, incident_live_merges, incident_stamp
 from incidents.services import ALLOWED_TRANSITIONS
 from sla.clock import SLA_STATE_LABELS, SlaClock, SlaState, sla_clock
 
@@ -44,7 +49,9 @@ EDITABLE_FIELDS = ("title", "product_text", "microsoft_case_number", "contact_ph
 
 
 @admin.register(Incident)
-class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, SimpleHistoryAdmin):
+class IncidentAdmin(
+    IncidentNumberSearch, IncidentActions, MergeViews, IncidentPageViews, WorkloadViews, SimpleHistoryAdmin
+):
     list_display = (
         "number",
         "due_in",
@@ -78,6 +85,7 @@ class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, Si
         "change_severity",
         "mark_non_chargeable",
         "close_as_duplicate",
+        "merge_into",
     )
     fieldsets = (
         (None, {"fields": ("number", "title", "organization", "submitted_by", "status", "assignee")}),
@@ -203,7 +211,18 @@ class IncidentAdmin(IncidentNumberSearch, IncidentActions, IncidentPageViews, Si
             "active_contract_left": max(0, contract.incidents_allotted - contract.used) if contract else None,
             "timeline": incident_timeline(incident, Audience.STAFF),
             "transitions": transitions_for(incident) if can_change else [],
-            "reply_form": ReplyForm(),
+            "reply_form": ReplyForm(
+                initial={
+                    "visibility": reply_kind_initial(request),
+                    "body": request.session.get(draft_session_key(incident.pk), ""),
+                }
+            ),
+            "stamp": incident_stamp(incident),
+            "macros": macros_rendered(incident=incident, engineer=request.user) if can_change else [],
+            "macro_chosen": request.session.get(macro_session_key(incident.pk)),
+            "breach_text": breach_text(incident, panel.clock, now=now),
+            "live_merges": incident_live_merges(incident),
+            "is_lead": is_lead(request.user),
             "can_work": can_change,
             "changelist_all_url": reverse("admin:incidents_incident_changelist") + "?status=all",
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

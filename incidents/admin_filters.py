@@ -96,7 +96,7 @@ class AssigneeFilter(admin.SimpleListFilter):
 
 
 class QueueViewFilter(admin.SimpleListFilter):
-    """The saved views (`selectors_queue.queue_view_labels`), shown as tabs above the queue
+    """The saved views (`incidents.selectors.queue.queue_view_labels`), shown as tabs above the queue
     (`IncidentAdmin.changelist_view`), not again in the filter sidebar."""
 
     title = _("view")

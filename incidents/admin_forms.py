@@ -57,3 +57,19 @@ class ReplyForm(forms.Form):
     visibility = forms.ChoiceField(
         label=_("Kind"), choices=Visibility.choices, initial=Visibility.PUBLIC, widget=forms.RadioSelect
     )
+    macro = forms.IntegerField(required=False)  # the saved reply picked (counted when sent)
+
+
+class ReassignForm(forms.Form):
+    number = forms.CharField(label=_("Incident number"), max_length=20, help_text=_("e.g. INC-2026-000123"))
+    assignee = StaffChoiceField(
+        label=_("Assign to"),
+        queryset=get_user_model().objects.filter(is_staff=True, is_active=True).order_by("first_name", "last_name"),
+    )
+
+    def clean_number(self) -> Incident:
+        number = self.cleaned_data["number"].strip()
+        incident = incident_numbered(Incident.objects.open(), number)
+        if incident is None:
+            raise forms.ValidationError(_("There is no open incident %(number)s."), params={"number": number})
+        return incident

@@ -349,3 +349,7 @@ class InboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_key}: {self.outcome}"
+
+
+# The desk's models (saved replies, merges) live in their own module; imported here so Django finds them.
+from incidents.models_desk import IncidentMerge, Macro, MacroVariant  # noqa: E402, F401

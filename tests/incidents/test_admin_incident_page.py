@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidents.models import Attachment, Comment, IncidentStatus, StatusChange, Visibility
+from incidents.selectors.page import incident_stamp
 from incidents.services import comment_add, incident_mark_non_chargeable
 from incidents.services.escalations import Escalated, escalations_record
 from tests.conftest import NOW
@@ -117,7 +118,7 @@ def test_an_engineer_replies_inline_and_the_reply_records_the_first_response(cli
     client.force_login(engineer)
     response = client.post(
         reverse("admin:incidents_incident_reply", args=[incident.pk]),
-        {"body": "Please send the event log.", "visibility": Visibility.PUBLIC},
+        {"body": "Please send the event log.", "visibility": Visibility.PUBLIC, "stamp": incident_stamp(incident)},
     )
     assert response.status_code == 302
     incident.refresh_from_db()
@@ -135,6 +136,7 @@ def test_an_internal_note_with_a_file_does_not_count_as_a_response(client, engin
             "body": "Looks like the known bin-code bug.",
             "visibility": Visibility.INTERNAL,
             "files": [SimpleUploadedFile("notes.txt", b"bug 4711")],
+            "stamp": incident_stamp(incident),
         },
     )
     incident.refresh_from_db()
@@ -154,7 +156,12 @@ def test_an_empty_reply_or_a_forbidden_file_is_refused_with_a_message(client, en
     assert "Write a message" in response.content.decode()
     response = client.post(
         url,
-        {"body": "See attached", "visibility": "public", "files": [SimpleUploadedFile("run.exe", b"MZ")]},
+        {
+            "body": "See attached",
+            "visibility": "public",
+            "files": [SimpleUploadedFile("run.exe", b"MZ")],
+            "stamp": incident_stamp(incident),
+        },
         follow=True,
     )
     assert "files of this type are not accepted" in response.content.decode()
@@ -167,7 +174,7 @@ def test_status_buttons_follow_the_allowed_transitions_and_are_audited(client, e
     assert 'name="to_status" value="in_progress"' in content
     assert 'name="to_status" value="mitigated"' not in content  # not allowed from new
     url = reverse("admin:incidents_incident_transition", args=[incident.pk])
-    client.post(url, {"to_status": "in_progress", "note": "Working on it"})
+    client.post(url, {"to_status": "in_progress", "note": "Working on it", "stamp": incident_stamp(incident)})
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.IN_PROGRESS
     audit = StatusChange.objects.filter(incident=incident).last()
@@ -183,7 +190,7 @@ def test_status_buttons_follow_the_allowed_transitions_and_are_audited(client, e
 def test_a_transition_the_table_forbids_is_refused(client, engineer, incident):
     client.force_login(engineer)
     url = reverse("admin:incidents_incident_transition", args=[incident.pk])
-    response = client.post(url, {"to_status": "mitigated"}, follow=True)
+    response = client.post(url, {"to_status": "mitigated", "stamp": incident_stamp(incident)}, follow=True)
     assert "cannot become “Mitigated”" in response.content.decode()
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.NEW
@@ -192,7 +199,7 @@ def test_a_transition_the_table_forbids_is_refused(client, engineer, incident):
 def test_resolved_incidents_offer_reopen(client, engineer, incident):
     client.force_login(engineer)
     url = reverse("admin:incidents_incident_transition", args=[incident.pk])
-    client.post(url, {"to_status": "resolved"})
+    client.post(url, {"to_status": "resolved", "note": "Fixed", "confirmed": "yes", "stamp": incident_stamp(incident)})
     content = client.get(change_url(incident)).content.decode()
     assert (
         '<button type="submit" name="to_status" value="in_progress" class="queue-status-button">Reopen</button>'
