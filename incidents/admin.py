@@ -200,12 +200,16 @@ class IncidentAdmin(
         panel = q.incident_sla_panel(incident, now=now)
         contract = contract_active_get(organization=incident.organization, day=timezone.localdate(now))
         can_change = self.has_change_permission(request, incident)
+        breached = breach_text(incident, panel.clock, now=now)
         context = {
             "incident": incident,
             "panel": panel,
             "clock_html": clock_html(panel.clock),
+            # A breached clock says how long ago in business time (`breach_text`), not "< 1 min" left.
             "business_left_text": (
-                q.duration_short(panel.business_time_left) if panel.business_time_left is not None else ""
+                q.duration_short(panel.business_time_left)
+                if panel.business_time_left is not None and not breached
+                else ""
             ),
             "active_contract": contract,
             "active_contract_left": max(0, contract.incidents_allotted - contract.used) if contract else None,
@@ -220,7 +224,7 @@ class IncidentAdmin(
             "stamp": incident_stamp(incident),
             "macros": macros_rendered(incident=incident, engineer=request.user) if can_change else [],
             "macro_chosen": request.session.get(macro_session_key(incident.pk)),
-            "breach_text": breach_text(incident, panel.clock, now=now),
+            "breach_text": breached,
             "live_merges": incident_live_merges(incident),
             "is_lead": is_lead(request.user),
             "can_work": can_change,

@@ -71,6 +71,11 @@ def test_staff_land_on_the_queue_in_urgency_order_and_the_row_fits_1366(
     assert box is not None
     assert box["x"] + box["width"] <= 1366
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    # ... and nothing lies over it (the filters once covered the last column).
+    point = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('th.column-assignee_name') !== null", point
+    )
     # The state in words, the row marked by it.
     assert "Breached" in rows.nth(1).locator(".sla-clock-text").inner_text()
     assert page.title().startswith("(4) ")

@@ -124,6 +124,7 @@ def test_a_breached_clock_says_how_long_ago_in_business_time(client, engineer, i
     with time_machine.travel(NOW + dt.timedelta(hours=5), tick=False):
         content = client.get(change_url(incident)).content.decode()
     assert "breached 3 h 00 min ago (business time)" in content
+    assert 'data-testid="business-time-left"' not in content  # no "< 1 min left" beside it
 
 
 def test_markdown_from_the_customer_is_rendered_and_sanitised(client, engineer, customer, incident):
