@@ -197,46 +197,6 @@ def test_a_change_that_no_one_announced_shows_within_the_public_page_seconds(cli
             assert shows in client.get(url).content.decode()
 
 
-def _save_first(model, **values):
-    row = model.objects.order_by("pk").first()
-    for name, value in values.items():
-        setattr(row, name, value)
-    row.save()
-
-
-def _contact() -> int:
-    contact = EscalationContact.objects.create(
-        name="Wendy Pager", role="Duty manager", email="w@example.com", phone="+1 555 0197", is_public=True
-    )
-    return contact.pk
-
-
-def _holiday():
-    region = OpeningInterval.objects.first().region
-    today = dt.datetime.now(dt.UTC).date()
-    DateException.objects.create(region=region, on=today + dt.timedelta(days=3), kind="closed", note="Founders day")
-
-
-def _version(number: str):
-    product = Product.objects.first() or Product.objects.create(name="Contoso Advanced Warehousing")
-    ProductVersion.objects.create(
-        product=product, version=number, policy=PolicyKind.MODERN, released_on=dt.datetime.now(dt.UTC).date()
-    )
-
-
-def _article(title: str) -> int:
-    category = Category.objects.first() or Category.objects.create(name="Setup", slug="setup")
-    return Article.objects.create(
-        title=title,
-        slug=title.lower().replace(" ", "-"),
-        body="Text",
-        category=category,
-        status=ArticleStatus.PUBLISHED,
-        published_at=dt.datetime.now(dt.UTC),
-        language="en",
-    ).pk
-
-
 def test_the_content_version_is_shared_by_every_process(client, sla, settings, tmp_path):
     """Two processes on one cache: a change written by another process (here one that only
     bumps the version, as its post_save would) is seen by this one at once."""
