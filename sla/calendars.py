@@ -22,6 +22,7 @@ import copy
 import datetime as dt
 import functools
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -204,6 +205,11 @@ def target_calendar(*, coverage: str, region: SupportRegion, at: dt.datetime, ve
     return region_calendar(region, at, version=version)
 
 
+# Kept severities and targets are read again after this long, so a write that moved no
+# version (a queryset update()) is seen within it all the same.
+TERMS_SECONDS = 300
+
+
 @dataclass(frozen=True)
 class RegionTerms:
     """The severities (in display order) and the response targets, kept as model instances
@@ -212,6 +218,7 @@ class RegionTerms:
 
     severity_rows: tuple[Severity, ...]
     target_rows: dict[tuple[int, int], ResponseTarget]  # (plan id, severity id) -> target
+    read_at: float = 0.0  # time.monotonic() when the rows were read
 
     def severities(self) -> list[Severity]:
         return [copy.copy(severity) for severity in self.severity_rows]
@@ -231,6 +238,7 @@ def region_terms_build() -> RegionTerms:
     return RegionTerms(
         severity_rows=tuple(Severity.objects.all()),
         target_rows={(t.plan_id, t.severity_id): t for t in ResponseTarget.objects.order_by()},
+        read_at=time.monotonic(),
     )
 
 
@@ -239,10 +247,10 @@ _terms: dict[tuple[int, int], RegionTerms] = {}
 
 def region_terms(region: SupportRegion) -> RegionTerms:
     """The severities and response targets for a submission in the region, from the cache
-    while the region's version holds; no query then."""
+    while the region's version holds and for at most TERMS_SECONDS; no query then."""
     key = (region.pk, region.version)
     found = _terms.get(key)
-    if found is None:
+    if found is None or time.monotonic() - found.read_at > TERMS_SECONDS:
         found = region_terms_build()
         with _lock:
             if len(_terms) >= CACHE_SIZE:

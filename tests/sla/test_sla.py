@@ -229,6 +229,15 @@ class TestTermsCache:
         names = {s.code: s.name for s in calendars.region_terms(self.region_again(sla, "japan")).severities()}
         assert names["C"] == "Minimal impact"
 
+    def test_a_write_that_moves_no_version_is_read_within_the_terms_seconds(self, sla, monkeypatch):
+        region = sla["regions"]["japan"]
+        assert {s.code: s.name for s in calendars.region_terms(region).severities()}["C"] != "Renamed quietly"
+        Severity.objects.filter(code="C").update(name="Renamed quietly")  # no signal, no version moved
+        assert {s.code: s.name for s in calendars.region_terms(region).severities()}["C"] != "Renamed quietly"
+        later = calendars.time.monotonic() + calendars.TERMS_SECONDS + 1
+        monkeypatch.setattr(calendars.time, "monotonic", lambda: later)
+        assert {s.code: s.name for s in calendars.region_terms(region).severities()}["C"] == "Renamed quietly"
+
     def test_each_call_hands_out_instances_of_its_own(self, sla):
         terms = calendars.region_terms(sla["regions"]["japan"])
         first, second = terms.severities(), terms.severities()
