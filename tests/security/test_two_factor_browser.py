@@ -43,7 +43,8 @@ def test_two_sessions_enrol_at_once_and_only_the_first_can_confirm(page, browser
         assert "/accounts/two-factor/?next=" in second.url  # the code step, not enrolment
         assert "set up in another session" in second.content()
         assert second.locator(".recovery-codes li").count() == 0
-        screenshot("two-factor-second-session-refused")
+        screenshot("two-factor-first-session-confirmed")
+        second.screenshot(path=str(screenshot("two-factor-second-session-refused")), full_page=True)
     finally:
         other.close()
     [device] = TOTPDevice.objects.filter(user=lead, confirmed=True)
